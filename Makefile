@@ -1,0 +1,40 @@
+# Stability Lab: the two commands are `make dashboard` and `make test`.
+# Each creates .venv and installs the project into it the first time; later runs reuse it.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 5006
+KERNEL := stability-lab
+
+.PHONY: install dashboard test lab chromium clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (Stability Lab)" >/dev/null
+	touch $(STAMP)
+
+# Serve the Panel dashboard (every lab a tab) on localhost only.
+dashboard: $(STAMP)
+	$(PY) -m widgets.dashboard --port $(PORT)
+
+# JupyterLab on the notebooks, with the venv's kernel registered as "Python (Stability Lab)".
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=notebooks
+
+# Debian's Chromium for the dashboard's browser test (Playwright cannot download its own here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The whole suite: unit tests, every notebook through papermill, the dashboard in headless Chromium.
+test: $(STAMP) chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache
