@@ -1,0 +1,175 @@
+"""History: what a run recorded, per member of the population, in columns.
+
+Each metric is a ``(recorded steps, population)`` array; scalar metrics are broadcast to
+every member. Member labels (seed, ε, ...) come from the trainer. A History is the single
+source for figures, test assertions and saved files. Saving writes Parquet (the long table)
+plus a JSON of the run's metadata (config, seed, device, versions), each atomically;
+never pickle.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TABLE_FILE = "history.parquet"
+META_FILE = "run.json"
+FORMAT = "stability-lab-run/1"
+
+
+class RunFileError(ValueError):
+    """A saved run is missing, truncated or malformed."""
+
+
+class History:
+    """Per-member, columnar record of a run; safe to read while a background run appends."""
+
+    def __init__(self, members: dict[str, list], meta: dict | None = None):
+        sizes = {len(v) for v in members.values()}
+        if len(sizes) != 1:
+            raise ValueError(f"member labels must all have the same length, got {sizes}")
+        self.members = {k: list(v) for k, v in members.items()}
+        self.population = sizes.pop()
+        self.meta = dict(meta or {})
+        self._steps = np.zeros(64, dtype=np.int64)
+        self._values: dict[str, np.ndarray] = {}
+        self._n = 0
+        self._lock = threading.Lock()
+        self.version = 0  # bumps on every append; live views redraw when it changes
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(self._values)
+
+    @property
+    def steps(self) -> np.ndarray:
+        with self._lock:
+            return self._steps[: self._n].copy()
+
+    def append(self, step: int, metrics: dict[str, np.ndarray | float]) -> None:
+        """Add one recorded step: each metric a scalar or an array of shape (population,)."""
+        with self._lock:
+            if self._n == len(self._steps):
+                self._steps = np.resize(self._steps, 2 * self._n)
+                for k, v in self._values.items():
+                    self._values[k] = np.resize(v, (2 * self._n, self.population))
+            for name, value in metrics.items():
+                column = self._values.get(name)
+                if column is None:
+                    if self._n:
+                        raise ValueError(f"metric {name!r} appeared at step {step} but not before")
+                    column = self._values[name] = np.full((len(self._steps), self.population), np.nan)
+                column[self._n] = np.broadcast_to(np.asarray(value, dtype=float), (self.population,))
+            self._steps[self._n] = step
+            self._n += 1
+            self.version += 1
+
+    def values(self, name: str) -> np.ndarray:
+        """A copy of metric ``name`` as a (recorded steps, population) array."""
+        if name not in self._values:
+            raise KeyError(f"no metric {name!r}; recorded: {', '.join(self.metrics) or 'none yet'}")
+        with self._lock:
+            return self._values[name][: self._n].copy()
+
+    def last(self, name: str) -> np.ndarray:
+        """The latest value of ``name`` for every member, shape (population,)."""
+        column = self.values(name)
+        if not len(column):
+            raise ValueError("the history is empty")
+        return column[-1]
+
+    def frame(self) -> pd.DataFrame:
+        """The long table: one row per (step, member) with member labels and every metric."""
+        steps = self.steps
+        n, p = len(steps), self.population
+        table = {"step": np.repeat(steps, p), "member": np.tile(np.arange(p), n)}
+        for label, values in self.members.items():
+            table[label] = np.tile(np.asarray(values), n)
+        for name in self.metrics:
+            table[name] = self.values(name)[:n].reshape(-1)
+        return pd.DataFrame(table)
+
+    def summary(self, name: str, by: str | None = None, level: float = 0.95,
+                n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """Mean of ``name`` across members per step (and per label ``by``), with a bootstrap CI.
+
+        Columns: step, [by], mean, lo, hi, n. The interval is the percentile bootstrap of the
+        mean over members, ``n_boot`` resamples, at confidence ``level``.
+        """
+        values, steps = self.values(name), self.steps[: len(self)]
+        groups = [(None, np.arange(self.population))]
+        if by is not None:
+            if by not in self.members:
+                raise KeyError(f"no member label {by!r}; labels: {', '.join(self.members)}")
+            labels = np.asarray(self.members[by])
+            groups = [(g, np.flatnonzero(labels == g)) for g in np.unique(labels)]
+        rng = np.random.default_rng(seed)
+        parts = []
+        for label, idx in groups:
+            sample = values[:, idx]
+            resample = rng.integers(0, len(idx), size=(n_boot, len(idx)))
+            boot = sample[:, resample].mean(axis=2)  # (steps, n_boot)
+            lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=1)
+            part = pd.DataFrame({"step": steps, "mean": sample.mean(axis=1), "lo": lo, "hi": hi,
+                                 "n": len(idx)})
+            if by is not None:
+                part.insert(1, by, label)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+    # --- saving and loading -------------------------------------------------------------
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write ``history.parquet`` and ``run.json`` into ``directory``, each atomically."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {"format": FORMAT, "population": self.population, "members": self.members,
+                "metrics": self.metrics, "rows": len(self) * self.population, "meta": self.meta}
+        _atomic_write(directory / TABLE_FILE, lambda tmp: self.frame().to_parquet(tmp, index=False))
+        _atomic_write(directory / META_FILE, lambda tmp: tmp.write_text(json.dumps(meta, indent=2, default=str)))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> "History":
+        """Read a run saved by ``save``; a missing, truncated or malformed run is a RunFileError."""
+        directory = Path(directory)
+        meta_path, table_path = directory / META_FILE, directory / TABLE_FILE
+        for path in (meta_path, table_path):
+            if not path.is_file():
+                raise RunFileError(f"{directory} is not a saved run: {path.name} is missing")
+        try:
+            meta = json.loads(meta_path.read_text())
+            if meta.get("format") != FORMAT:
+                raise RunFileError(f"{meta_path}: format {meta.get('format')!r}, expected {FORMAT!r}")
+            population, members, metrics = meta["population"], meta["members"], meta["metrics"]
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
+            raise RunFileError(f"{meta_path} is malformed ({type(err).__name__}: {err})") from None
+        try:
+            table = pd.read_parquet(table_path)
+        except Exception as err:  # pyarrow raises several types for truncated files
+            raise RunFileError(f"{table_path} cannot be read as Parquet "
+                               f"(truncated or not a Parquet file): {err}") from None
+        missing = {"step", "member", *metrics} - set(table.columns)
+        if missing:
+            raise RunFileError(f"{table_path} lacks columns {sorted(missing)}")
+        if len(table) != meta["rows"] or len(table) % population:
+            raise RunFileError(f"{table_path} has {len(table)} rows, {meta_path.name} says {meta['rows']}")
+        table = table.sort_values(["step", "member"])
+        columns = {m: table[m].to_numpy(dtype=float).reshape(-1, population) for m in metrics}
+        history = cls(members, meta.get("meta"))
+        for i, step in enumerate(table["step"].to_numpy()[::population]):
+            history.append(int(step), {m: column[i] for m, column in columns.items()})
+        return history
+
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)

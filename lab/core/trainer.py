@@ -1,0 +1,44 @@
+"""The trainer contract: one ``step()`` advances a whole population of independent seeds."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+
+from .config import LabConfig
+from .device import device as pick_device, seed_everything
+
+Metric = float | torch.Tensor
+
+
+class Trainer:
+    """Base of every trainer.
+
+    A subclass sets ``Config`` (its ``LabConfig``), builds its state in ``__init__`` with a
+    leading population dimension of size ``self.population``, and implements ``step()``,
+    which does one update for every member at once and returns ``{name: value}`` — a scalar
+    (the same for every member) or a tensor of shape ``(population,)``. ``members()`` labels
+    each member (``{"seed": [...], "eps": [...]}``); the History keeps those labels.
+    Trainers know nothing of screens.
+    """
+
+    Config: ClassVar[type[LabConfig]]
+
+    def __init__(self, config: LabConfig, device: str | torch.device | None = None):
+        if not isinstance(config, self.Config):
+            raise TypeError(f"{type(self).__name__} needs a {self.Config.__name__}, "
+                            f"got {type(config).__name__}")
+        self.config = config
+        self.device = pick_device(device) if not isinstance(device, torch.device) else device
+        self.generator = seed_everything(config.seed, self.device)
+
+    @property
+    def population(self) -> int:
+        raise NotImplementedError
+
+    def members(self) -> dict[str, list]:
+        """Per-member labels; by default only the member's index as its seed."""
+        return {"seed": list(range(self.population))}
+
+    def step(self) -> dict[str, Metric]:
+        raise NotImplementedError
