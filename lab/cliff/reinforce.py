@@ -1,0 +1,89 @@
+"""Learning the cliff: softmax bandit policies trained by REINFORCE with an entropy bonus.
+
+A population of ``len(ε grid) × seeds`` independent bandits. Arms 0..m−1 are tied at reward
+1, arm 1 (a₂) gets 1 + ε, the others 0. Each member is a softmax policy over logits θ,
+trained on sampled, noisy rewards. With α = 0 the learned policy near ε = 0 depends on the
+seed (policies split between a₁ and a₂); with α > 0 every seed converges to softmax(R/α),
+the unique maximizer of E_π[R] + α·H(π) — Xu (2025), "The Policy Cliff", arXiv 2507.20150,
+the entropy-regularized objective whose optimal policy is Lipschitz in R.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import pydantic
+import torch
+
+from lab.core import Field, LabConfig, Trainer
+from lab.cliff.tie_bandit import tie_rewards
+
+
+class CliffBanditConfig(LabConfig):
+    """REINFORCE with an entropy bonus on K-armed bandits with m near-tied best arms."""
+
+    arms: int = Field(3, ge=2, le=20, description="number of arms K")
+    tied: int = Field(2, ge=2, le=20, description="arms tied at the top reward, m (at most K)")
+    eps_max: float = Field(0.05, ge=0.0, le=1.0, description="largest |ε| added to arm a₂'s reward")
+    n_eps: int = Field(9, ge=1, le=41, description="number of ε values, evenly spaced in [−ε_max, ε_max]")
+    alpha: float = Field(0.1, ge=0.0, le=5.0, description="entropy bonus α (0 = unregularized)")
+    lr: float = Field(0.5, gt=0.0, le=20.0, description="step size on the logits")
+    batch: int = Field(16, ge=2, le=1024, description="actions sampled per member per step")
+    reward_noise: float = Field(0.5, ge=0.0, le=5.0, description="std of Gaussian noise on sampled rewards")
+    baseline: Literal["leave-one-out", "none"] = Field("leave-one-out", description="REINFORCE baseline")
+    seeds: int = Field(16, ge=1, le=256, description="independent seeds per ε value")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
+    steps: int = Field(1500, ge=1, le=200_000, description="training steps")
+
+    @pydantic.model_validator(mode="after")
+    def _tied_within_arms(self):
+        if self.tied > self.arms:
+            raise ValueError(f"'tied' = {self.tied} must be at most 'arms' = {self.arms}")
+        return self
+
+
+class CliffBanditTrainer(Trainer):
+    """Every (ε, seed) member steps at once; metrics are per member."""
+
+    Config = CliffBanditConfig
+
+    def __init__(self, config: CliffBanditConfig, device=None):
+        super().__init__(config, device)
+        c = config
+        eps_grid = torch.linspace(-c.eps_max, c.eps_max, c.n_eps, dtype=torch.float64)
+        self.eps = eps_grid.repeat_interleave(c.seeds)                      # (P,)
+        self.seed_index = torch.arange(c.seeds).repeat(c.n_eps)             # (P,)
+        self.rewards = torch.stack([torch.as_tensor(tie_rewards(c.arms, c.tied, float(e)))
+                                    for e in self.eps]).to(self.device)     # (P, K)
+        self.logits = torch.zeros_like(self.rewards)                       # uniform start
+
+    @property
+    def population(self) -> int:
+        return len(self.eps)
+
+    def members(self) -> dict[str, list]:
+        return {"eps": self.eps.tolist(), "seed": self.seed_index.tolist()}
+
+    def target_policy(self) -> torch.Tensor:
+        """softmax(R/α), the optimum of the entropy-regularized objective (α > 0)."""
+        return torch.softmax(self.rewards / self.config.alpha, dim=1)
+
+    def step(self) -> dict[str, torch.Tensor]:
+        c = self.config
+        pi = torch.softmax(self.logits, dim=1)                              # (P, K)
+        actions = torch.multinomial(pi, c.batch, replacement=True, generator=self.generator)  # (P, B)
+        noise = torch.randn(actions.shape, generator=self.generator, device=self.device, dtype=pi.dtype)
+        r = self.rewards.gather(1, actions) + c.reward_noise * noise        # (P, B)
+        b = (r.sum(1, keepdim=True) - r) / (c.batch - 1) if c.baseline == "leave-one-out" else 0.0
+        score = torch.nn.functional.one_hot(actions, c.arms).to(pi.dtype) - pi[:, None, :]  # ∇θ log π(a)
+        log_pi = torch.log(pi)
+        entropy = -(pi * log_pi).sum(1, keepdim=True)
+        # REINFORCE (Williams 1992) on E_π[R] + α·H(π), the objective of Xu (2025) §4:
+        #   ∇θ = E_a[(r − b)·∇θ log π(a)] + α·∇θ H(π),  with ∇θ_j H = −π_j·(log π_j + H).
+        grad = ((r - b)[:, :, None] * score).mean(1) - c.alpha * pi * (log_pi + entropy)
+        self.logits += c.lr * grad
+        pi = torch.softmax(self.logits, dim=1)
+        return {
+            "pi_a2": pi[:, 1],
+            "entropy": -(pi * torch.log(pi)).sum(1),
+            "expected_reward": (pi * self.rewards).sum(1),
+        }

@@ -1,0 +1,94 @@
+"""The dashboard in headless Chromium: the Policy Cliff tab trains live, stops, and explains bad input."""
+import socket
+import time
+
+import panel as pn
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from widgets import dashboard
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# The last x of the training-curve figure: the step the live figure has drawn up to.
+DRAWN_STEP = "el => { const t = el.data && el.data[0]; return t && t.x && t.x.length ? t.x[t.x.length - 1] : 0; }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server_url():
+    port = free_port()
+    dashboard.serve(port, threaded=True)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://localhost:{port}"
+    finally:
+        pn.state.kill_all_servers()  # stops the server thread, also when the test failed
+
+
+@pytest.fixture
+def page(server_url):
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server_url, wait_until="networkidle")
+            page.errors = errors
+            yield page
+        finally:
+            browser.close()
+
+
+def drawn_step(page) -> float:
+    return page.locator(".lab-figure-1 .js-plotly-plot").first.evaluate(DRAWN_STEP)
+
+
+def set_value(page, field: str, value: str) -> None:
+    box = page.locator(f".control-{field} input").first
+    box.fill(value)
+    box.press("Enter")
+
+
+def test_policy_cliff_tab_trains_live_stops_and_reports_bad_input(page):
+    page.locator(".bk-tab", has_text="Policy Cliff").click()
+    status = page.locator(".lab-status").first
+    expect(status).to_contain_text("Ready")
+    set_value(page, "steps", "200000")  # long enough to watch it grow and stop it
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(status).to_contain_text("Running", timeout=10_000)
+
+    first = drawn_step(page)
+    page.wait_for_timeout(1500)
+    second = drawn_step(page)
+    page.wait_for_timeout(1500)
+    third = drawn_step(page)
+    assert first < second < third, (first, second, third)
+
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(status).to_contain_text("Stopped", timeout=5_000)
+    stopped = drawn_step(page)
+    page.wait_for_timeout(1500)
+    assert drawn_step(page) == stopped
+
+    set_value(page, "alpha", "-1")
+    expect(status).to_contain_text("'alpha' = -1", timeout=5_000)
+    expect(status).to_contain_text("≥ 0")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_timeout(500)
+    assert drawn_step(page) == stopped  # a bad config starts nothing
+
+    assert not page.errors, page.errors
