@@ -27,12 +27,12 @@ class CliffBanditConfig(LabConfig):
     n_eps: int = Field(9, ge=1, le=41, description="number of ε values, evenly spaced in [−ε_max, ε_max]")
     alpha: float = Field(0.1, ge=0.0, le=5.0, description="entropy bonus α (0 = unregularized)")
     lr: float = Field(0.5, gt=0.0, le=20.0, description="step size on the logits")
-    batch: int = Field(16, ge=2, le=1024, description="actions sampled per member per step")
+    batch: int = Field(64, ge=2, le=1024, description="actions sampled per member per step")
     reward_noise: float = Field(0.5, ge=0.0, le=5.0, description="std of Gaussian noise on sampled rewards")
     baseline: Literal["leave-one-out", "none"] = Field("leave-one-out", description="REINFORCE baseline")
     seeds: int = Field(16, ge=1, le=256, description="independent seeds per ε value")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
-    steps: int = Field(1500, ge=1, le=200_000, description="training steps")
+    steps: int = Field(2000, ge=1, le=200_000, description="training steps")
 
     @pydantic.model_validator(mode="after")
     def _tied_within_arms(self):

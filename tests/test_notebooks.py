@@ -1,0 +1,58 @@
+"""Every notebook runs through papermill with the small parameters of notebooks.yaml, and its
+recorded results (lab.record) are checked against the expectations written there.
+
+Expectations per recorded name: ``{min: a, max: b}``, ``{approx: x, tol: t}`` or ``{equals: v}``.
+"""
+import json
+from pathlib import Path
+
+import papermill as pm
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SPEC = yaml.safe_load((Path(__file__).parent / "notebooks.yaml").read_text())
+
+
+def execute(notebook: Path, tmp_path: Path, parameters: dict) -> dict:
+    results = tmp_path / "results.json"
+    pm.execute_notebook(str(notebook), str(tmp_path / notebook.name),
+                        parameters={**parameters, "results_path": str(results)},
+                        kernel_name="python3", cwd=str(notebook.parent), progress_bar=False)
+    return json.loads(results.read_text())
+
+
+def check(name: str, value, expected: dict) -> None:
+    if "equals" in expected:
+        assert value == expected["equals"], (name, value)
+    if "approx" in expected:
+        assert abs(value - expected["approx"]) <= expected["tol"], (name, value, expected)
+    if "min" in expected:
+        assert value >= expected["min"], (name, value, expected)
+    if "max" in expected:
+        assert value <= expected["max"], (name, value, expected)
+
+
+def test_every_notebook_has_a_spec():
+    assert NOTEBOOKS, "no notebooks found"
+    assert {nb.name for nb in NOTEBOOKS} == set(SPEC), "notebooks.yaml must list every notebook"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_and_records_its_results(notebook, tmp_path):
+    spec = SPEC[notebook.name]
+    results = execute(notebook, tmp_path, spec["parameters"])
+    missing = set(spec["expect"]) - set(results)
+    assert not missing, f"{notebook.name} did not record {sorted(missing)}"
+    for name, expected in spec["expect"].items():
+        check(name, results[name], expected)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_bad_parameter_fails_with_the_configs_message(notebook, tmp_path):
+    bad = SPEC[notebook.name]["bad_parameter"]
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        execute(notebook, tmp_path, {**SPEC[notebook.name]["parameters"], **bad["parameters"]})
+    assert bad["message"] in str(err.value)
+    assert "ConfigError" in err.value.ename or "ValueError" in err.value.ename
