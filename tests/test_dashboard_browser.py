@@ -80,6 +80,7 @@ def test_policy_cliff_tab_trains_live_stops_and_reports_bad_input(page):
 
     page.get_by_role("button", name="Stop", exact=True).click()
     expect(status).to_contain_text("Stopped", timeout=5_000)
+    page.wait_for_timeout(500)  # the figure catches up with the last recorded step (redraws every 150 ms)
     stopped = drawn_step(page)
     page.wait_for_timeout(1500)
     assert drawn_step(page) == stopped
