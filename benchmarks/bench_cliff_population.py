@@ -36,7 +36,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 256, 4096])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 256, 4096],
+                        help="population sizes (multiples of 256 above 256)")
     args = parser.parse_args()
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
@@ -46,7 +47,8 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for dev in devices:
         for size in args.sizes:
-            batched_cfg = CliffBanditConfig(n_eps=1, seeds=size)
+            seeds = min(size, 256)  # population = n_eps × seeds; seeds ≤ 256 per ε
+            batched_cfg = CliffBanditConfig(n_eps=size // seeds, seeds=seeds)
             single_cfg = CliffBanditConfig(n_eps=1, seeds=1)
             loop_members = min(size, 256)  # looping thousands of members takes minutes; scale up
             batched = statistics.median(
