@@ -1,0 +1,91 @@
+"""A small MDP with a tie: from the start state two branches of equal value; one branch's
+reward is perturbed by ε. Value iteration, soft value iteration and the inverse-Bellman reward.
+
+Xu (2025), "The Policy Cliff" (arXiv 2507.20150): Q* is 1/(1−γ)-Lipschitz in R (Prop 2.1) but
+the greedy policy flips at ε → 0⁺; the soft-optimal policy moves by TV ≤ ε/(2α(1−γ)) (Prop 4.5);
+R_Q = Q − γ·P·max Q moves by at most ε(1+γ) when Q moves by ε (Props 2.4/2.5).
+MDPs are arrays: transitions P (S, A, S), rewards R (S, A), discount γ.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _check_gamma(gamma: float) -> None:
+    if not 0 <= gamma < 1:
+        raise ValueError(f"gamma = {gamma!r} must satisfy 0 ≤ γ < 1")
+
+
+def two_branch_chain(eps: float = 0.0, length: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """(P, R) of a chain: start state 0; action 0 enters branch A, action 1 branch B, each
+    ``length`` states long; the last state of A pays 1, of B pays 1 + ε; then an absorbing end."""
+    if not (isinstance(length, (int, np.integer)) and 1 <= length <= 100):
+        raise ValueError(f"length = {length!r} must be an integer in 1..100")
+    n_states, end = 2 * length + 2, 2 * length + 1
+    P = np.zeros((n_states, 2, n_states))
+    R = np.zeros((n_states, 2))
+    P[0, 0, 1], P[0, 1, length + 1] = 1.0, 1.0
+    for branch_start, reward in [(1, 1.0), (length + 1, 1.0 + eps)]:
+        for i in range(length):
+            s = branch_start + i
+            P[s, :, s + 1 if i < length - 1 else end] = 1.0  # both actions move on
+        R[branch_start + length - 1, :] = reward
+    P[end, :, end] = 1.0
+    return P, R
+
+
+def bellman_backup(P: np.ndarray, R: np.ndarray, gamma: float, V: np.ndarray) -> np.ndarray:
+    """Q(s, a) = R(s, a) + γ·Σ_s' P(s'|s, a)·V(s')."""
+    return R + gamma * P @ V
+
+
+def value_iteration(P: np.ndarray, R: np.ndarray, gamma: float, tol: float = 1e-12,
+                    max_iter: int = 100_000) -> np.ndarray:
+    """Q* by value iteration with V(s) = max_a Q(s, a), to a sup-norm change below ``tol``."""
+    _check_gamma(gamma)
+    Q = np.zeros_like(R, dtype=float)
+    for _ in range(max_iter):
+        new = bellman_backup(P, R, gamma, Q.max(axis=1))
+        if np.max(np.abs(new - Q)) < tol:
+            return new
+        Q = new
+    raise RuntimeError(f"value iteration did not converge to {tol} in {max_iter} iterations")
+
+
+def soft_value_iteration(P: np.ndarray, R: np.ndarray, gamma: float, alpha: float, tol: float = 1e-12,
+                         max_iter: int = 100_000) -> np.ndarray:
+    """Soft Q*: V(s) = α·log Σ_a exp(Q(s, a)/α) in the backup (entropy-regularized, α > 0)."""
+    _check_gamma(gamma)
+    if not alpha > 0:
+        raise ValueError(f"alpha = {alpha!r} must be > 0 for soft value iteration")
+    Q = np.zeros_like(R, dtype=float)
+    for _ in range(max_iter):
+        top = Q.max(axis=1)
+        V = top + alpha * np.log(np.exp((Q - top[:, None]) / alpha).sum(axis=1))
+        new = bellman_backup(P, R, gamma, V)
+        if np.max(np.abs(new - Q)) < tol:
+            return new
+        Q = new
+    raise RuntimeError(f"soft value iteration did not converge to {tol} in {max_iter} iterations")
+
+
+def greedy_policy(Q: np.ndarray) -> np.ndarray:
+    """One-hot greedy policy per state, lowest-index tie-break, shape (S, A)."""
+    return np.eye(Q.shape[1])[np.argmax(Q, axis=1)]
+
+
+def soft_policy(Q: np.ndarray, alpha: float) -> np.ndarray:
+    """π(a|s) ∝ exp(Q(s, a)/α), shape (S, A)."""
+    z = np.exp((Q - Q.max(axis=1, keepdims=True)) / alpha)
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def inverse_bellman_reward(Q: np.ndarray, P: np.ndarray, gamma: float) -> np.ndarray:
+    """R_Q = Q − γ·P·max_a Q: the reward whose optimal Q-function is Q (Xu 2025, §2)."""
+    _check_gamma(gamma)
+    return Q - gamma * P @ Q.max(axis=1)
+
+
+def policy_tv(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Total variation between two policies at every state, shape (S,)."""
+    return 0.5 * np.abs(p - q).sum(axis=1)
