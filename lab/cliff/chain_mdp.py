@@ -81,7 +81,7 @@ def soft_policy(Q: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def inverse_bellman_reward(Q: np.ndarray, P: np.ndarray, gamma: float) -> np.ndarray:
-    """R_Q = Q − γ·P·max_a Q: the reward whose optimal Q-function is Q (Xu 2025, §2)."""
+    """R_Q = Q − γ·P·max_a Q: the reward whose optimal Q-function is Q (Xu 2025, Props 2.4/2.5)."""
     _check_gamma(gamma)
     return Q - gamma * P @ Q.max(axis=1)
 

@@ -77,7 +77,7 @@ class CliffBanditTrainer(Trainer):
         score = torch.nn.functional.one_hot(actions, c.arms).to(pi.dtype) - pi[:, None, :]  # ∇θ log π(a)
         log_pi = torch.log(pi)
         entropy = -(pi * log_pi).sum(1, keepdim=True)
-        # REINFORCE (Williams 1992) on E_π[R] + α·H(π), the objective of Xu (2025) §4:
+        # REINFORCE (Williams 1992) on E_π[R] + α·H(π), the entropy-regularized objective of Xu (2025):
         #   ∇θ = E_a[(r − b)·∇θ log π(a)] + α·∇θ H(π),  with ∇θ_j H = −π_j·(log π_j + H).
         grad = ((r - b)[:, :, None] * score).mean(1) - c.alpha * pi * (log_pi + entropy)
         self.logits += c.lr * grad

@@ -1,4 +1,4 @@
-"""The chain MDP with tied branches (Xu 2025, arXiv 2507.20150, §2 and §4)."""
+"""The chain MDP with tied branches (Xu 2025, arXiv 2507.20150; proposition numbers as in the lab issue)."""
 import numpy as np
 import pytest
 

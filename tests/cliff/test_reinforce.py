@@ -15,7 +15,7 @@ def train(**params):
 
 
 def test_with_entropy_bonus_every_seed_converges_to_softmax():
-    """§4: with α > 0 the optimum of E_π[R] + α·H(π) is softmax(R/α), and REINFORCE finds it."""
+    """With α > 0 the optimum of E_π[R] + α·H(π) is softmax(R/α), and REINFORCE finds it."""
     trainer, _, eps, final = train(alpha=0.1, eps_max=0.05, n_eps=5, seeds=12, steps=2000)
     target = trainer.target_policy()[:, 1].cpu().numpy()
     for e in np.unique(eps):
