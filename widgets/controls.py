@@ -88,7 +88,7 @@ def panel_widget(spec: ControlSpec):
     """The Panel control of a spec; ``.value`` is the field's value (help text: ``panel_help``)."""
     import panel as pn
 
-    common = dict(css_classes=[f"control-{spec.name}"], width=280)
+    common = dict(label=spec.name, css_classes=[f"control-{spec.name}"], width=280)
     if spec.kind == "choice":
         widget = pn.widgets.Select(options=list(spec.options), value=spec.default, **common)
     elif spec.kind == "bool":
@@ -100,8 +100,6 @@ def panel_widget(spec: ControlSpec):
     else:
         widget = pn.widgets.EditableFloatSlider(value=spec.default, start=spec.low, end=spec.high,
                                                 step=spec.step, **common)
-    # Panel 1.9 renamed a widget's `name` to `label`; older 1.x only has `name`.
-    setattr(widget, "label" if "label" in widget.param else "name", spec.name)
     return widget
 
 

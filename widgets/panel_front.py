@@ -15,7 +15,7 @@ from .labview import REFRESH_S, LabView, Redrawer
 def panel_front(view: LabView) -> pn.viewable.Viewable:
     specs = control_specs(view.config_cls)
     controls = {spec.name: panel_widget(spec) for spec in specs}
-    buttons = {name: pn.widgets.Button(name=name, button_type=kind, width=90, css_classes=[f"button-{name.lower()}"])
+    buttons = {name: pn.widgets.Button(label=name, color=kind, width=90, css_classes=[f"button-{name.lower()}"])
                for name, kind in [("Run", "primary"), ("Pause", "default"), ("Stop", "warning"), ("Reset", "light")]}
     progress = pn.indicators.Progress(value=0, max=1000, sizing_mode="stretch_width", height=16)
     status = pn.pane.Alert("", alert_type="secondary", css_classes=["lab-status"], sizing_mode="stretch_width")
