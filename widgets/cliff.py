@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from lab.cliff.chain_mdp import policy_tv, soft_policy, soft_value_iteration, two_branch_chain, value_iteration
 from lab.cliff.reinforce import CliffBanditConfig, CliffBanditTrainer
-from lab.cliff.tie_bandit import greedy_argmax, softmax_policy, tie_rewards, total_variation, uniform_over_argmax
+from lab.cliff.tie_bandit import softmax_policy, sweep, tie_rewards, uniform_over_argmax
 from lab.core import History
 
 from .labview import LabView
@@ -71,16 +71,14 @@ def tie_bandit_figure(arms: int = 3, tied: int = 2, alpha: float = 0.1, eps_max:
     The argmax maps jump at ε = 0 (uniform over argmax by (m−1)/m); softmax(R/α) stays under
     the Lipschitz bound of Xu (2025).
     """
-    grid = np.linspace(-eps_max, eps_max, 401)
-    at_zero = tie_rewards(arms, tied, 0.0)
+    out = sweep(arms, tied, alpha, np.linspace(-eps_max, eps_max, 401))
     fig = go.Figure(layout=_layout(f"Tie bandit: K = {arms}, m = {tied}, α = {alpha:g}",
                                    "ε (reward added to arm a₂)", "TV(π(ε), π(0))"))
-    for name, policy, color in [("greedy argmax (lowest index)", greedy_argmax, "#ff7f0e"),
-                                ("uniform over argmax", uniform_over_argmax, "#7f7f7f"),
-                                (f"softmax(R/α)", lambda r: softmax_policy(r, alpha), "#1f77b4")]:
-        tv = [total_variation(policy(tie_rewards(arms, tied, e)), policy(at_zero)) for e in grid]
-        fig.add_scatter(x=grid, y=tv, mode="lines", name=name, line=dict(color=color))
-    fig.add_scatter(x=grid, y=np.abs(grid) / (2 * alpha), mode="lines", name="bound |ε|/(2α)",
+    for key, name, color in [("greedy", "greedy argmax (lowest index)", "#ff7f0e"),
+                             ("uniform", "uniform over argmax", "#7f7f7f"),
+                             ("softmax", "softmax(R/α)", "#1f77b4")]:
+        fig.add_scatter(x=out["eps"], y=out[f"tv_{key}"], mode="lines", name=name, line=dict(color=color))
+    fig.add_scatter(x=out["eps"], y=out["bound"], mode="lines", name="bound |ε|/(2α)",
                     line=dict(color="#1f77b4", dash="dot"))
     fig.update_yaxes(range=[-0.03, 1.03])
     return fig

@@ -61,10 +61,6 @@ class LabView:
         if self.run is not None:
             self.run.pause()
 
-    def resume(self) -> None:
-        if self.run is not None:
-            self.run.resume()
-
     def stop(self) -> None:
         if self.run is not None:
             self.run.stop()

@@ -10,6 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from lab.core import Field, LabConfig
+
+
+class ChainConfig(LabConfig):
+    """The chain MDP's parameters, as notebooks and views take them."""
+
+    gamma: float = Field(0.9, ge=0.0, le=0.999, description="discount γ of the chain MDP")
+    length: int = Field(2, ge=1, le=100, description="states in each branch")
+    alpha: float = Field(0.1, gt=0.0, le=5.0, description="temperature α of soft value iteration")
+
 
 def _check_gamma(gamma: float) -> None:
     if not 0 <= gamma < 1:

@@ -67,3 +67,11 @@ def test_bad_input_is_a_clear_error():
         soft_value_iteration(*two_branch_chain(0.0), 0.9, 0)
     with pytest.raises(ValueError, match="length = 0"):
         two_branch_chain(0.0, length=0)
+
+
+def test_chain_config_names_gamma_and_its_range():
+    from lab import ConfigError
+    from lab.cliff.chain_mdp import ChainConfig
+
+    with pytest.raises(ConfigError, match="'gamma' = 1.0 is not allowed: must be a number ≥ 0 and ≤ 0.999"):
+        ChainConfig.from_params(gamma=1.0)
