@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium: the Policy Cliff tab trains live, stops, and explains bad input."""
 import socket
+import threading
 import time
 
 import panel as pn
@@ -24,7 +25,9 @@ def free_port() -> int:
 @pytest.fixture
 def server_url():
     port = free_port()
-    dashboard.serve(port, threaded=True)
+    # Sessions of closed pages are cleaned up within a few seconds (Bokeh's default is 15 s).
+    dashboard.serve(port, threaded=True, unused_session_lifetime_milliseconds=3000,
+                    check_unused_sessions_milliseconds=500)
     try:
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -46,6 +49,7 @@ def page(server_url):
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
             page.goto(server_url, wait_until="networkidle")
             page.errors = errors
             yield page
@@ -93,3 +97,20 @@ def test_policy_cliff_tab_trains_live_stops_and_reports_bad_input(page):
     assert drawn_step(page) == stopped  # a bad config starts nothing
 
     assert not page.errors, page.errors
+
+
+def running_trainers() -> int:
+    return sum(t.name == "lab-run" and t.is_alive() for t in threading.enumerate())
+
+
+def test_closing_the_page_stops_its_run(page):
+    page.locator(".bk-tab", has_text="Policy Cliff").click()
+    set_value(page, "steps", "200000")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.locator(".lab-status").first).to_contain_text("Running", timeout=10_000)
+    assert running_trainers() >= 1
+    page.close()
+    deadline = time.time() + 15
+    while running_trainers() and time.time() < deadline:
+        time.sleep(0.2)
+    assert running_trainers() == 0

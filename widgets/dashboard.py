@@ -24,12 +24,14 @@ def app() -> pn.Tabs:
     return pn.Tabs(*[(title, build()) for title, build in TABS], dynamic=True, sizing_mode="stretch_width")
 
 
-def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, threaded: bool = False):
-    """Start the server; returns it (a thread when ``threaded``, for tests)."""
+def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, threaded: bool = False,
+          **server_options):
+    """Start the server; returns it (a thread when ``threaded``, for tests). ``server_options``
+    go to Bokeh's server (tests shorten ``unused_session_lifetime_milliseconds``)."""
     pn.extension("plotly", notifications=False)
     origins = [f"localhost:{port}", f"127.0.0.1:{port}"]
     return pn.serve(app, port=port, address=address, websocket_origin=origins, show=show,
-                    title="Stability Lab", threaded=threaded, verbose=False)
+                    title="Stability Lab", threaded=threaded, verbose=False, **server_options)
 
 
 def main(argv: list[str] | None = None) -> None:
