@@ -1,0 +1,43 @@
+"""A population of β-regularized preference games as torch tensors, for the batched dynamics.
+
+Shapes: P (B, n, n), log μ (B, n), β (B, 1). Policies are kept as log-probabilities (B, n),
+normalized with log-sum-exp, in float64 on ``lab.device()``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lab.core import device as pick_device
+
+
+@dataclass
+class GameBatch:
+    P: torch.Tensor        # (B, n, n), P[b, y, y'] = P(y ≻ y')
+    log_mu: torch.Tensor   # (B, n)
+    beta: torch.Tensor     # (B, 1)
+
+    @classmethod
+    def from_numpy(cls, P, mu, beta, device=None) -> "GameBatch":
+        """Stack games of one size: P (B, n, n) or (n, n), μ (B, n) or (n,), β scalar or (B,)."""
+        dev = pick_device(device) if not isinstance(device, torch.device) else device
+        P = torch.as_tensor(np.asarray(P, dtype=float), device=dev)
+        P = P[None] if P.ndim == 2 else P
+        mu = torch.as_tensor(np.asarray(mu, dtype=float), device=dev).expand(P.shape[0], P.shape[1])
+        beta = torch.as_tensor(np.asarray(beta, dtype=float), device=dev).reshape(-1, 1).expand(P.shape[0], 1)
+        return cls(P, torch.log(mu), beta.clone())
+
+    @property
+    def size(self) -> int:
+        return self.P.shape[0]
+
+    def win_rates(self, log_pi: torch.Tensor) -> torch.Tensor:
+        """g_π(y) = P(y ≻ π) = Σ_y' P(y ≻ y')·π(y'), shape (B, n). One preference query."""
+        return torch.einsum("bij,bj->bi", self.P, log_pi.exp())
+
+
+def normalize(logits: torch.Tensor) -> torch.Tensor:
+    """Log-probabilities from logits (log-sum-exp over the last axis)."""
+    return logits - torch.logsumexp(logits, dim=-1, keepdim=True)

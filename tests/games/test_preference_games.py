@@ -1,0 +1,47 @@
+"""Preference matrices: constructors, validation with clear errors, CSV round trip."""
+import numpy as np
+import pytest
+
+from lab.games.preference import (PreferenceError, bradley_terry, check_preference, load_preference, noisy,
+                                  random_preference, rock_paper_scissors, save_preference, spo_intransitive)
+
+
+@pytest.mark.parametrize("P", [rock_paper_scissors(), random_preference(7, np.random.default_rng(1)),
+                               bradley_terry([0.0, 1.0, 3.0]), spo_intransitive(),
+                               noisy(bradley_terry([0, 1, 2, 3]), 0.1, np.random.default_rng(2))])
+def test_constructors_give_valid_preferences(P):
+    np.testing.assert_allclose(P + P.T, 1.0, atol=1e-12)
+    assert P.min() >= 0 and P.max() <= 1
+    check_preference(P)
+
+
+def test_spo_aggregate_is_a_condorcet_cycle():
+    P = spo_intransitive((0.4, 0.35, 0.25))
+    assert P[0, 1] > 0.5 and P[1, 2] > 0.5 and P[2, 0] > 0.5
+
+
+def test_bradley_terry_is_transitive():
+    P = bradley_terry([0.0, 1.0, 2.0])
+    assert P[2, 1] > 0.5 and P[1, 0] > 0.5 and P[2, 0] > P[2, 1]
+
+
+@pytest.mark.parametrize("bad, words", [
+    (np.ones((2, 3)) / 2, "square"),
+    ([[0.5, 1.2], [-0.2, 0.5]], "outside [0, 1]"),
+    ([[0.5, 0.7], [0.7, 0.5]], "must be 1"),
+    ([["a", "b"], ["c", "d"]], "matrix of numbers"),
+])
+def test_invalid_matrices_are_refused_clearly(bad, words):
+    with pytest.raises(PreferenceError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        check_preference(bad)
+
+
+def test_csv_round_trip_and_malformed_file(tmp_path):
+    P = random_preference(5, np.random.default_rng(0))
+    np.testing.assert_array_equal(load_preference(save_preference(P, tmp_path / "p.csv")), P)
+    (tmp_path / "bad.csv").write_text("0.5,0.2\n0.3,0.5\n")
+    with pytest.raises(PreferenceError, match=r"bad.csv\[0, 1\] \+ bad.csv\[1, 0\] = 0.5"):
+        load_preference(tmp_path / "bad.csv")
+    (tmp_path / "text.csv").write_text("a,b\n")
+    with pytest.raises(PreferenceError, match="cannot read"):
+        load_preference(tmp_path / "text.csv")
