@@ -15,7 +15,8 @@ def _name(requirement: str) -> str:
 
 
 def test_environment_yml_and_pyproject_list_the_same_packages():
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pyproject = project["dependencies"] + [p for extra in project["optional-dependencies"].values() for p in extra]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge", "nodefaults"]
     conda, pip = set(), set()

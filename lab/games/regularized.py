@@ -87,3 +87,21 @@ def span(log_p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
     """The span semi-norm of log p − log q: max − min over actions (zero iff p = q)."""
     d = log_p - log_q
     return d.max(axis=-1) - d.min(axis=-1)
+
+
+def minimax_winner(P) -> np.ndarray:
+    """β = 0: the Minimax Winner, a maximin strategy of the symmetric zero-sum game P − ½,
+    by linear programming: maximize v subject to Σ_y π(y)·(P(y ≻ y') − ½) ≥ v for every y'."""
+    from scipy.optimize import linprog
+
+    A = check_preference(P) - 0.5
+    n = len(A)
+    # variables (π_1..π_n, v); minimize −v
+    cost = np.r_[np.zeros(n), -1.0]
+    upper = np.c_[-A.T, np.ones(n)]                      # v − Σ_y π(y)·A[y, y'] ≤ 0
+    result = linprog(cost, A_ub=upper, b_ub=np.zeros(n), A_eq=np.r_[np.ones(n), 0.0][None], b_eq=[1.0],
+                     bounds=[(0, None)] * n + [(None, None)], method="highs")
+    if not result.success:
+        raise RuntimeError(f"minimax_winner: the linear program failed ({result.message})")
+    pi = np.clip(result.x[:n], 0, None)
+    return pi / pi.sum()
