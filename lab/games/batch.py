@@ -38,6 +38,14 @@ class GameBatch:
         return torch.einsum("bij,bj->bi", self.P, log_pi.exp())
 
 
+    def exploitability(self, log_pi: torch.Tensor) -> torch.Tensor:
+        """Expl_β(π) = β·log Σ_y μ(y)·exp(P(y ≻ π)/β) + β·KL(π‖μ) − ½, shape (B,)."""
+        beta = self.beta[:, 0]
+        best_response = beta * torch.logsumexp(self.log_mu + self.win_rates(log_pi) / self.beta, dim=-1)
+        kl_to_mu = (log_pi.exp() * (log_pi - self.log_mu)).sum(-1)
+        return best_response + beta * kl_to_mu - 0.5
+
+
 def normalize(logits: torch.Tensor) -> torch.Tensor:
     """Log-probabilities from logits (log-sum-exp over the last axis)."""
     return logits - torch.logsumexp(logits, dim=-1, keepdim=True)
