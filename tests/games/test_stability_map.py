@@ -30,7 +30,7 @@ def test_trainer_reports_per_algorithm_and_game():
     assert set(history.members["algorithm"]) == {"Nash-MP", "Nash-MD", "OMD (INPO)", "OMWU"}
     final = history.frame().query("step == 50").groupby("algorithm")["kl_to_star"].max()
     assert final["Nash-MP"] < 1.1 ** -50 * start  # (1 + ηβ)^(−k) with η = 1, β = 0.1
-    assert final["Nash-MP"] == final.min()
+    assert final["Nash-MP"] < min(final["Nash-MD"], final["OMD (INPO)"])
     assert {"pi_0", "pi_1", "pi_2", "exploitability"} <= set(history.metrics)
     assert (history.values("exploitability") >= -1e-12).all()
 
