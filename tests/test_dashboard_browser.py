@@ -114,3 +114,17 @@ def test_closing_the_page_stops_its_run(page):
     while running_trainers() and time.time() < deadline:
         time.sleep(0.2)
     assert running_trainers() == 0
+
+
+def test_preference_games_tab_runs_all_algorithms(page):
+    page.locator(".bk-tab", has_text="Preference games").click()
+    status = page.locator(".lab-status").first
+    expect(status).to_contain_text("Ready", timeout=10_000)
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(status).to_contain_text("Finished 200 steps", timeout=20_000)
+    page.wait_for_timeout(500)
+    names = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate("el => el.data.map(t => t.name)")
+    assert {"Nash-MP", "Nash-MD", "OMD (INPO)", "(1+2β)^(−N/2)"} <= set(names)
+    set_value(page, "beta", "5")
+    expect(status).to_contain_text("'beta' = 5", timeout=5_000)
+    assert not page.errors, page.errors

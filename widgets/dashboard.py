@@ -11,11 +11,12 @@ import argparse
 
 import panel as pn
 
-from . import cliff
+from . import cliff, games
 
 # (tab title, function building the tab's content for one session)
 TABS = [
     ("Policy Cliff", cliff.cliff_tab),
+    ("Preference games", games.preference_tab),
 ]
 
 

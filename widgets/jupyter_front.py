@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from .controls import control_specs, ipywidget
 from .labview import LabView, Redrawer
+from .live import update_in_place
 
 
 def jupyter_front(view: LabView) -> w.Widget:
@@ -27,7 +28,8 @@ def jupyter_front(view: LabView) -> w.Widget:
         color = "#b00020" if is_error else "#333"
         status.value = f'<span style="color:{color}">{html.escape(sentence)}</span>'
 
-    redraw = Redrawer(view, figures, show_status, lambda p: setattr(progress, "value", p))
+    redraw = Redrawer(view, lambda i, fresh: update_in_place(figures[i], fresh), show_status,
+                      lambda p: setattr(progress, "value", p))
 
     def on_change(change, name):
         view.set_value(name, change["new"])

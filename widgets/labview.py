@@ -15,7 +15,6 @@ import plotly.graph_objects as go
 
 from lab.core import ConfigError, History, LabConfig, Run, Trainer
 
-from .live import update_in_place
 
 FigureFn = Callable[[History | None, LabConfig], go.Figure]
 REFRESH_S = 0.15  # about 7 redraws per second, whatever the trainer's speed
@@ -148,13 +147,14 @@ class Redrawer:
     """Brings a front-end's status, progress and figures up to date with its LabView.
 
     Calling it is cheap when nothing changed: figures are rebuilt only when the run or its
-    History's version differs from what is on screen.
+    History's version differs from what is on screen; ``show_figure(i, fresh)`` puts the i-th
+    fresh figure on screen (in place for FigureWidgets, by replacing a Panel pane's object).
     """
 
-    def __init__(self, view: LabView, targets: list[go.Figure], show_status: Callable[[str, bool], None],
-                 show_progress: Callable[[float], None], after_figure: Callable[[int], None] = lambda i: None):
-        self.view, self.targets = view, targets
-        self.show_status, self.show_progress, self.after_figure = show_status, show_progress, after_figure
+    def __init__(self, view: LabView, show_figure: Callable[[int, go.Figure], None],
+                 show_status: Callable[[str, bool], None], show_progress: Callable[[float], None]):
+        self.view, self.show_figure = view, show_figure
+        self.show_status, self.show_progress = show_status, show_progress
         self._status = self._drawn = None
 
     def __call__(self) -> None:
@@ -167,9 +167,8 @@ class Redrawer:
         drawn = (id(self.view.run), history.version if history is not None else None, self.view.config)
         if drawn != self._drawn:
             self._drawn = drawn
-            for i, (target, fresh) in enumerate(zip(self.targets, self.view.figures())):
-                update_in_place(target, fresh)
-                self.after_figure(i)
+            for i, fresh in enumerate(self.view.figures()):
+                self.show_figure(i, fresh)
 
     def loop_while(self, alive: Callable[[], bool]) -> None:
         """Redraw every REFRESH_S while ``alive()``, then once more (for front-ends without an event loop)."""

@@ -19,16 +19,17 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
                for name, kind in [("Run", "primary"), ("Pause", "default"), ("Stop", "warning"), ("Reset", "light")]}
     progress = pn.indicators.Progress(value=0, max=1000, sizing_mode="stretch_width", height=16)
     status = pn.pane.Alert("", alert_type="secondary", css_classes=["lab-status"], sizing_mode="stretch_width")
-    figures = view.figures()
     panes = [pn.pane.Plotly(fig, sizing_mode="stretch_width", css_classes=[f"lab-figure-{i}"])
-             for i, fig in enumerate(figures)]
+             for i, fig in enumerate(view.figures())]
 
     def show_status(sentence: str, is_error: bool) -> None:
         status.object = sentence
         status.alert_type = "danger" if is_error else "secondary"
 
-    redraw = Redrawer(view, figures, show_status, lambda p: setattr(progress, "value", int(1000 * p)),
-                      after_figure=lambda i: panes[i].param.trigger("object"))
+    # A fresh figure per redraw: Panel sends it whole (Plotly.react keeps the zoom via uirevision);
+    # patching a figure in place through the pane's plotly hooks failed to serialize for some traces.
+    redraw = Redrawer(view, lambda i, fresh: setattr(panes[i], "object", fresh), show_status,
+                      lambda p: setattr(progress, "value", int(1000 * p)))
 
     for name, control in controls.items():
         control.param.watch(lambda event, name=name: (view.set_value(name, event.new), redraw()), "value")

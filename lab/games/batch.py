@@ -23,9 +23,9 @@ class GameBatch:
     def from_numpy(cls, P, mu, beta, device=None) -> "GameBatch":
         """Stack games of one size: P (B, n, n) or (n, n), μ (B, n) or (n,), β scalar or (B,)."""
         dev = pick_device(device) if not isinstance(device, torch.device) else device
-        P = torch.as_tensor(np.asarray(P, dtype=float), device=dev)
+        P = torch.tensor(np.array(P, dtype=float), device=dev)
         P = P[None] if P.ndim == 2 else P
-        mu = torch.as_tensor(np.asarray(mu, dtype=float), device=dev).expand(P.shape[0], P.shape[1])
+        mu = torch.tensor(np.array(mu, dtype=float), device=dev).expand(P.shape[0], P.shape[1])
         beta = torch.as_tensor(np.asarray(beta, dtype=float), device=dev).reshape(-1, 1).expand(P.shape[0], 1)
         return cls(P, torch.log(mu), beta.clone())
 

@@ -11,16 +11,18 @@ import torch
 from .batch import GameBatch
 from .regularized import equilibrium
 
-VERDICTS = ("converged", "cycling", "diverged")
+VERDICTS = ("converged", "slow", "cycling", "diverged")
 CONVERGED_KL = 1e-6
 
 
 def stability_map(algorithm, P, mu, etas, betas, iterations: int = 500, device=None) -> dict[str, np.ndarray]:
     """Run ``algorithm`` from μ for every (β, η) cell; returns the grid's verdicts and final KL.
 
-    A cell has *converged* when KL(π*_β, π) stays below 1e−6 over the last fifth of the run,
-    has *diverged* when its final KL exceeds its initial KL, and is *cycling* otherwise
-    (oscillating or stalled, neither converging nor moving away). Shapes: (len(betas), len(etas)).
+    Over the last fifth of the run, a cell has *converged* when KL(π*_β, π) stays below 1e−6;
+    else it has *diverged* when its final KL exceeds its initial KL; else it is *slow* when the KL
+    still falls steadily (the final KL below 90% of the window's first and every step down), and
+    *cycling* otherwise — oscillating, or stalled away from π* (as a constant-step Nash-MD is).
+    Shapes: (len(betas), len(etas)).
     """
     etas, betas = np.asarray(etas, dtype=float), np.asarray(betas, dtype=float)
     beta_grid, eta_grid = np.meshgrid(betas, etas, indexing="ij")
@@ -36,6 +38,8 @@ def stability_map(algorithm, P, mu, etas, betas, iterations: int = 500, device=N
         state = algorithm.step(game, state, eta)
     kl = torch.stack(kl).cpu().numpy()                                   # (iterations+1, cells)
     tail = kl[-max(1, iterations // 5):]
-    verdict = np.where(tail.max(0) < CONVERGED_KL, "converged", np.where(kl[-1] > kl[0], "diverged", "cycling"))
+    falling = (np.diff(tail, axis=0) <= 0).all(0) & (tail[-1] < 0.9 * tail[0])
+    verdict = np.select([tail.max(0) < CONVERGED_KL, kl[-1] > kl[0], falling],
+                        ["converged", "diverged", "slow"], default="cycling")
     return {"verdict": verdict.reshape(beta_grid.shape), "final_kl": kl[-1].reshape(beta_grid.shape),
             "etas": etas, "betas": betas}

@@ -39,7 +39,8 @@ def test_run_in_background_redraws_in_place_and_stops_quickly():
     view.set_value("steps", 10**6)
     target = view.figures()[0]
     statuses = []
-    redraw = Redrawer(view, [target], lambda s, e: statuses.append(s), lambda p: None)
+    redraw = Redrawer(view, lambda i, fresh: update_in_place(target, fresh), lambda s, e: statuses.append(s),
+                      lambda p: None)
     view.start()
     time.sleep(0.3)
     redraw()

@@ -1,0 +1,106 @@
+"""The preference-game lab's figures and its LabView declaration."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lab.core import History
+from lab.games.stability import VERDICTS
+from lab.games.trainer import PreferenceDynamicsConfig, PreferenceDynamicsTrainer
+
+from .labview import LabView
+from .live import thin
+
+COLORS = {"Nash-MP": "#1f77b4", "Nash-MD": "#ff7f0e", "OMD (INPO)": "#d62728", "OMWU": "#2ca02c",
+          "Extragradient": "#9467bd"}
+ABOUT = ("Each algorithm iterates on the same β-regularized preference games from π₀ = μ. Left: KL(π*, π) "
+         "against preference queries N on a log scale, beside Nash-MP's rate (1+2β)^(−N/2). Right: the "
+         "first game's trajectories on the simplex. Try η = 2 with β = 0.01: Nash-MP converges, OMD spirals out.")
+
+
+def kl_figure(history: History | None, config: PreferenceDynamicsConfig) -> go.Figure:
+    """Mean KL(π*_β, π) over the games against queries N, per algorithm, with the theory's rate."""
+    fig = go.Figure(layout=dict(title="KL(π*, π) against preference queries", xaxis_title="queries N",
+                                yaxis_title="KL(π*, π)", yaxis_type="log", height=380, uirevision="keep",
+                                margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25)))
+    if history is None or not len(history):
+        fig.add_scatter(x=[], y=[], mode="lines", name="press Run")
+        return fig
+    algorithms = np.asarray(history.members["algorithm"])
+    queries = np.asarray(history.members["queries_per_iteration"])
+    kl = history.values("kl_to_star")
+    for name in dict.fromkeys(algorithms):
+        members = algorithms == name
+        steps, mean = thin(history.steps, kl[:, members].mean(axis=1))
+        fig.add_scatter(x=steps * queries[members][0], y=np.maximum(mean, 1e-300), mode="lines", name=name,
+                        line=dict(color=COLORS.get(name)))
+    if "Nash-MP" in algorithms:
+        start = kl[0, algorithms == "Nash-MP"].mean()
+        n = np.linspace(0, 2 * history.steps[-1], 200)
+        fig.add_scatter(x=n, y=start * (1 + 2 * config.beta) ** (-n / 2), mode="lines",
+                        name="(1+2β)^(−N/2)", line=dict(color=COLORS["Nash-MP"], dash="dot"))
+    return fig
+
+
+def simplex_figure(history: History | None, config: PreferenceDynamicsConfig) -> go.Figure:
+    """Trajectories of the first game on the 3-action simplex (ternary plot)."""
+    fig = go.Figure(layout=dict(title="Trajectories on the simplex (first game)", height=380, uirevision="keep",
+                                ternary=dict(aaxis_title="π(0)", baxis_title="π(1)", caxis_title="π(2)"),
+                                margin=dict(l=40, r=40, t=60, b=40), legend=dict(orientation="h", y=-0.1)))
+    if history is None or not len(history) or "pi_0" not in history.metrics:
+        fig.add_scatterternary(a=[], b=[], c=[], name="3-action games only" if history is not None else "press Run")
+        return fig
+    algorithms = np.asarray(history.members["algorithm"])
+    first = np.asarray(history.members["game"]) == 0
+    coordinates = [history.values(f"pi_{i}") for i in range(3)]
+    for name in dict.fromkeys(algorithms):
+        member = np.flatnonzero(first & (algorithms == name))[0]
+        a, b, c = thin(*(x[:, member] for x in coordinates))
+        fig.add_scatterternary(a=a, b=b, c=c, mode="lines+markers", marker=dict(size=3), name=name,
+                               line=dict(color=COLORS.get(name)))
+    return fig
+
+
+def stability_figure(maps: dict[str, dict]) -> go.Figure:
+    """One panel per algorithm over (η, β): converged / slow / cycling / diverged (lab.games.stability)."""
+    fig = make_subplots(rows=1, cols=len(maps), subplot_titles=list(maps), shared_yaxes=True)
+    colors = ["#2ca02c", "#9ecae1", "#ffbf00", "#d62728"]
+    scale = [[edge / len(colors), color] for i, color in enumerate(colors) for edge in (i, i + 1)]
+    for col, (name, result) in enumerate(maps.items(), start=1):
+        codes = np.vectorize(VERDICTS.index)(result["verdict"])
+        fig.add_heatmap(z=codes, x=result["etas"], y=result["betas"], zmin=-0.5, zmax=len(colors) - 0.5, colorscale=scale,
+                        showscale=col == len(maps), customdata=result["verdict"],
+                        hovertemplate="η=%{x:.3g} β=%{y:.3g}: %{customdata}<extra></extra>",
+                        colorbar=dict(tickvals=list(range(len(VERDICTS))), ticktext=list(VERDICTS)), row=1, col=col)
+        fig.update_xaxes(type="log", title_text="η", row=1, col=col)
+    fig.update_yaxes(type="log", title_text="β", row=1, col=1)
+    fig.update_layout(title="Where each algorithm's last iterate converges", height=360,
+                      margin=dict(l=60, r=20, t=80, b=50))
+    return fig
+
+
+def preference_view() -> LabView:
+    """The live preference-dynamics view, for notebooks and the dashboard."""
+    return LabView("Nash Mirror Prox and its peers", PreferenceDynamicsTrainer, [kl_figure, simplex_figure], ABOUT)
+
+
+def preference_tab():
+    """The dashboard tab: the live dynamics, then the stability maps on rock–paper–scissors."""
+    import panel as pn
+
+    from lab.games.algorithms import nash_md, nash_mp, omd
+    from lab.games.preference import rock_paper_scissors
+    from lab.games.stability import stability_map
+
+    grid = np.logspace(-2, 1, 10), np.logspace(-3, 0, 10)
+    maps = {m.NAME: stability_map(m, rock_paper_scissors(), np.array([0.6, 0.3, 0.1]), *grid, iterations=300)
+            for m in (nash_mp, nash_md, omd)}
+    return pn.Column(
+        pn.pane.Markdown("## Preference games\nNash learning from human feedback as a game: the β-regularized "
+                         "preference game's equilibrium π*, and the algorithms that reach it (Tiapkin et al. 2025, "
+                         "arXiv 2505.19731; Munos et al. 2023; Zhang et al. 2024)."),
+        preference_view().panel(),
+        pn.pane.Plotly(stability_figure(maps), sizing_mode="stretch_width"),
+        sizing_mode="stretch_width",
+    )
