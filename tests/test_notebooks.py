@@ -1,11 +1,13 @@
 """Every notebook runs through papermill with the small parameters of notebooks.yaml, and its
 recorded results (lab.record) are checked against the expectations written there.
 
-Expectations per recorded name: ``{min: a, max: b}``, ``{approx: x, tol: t}`` or ``{equals: v}``.
+Expectations per recorded name: ``{min: a, max: b}``, ``{approx: x, tol: t}`` (x a number or a
+list) or ``{equals: v}``.
 """
 import json
 from pathlib import Path
 
+import numpy as np
 import papermill as pm
 import pytest
 import yaml
@@ -26,8 +28,8 @@ def execute(notebook: Path, tmp_path: Path, parameters: dict) -> dict:
 def check(name: str, value, expected: dict) -> None:
     if "equals" in expected:
         assert value == expected["equals"], (name, value)
-    if "approx" in expected:
-        assert abs(value - expected["approx"]) <= expected["tol"], (name, value, expected)
+    if "approx" in expected:  # a number or a list of numbers
+        assert np.allclose(value, expected["approx"], atol=expected["tol"], rtol=0), (name, value, expected)
     if "min" in expected:
         assert value >= expected["min"], (name, value, expected)
     if "max" in expected:

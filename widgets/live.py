@@ -1,8 +1,8 @@
 """Live figures: plotly figures created once and updated in place.
 
-A view's figure functions build a fresh ``go.Figure`` from a History; ``update_in_place``
-copies its traces into the figure on screen (a ``go.Figure`` behind a Panel pane or a
-``go.FigureWidget`` in JupyterLab), so the browser patches data instead of redrawing, and
+A view's figure functions build a fresh ``go.Figure`` from a History. In JupyterLab,
+``update_in_place`` copies its traces into the ``go.FigureWidget`` on screen, so the browser
+patches data instead of redrawing; in Panel the pane simply gets the fresh figure. Either way
 the user's zoom survives (``uirevision``). ``thin`` bounds the points a trace carries,
 whatever the trainer's speed.
 """
