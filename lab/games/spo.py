@@ -11,7 +11,32 @@ Runs a population of independent seeds at once (leading dimension).
 """
 from __future__ import annotations
 
+import pydantic
 import torch
+
+from lab.core import Field, LabConfig
+
+
+class SPOConfig(LabConfig):
+    """SPO with Hedge on SPO's intransitive three-population aggregate."""
+
+    share_a: float = Field(0.4, ge=0.0, le=1.0, description="share of the population ranking a > b > c")
+    share_b: float = Field(0.35, ge=0.0, le=1.0, description="share ranking b > c > a (the rest rank c > a > b)")
+    iterations: int = Field(4000, ge=1, le=200_000, description="self-play iterations")
+    batch: int = Field(16, ge=1, le=4096, description="responses sampled per iteration")
+    eta: float = Field(0.1, gt=0.0, le=10.0, description="Hedge step size η")
+    seeds: int = Field(8, ge=1, le=256, description="independent self-play runs")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
+
+    @pydantic.model_validator(mode="after")
+    def _shares(self):
+        if self.share_a + self.share_b > 1:
+            raise ValueError(f"'share_a' + 'share_b' = {self.share_a + self.share_b:g} must be at most 1")
+        return self
+
+    @property
+    def proportions(self) -> tuple[float, float, float]:
+        return self.share_a, self.share_b, 1.0 - self.share_a - self.share_b
 
 
 def hedge(P: torch.Tensor, iterations: int, batch: int, eta: float, seeds: int,

@@ -16,7 +16,7 @@ def tv(p, q):
 
 def test_spo_average_iterate_reaches_the_minimax_winner():
     winner = minimax_winner(P_NP)
-    last, average = spo.hedge(P, iterations=2000, batch=16, eta=0.05, seeds=8,
+    last, average = spo.hedge(P, iterations=4000, batch=16, eta=0.1, seeds=8,
                               generator=torch.Generator().manual_seed(0))
     distances = [tv(a, winner) for a in average.numpy()]
     assert max(distances) < 0.05, distances
