@@ -128,3 +128,20 @@ def test_preference_games_tab_runs_all_algorithms(page):
     set_value(page, "beta", "5")
     expect(status).to_contain_text("'beta' = 5", timeout=5_000)
     assert not page.errors, page.errors
+
+
+def test_matrix_editor_explains_bad_matrices_and_plays_good_ones(page):
+    page.locator(".bk-tab", has_text="Preference games").click()
+    text = page.locator(".matrix-text textarea").first
+    message = page.locator(".matrix-message").first
+    text.fill("0.5, 0.7\n0.7, 0.5")
+    text.blur()
+    page.locator(".matrix-use button").first.click()
+    expect(message).to_contain_text("must be 1", timeout=5_000)
+    text.fill("0.5, 0.9\n0.1, 0.5")
+    text.blur()
+    page.locator(".matrix-use button").first.click()
+    expect(message).to_contain_text("2-action matrix", timeout=5_000)
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.locator(".lab-status").first).to_contain_text("Finished", timeout=20_000)
+    assert not page.errors, page.errors

@@ -85,6 +85,38 @@ def preference_view() -> LabView:
     return LabView("Nash Mirror Prox and its peers", PreferenceDynamicsTrainer, [kl_figure, simplex_figure], ABOUT)
 
 
+def matrix_editor(view: LabView):
+    """A small editor for P: CSV rows; 'Use this matrix' makes the view's next run play it (one game,
+    uniform μ), 'Use the config's game' goes back. Bad matrices are explained, not run."""
+    import panel as pn
+
+    from lab.games.preference import PreferenceError, parse_preference
+
+    text = pn.widgets.TextAreaInput(value="0.5, 0, 1\n1, 0.5, 0\n0, 1, 0.5", height=120, width=260,
+                                    css_classes=["matrix-text"])
+    use, back = pn.widgets.Button(label="Use this matrix", css_classes=["matrix-use"]), pn.widgets.Button(
+        label="Use the config's game")
+    message = pn.pane.Markdown("Playing the config's game.", css_classes=["matrix-message"])
+
+    def on_use(event):
+        try:
+            P = parse_preference(text.value)
+        except PreferenceError as err:
+            message.object = f"**Not a preference matrix:** {err}"
+            return
+        n = len(P)
+        view.trainer_options = {"P": P[None], "mu": np.full((1, n), 1.0 / n)}
+        message.object = f"Next run plays this {n}-action matrix (one game, uniform μ); 'game', 'actions' and 'games' are ignored."
+
+    def on_back(event):
+        view.trainer_options = {}
+        message.object = "Playing the config's game."
+
+    use.on_click(on_use)
+    back.on_click(on_back)
+    return pn.Column("**Edit P** (P[y, y′] = P(y ≻ y′), rows of CSV)", text, pn.Row(use, back), message)
+
+
 def preference_tab():
     """The dashboard tab: the live dynamics, then the stability maps on rock–paper–scissors."""
     import panel as pn
@@ -96,11 +128,12 @@ def preference_tab():
     grid = np.logspace(-2, 1, 10), np.logspace(-3, 0, 10)
     maps = {m.NAME: stability_map(m, rock_paper_scissors(), np.array([0.6, 0.3, 0.1]), *grid, iterations=300)
             for m in (nash_mp, nash_md, omd)}
+    view = preference_view()
     return pn.Column(
         pn.pane.Markdown("## Preference games\nNash learning from human feedback as a game: the β-regularized "
                          "preference game's equilibrium π*, and the algorithms that reach it (Tiapkin et al. 2025, "
                          "arXiv 2505.19731; Munos et al. 2023; Zhang et al. 2024)."),
-        preference_view().panel(),
+        pn.Row(pn.Column(view.panel(), sizing_mode="stretch_width"), matrix_editor(view), sizing_mode="stretch_width"),
         pn.pane.Plotly(stability_figure(maps), sizing_mode="stretch_width"),
         sizing_mode="stretch_width",
     )

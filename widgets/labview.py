@@ -29,6 +29,7 @@ class LabView:
         self.values = self.config_cls().model_dump()
         self.config: LabConfig = self.config_cls()
         self.run: Run | None = None
+        self.trainer_options: dict = {}  # extra keyword arguments for the trainer (an edited game, say)
         self.message = "Ready: press Run."
         self.failed = False
 
@@ -49,7 +50,7 @@ class LabView:
         if config is None:
             return
         try:
-            trainer = self.trainer_cls(config)
+            trainer = self.trainer_cls(config, **self.trainer_options)
         except (ValueError, TypeError, RuntimeError) as err:
             return self._fail(f"Could not build the trainer: {err}")
         self.config = config

@@ -81,6 +81,17 @@ def noisy(P, scale: float, rng: np.random.Generator) -> np.ndarray:
     return np.clip(P + upper - upper.T, 0.0, 1.0)
 
 
+def parse_preference(text: str) -> np.ndarray:
+    """A preference matrix from CSV text (one row per line, commas between entries); validated."""
+    try:
+        rows = [[float(x) for x in line.replace(";", ",").split(",")] for line in text.strip().splitlines() if line.strip()]
+    except ValueError as err:
+        raise PreferenceError(f"the matrix must be rows of comma-separated numbers ({err})") from None
+    if len({len(r) for r in rows}) > 1:
+        raise PreferenceError(f"every row needs the same number of entries, got {[len(r) for r in rows]}")
+    return check_preference(rows)
+
+
 def load_preference(path: str | os.PathLike) -> np.ndarray:
     """Read a preference matrix from a CSV file of numbers (no header); validated."""
     path = Path(path)

@@ -45,3 +45,23 @@ def test_csv_round_trip_and_malformed_file(tmp_path):
     (tmp_path / "text.csv").write_text("a,b\n")
     with pytest.raises(PreferenceError, match="cannot read"):
         load_preference(tmp_path / "text.csv")
+
+
+def test_parse_preference_from_text():
+    from lab.games.preference import parse_preference
+
+    np.testing.assert_array_equal(parse_preference("0.5, 1\n0, 0.5\n"), [[0.5, 1], [0, 0.5]])
+    with pytest.raises(PreferenceError, match="comma-separated numbers"):
+        parse_preference("0.5, x\n0, 0.5")
+    with pytest.raises(PreferenceError, match="same number of entries"):
+        parse_preference("0.5, 1, 0\n0, 0.5")
+
+
+def test_trainer_plays_a_given_matrix():
+    from lab import Run
+    from lab.games.trainer import PreferenceDynamicsConfig, PreferenceDynamicsTrainer
+
+    P = np.array([[0.5, 0.9], [0.1, 0.5]])
+    trainer = PreferenceDynamicsTrainer(PreferenceDynamicsConfig(steps=20), P=P[None], mu=np.full((1, 2), 0.5))
+    history = Run(trainer, 20, progress=False).run()
+    assert history.population == 3 and "pi_0" not in history.metrics
