@@ -70,3 +70,14 @@ def test_nash_md_constant_step_is_biased_and_the_bias_shrinks_with_eta():
     assert final[0.5] > final[0.1] > final[0.02] and final[0.5] > 1e-4
     decreasing = kl_to(star, trajectory(nash_md, game, None, 4000, schedule="decreasing"))[-1, 0]
     assert decreasing < 1e-5
+
+
+def test_plain_mwu_last_iterate_cycles_while_its_average_reaches_the_minimax_winner():
+    """β = 0 (plain MWU): on RPS the last iterate circles far from the Minimax Winner; the average converges."""
+    from lab.games.regularized import minimax_winner
+
+    game = GameBatch.from_numpy(rock_paper_scissors(), RPS_MU, 0.0, device="cpu")
+    path = trajectory(omd, game, 0.1, 3000).exp()[:, 0].numpy()
+    winner = minimax_winner(rock_paper_scissors())
+    assert 0.5 * np.abs(path[-1] - winner).sum() > 0.2
+    assert 0.5 * np.abs(path.mean(0) - winner).sum() < 0.02
