@@ -85,7 +85,9 @@ def greedy_policy(Q: np.ndarray) -> np.ndarray:
 
 
 def soft_policy(Q: np.ndarray, alpha: float) -> np.ndarray:
-    """π(a|s) ∝ exp(Q(s, a)/α), shape (S, A)."""
+    """π(a|s) ∝ exp(Q(s, a)/α), shape (S, A) (α > 0)."""
+    if not alpha > 0:
+        raise ValueError(f"alpha = {alpha!r} must be > 0 for the soft policy")
     z = np.exp((Q - Q.max(axis=1, keepdims=True)) / alpha)
     return z / z.sum(axis=1, keepdims=True)
 
@@ -99,3 +101,24 @@ def inverse_bellman_reward(Q: np.ndarray, P: np.ndarray, gamma: float) -> np.nda
 def policy_tv(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Total variation between two policies at every state, shape (S,)."""
     return 0.5 * np.abs(p - q).sum(axis=1)
+
+
+def chain_sweep(eps: np.ndarray, gamma: float = 0.9, alpha: float = 0.1, length: int = 2) -> dict[str, np.ndarray]:
+    """The checks of Xu (2025) on ``two_branch_chain`` over ``eps``, each array of len(eps):
+    ``greedy_b`` / ``soft_b``: P(branch B) at the start under the greedy / soft-optimal policy;
+    ``q_change`` ≤ ``q_bound`` = |ε|/(1−γ) (Prop 2.1: ‖Q*_ε − Q*_0‖∞);
+    ``soft_tv`` ≤ ``soft_bound`` = |ε|/(2α(1−γ)) (Prop 4.5: max over states of TV to ε = 0)."""
+    eps = np.asarray(eps, dtype=float)
+    q_zero = value_iteration(*two_branch_chain(0.0, length), gamma)
+    soft_zero = soft_policy(soft_value_iteration(*two_branch_chain(0.0, length), gamma, alpha), alpha)
+    out = {name: np.empty(len(eps)) for name in ["greedy_b", "soft_b", "q_change", "soft_tv"]}
+    for i, e in enumerate(eps):
+        P, R = two_branch_chain(e, length)
+        q = value_iteration(P, R, gamma)
+        soft = soft_policy(soft_value_iteration(P, R, gamma, alpha), alpha)
+        out["greedy_b"][i] = greedy_policy(q)[0, 1]
+        out["soft_b"][i] = soft[0, 1]
+        out["q_change"][i] = np.max(np.abs(q - q_zero))
+        out["soft_tv"][i] = policy_tv(soft, soft_zero).max()
+    return {"eps": eps, **out, "q_bound": np.abs(eps) / (1 - gamma),
+            "soft_bound": np.abs(eps) / (2 * alpha * (1 - gamma))}

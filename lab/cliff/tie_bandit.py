@@ -29,7 +29,9 @@ def greedy_argmax(rewards: np.ndarray) -> np.ndarray:
 
 
 def uniform_over_argmax(rewards: np.ndarray, tol: float = 0.0) -> np.ndarray:
-    """Uniform policy over the arms within ``tol`` of the maximum."""
+    """Uniform policy over the arms within ``tol`` ≥ 0 of the maximum."""
+    if not tol >= 0:
+        raise ValueError(f"tol = {tol!r} must be ≥ 0 (the arms within tol of the maximum count as tied)")
     rewards = np.asarray(rewards, dtype=float)
     best = rewards >= rewards.max() - tol
     return best / best.sum()

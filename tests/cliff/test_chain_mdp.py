@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lab.cliff.chain_mdp import (greedy_policy, inverse_bellman_reward, policy_tv, soft_policy,
+from lab.cliff.chain_mdp import (chain_sweep, greedy_policy, inverse_bellman_reward, policy_tv, soft_policy,
                                  soft_value_iteration, two_branch_chain, value_iteration)
 
 GAMMAS = [0.5, 0.9, 0.99]
@@ -60,7 +60,20 @@ def test_inverse_bellman_reward_recovers_r_and_is_lipschitz(gamma):
     assert worst > 1.0  # the (1+γ) factor is needed, not slack
 
 
+def test_chain_sweep_reports_the_cliff_and_both_bounds():
+    """Props 2.1 and 4.5 over a sweep: Q* and the soft policy stay within their bounds while the
+    greedy policy jumps from branch A to branch B between the two grid points next to ε = 0."""
+    out = chain_sweep(np.linspace(-0.02, 0.02, 40), gamma=0.9, alpha=0.1, length=2)
+    assert np.all(out["q_change"] <= out["q_bound"] + 1e-10)
+    assert np.all(out["soft_tv"] <= out["soft_bound"] + 1e-12)
+    assert out["greedy_b"].tolist() == [0.0] * 20 + [1.0] * 20
+    assert np.max(np.abs(np.diff(out["soft_b"]))) < 0.05  # the soft policy crosses over continuously
+    assert out["soft_b"][0] < 0.5 < out["soft_b"][-1]
+
+
 def test_bad_input_is_a_clear_error():
+    with pytest.raises(ValueError, match="alpha = -0.1 must be > 0"):
+        soft_policy(np.zeros((2, 2)), -0.1)
     with pytest.raises(ValueError, match="gamma = 1.0 must satisfy"):
         value_iteration(*two_branch_chain(0.0), 1.0)
     with pytest.raises(ValueError, match="alpha = 0 must be > 0"):

@@ -41,3 +41,5 @@ def test_bad_input_is_a_clear_error():
         tie_rewards(3, 4, 0.0)
     with pytest.raises(ValueError, match="alpha = 0 must be > 0"):
         softmax_policy(np.zeros(3), 0)
+    with pytest.raises(ValueError, match="tol = -0.1 must be ≥ 0"):
+        uniform_over_argmax(np.zeros(3), tol=-0.1)
