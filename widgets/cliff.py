@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.cliff.chain_mdp import policy_tv, soft_policy, soft_value_iteration, two_branch_chain, value_iteration
+from lab.cliff.chain_mdp import chain_sweep
 from lab.cliff.reinforce import CliffBanditConfig, CliffBanditTrainer
 from lab.cliff.tie_bandit import softmax_policy, sweep, tie_rewards, uniform_over_argmax
 from lab.core import History
@@ -87,22 +87,17 @@ def tie_bandit_figure(arms: int = 3, tied: int = 2, alpha: float = 0.1, eps_max:
 def chain_mdp_figure(gamma: float = 0.9, alpha: float = 0.1, eps_max: float = 0.05) -> go.Figure:
     """The chain MDP's start state: P(branch B) under the greedy and the soft-optimal policy against
     ε, with the soft policy's TV to ε = 0 and its bound ε/(2α(1−γ)) (Xu 2025, Prop 4.5)."""
-    grid = np.linspace(-eps_max, eps_max, 161)
-    soft_at_zero = soft_policy(soft_value_iteration(*two_branch_chain(0.0), gamma, alpha), alpha)
-    greedy, soft, tv = [], [], []
-    for e in grid:
-        P, R = two_branch_chain(e)
-        greedy.append(float(np.argmax(value_iteration(P, R, gamma)[0]) == 1))
-        pi = soft_policy(soft_value_iteration(P, R, gamma, alpha), alpha)
-        soft.append(pi[0, 1])
-        tv.append(policy_tv(pi, soft_at_zero).max())
+    out = chain_sweep(np.linspace(-eps_max, eps_max, 161), gamma, alpha)
     fig = go.Figure(layout=_layout(f"Chain MDP, γ = {gamma:g}, α = {alpha:g}", "ε (reward added to branch B)",
                                    "probability / TV"))
-    fig.add_scatter(x=grid, y=greedy, mode="lines", name="greedy: P(branch B)", line=dict(color="#ff7f0e", shape="hv"))
-    fig.add_scatter(x=grid, y=soft, mode="lines", name="soft-optimal: P(branch B)", line=dict(color="#1f77b4"))
-    fig.add_scatter(x=grid, y=tv, mode="lines", name="soft: max TV to ε = 0", line=dict(color="#2ca02c"))
-    fig.add_scatter(x=grid, y=np.abs(grid) / (2 * alpha * (1 - gamma)), mode="lines",
-                    name="bound |ε|/(2α(1−γ))", line=dict(color="#2ca02c", dash="dot"))
+    fig.add_scatter(x=out["eps"], y=out["greedy_b"], mode="lines", name="greedy: P(branch B)",
+                    line=dict(color="#ff7f0e", shape="hv"))
+    fig.add_scatter(x=out["eps"], y=out["soft_b"], mode="lines", name="soft-optimal: P(branch B)",
+                    line=dict(color="#1f77b4"))
+    fig.add_scatter(x=out["eps"], y=out["soft_tv"], mode="lines", name="soft: max TV to ε = 0",
+                    line=dict(color="#2ca02c"))
+    fig.add_scatter(x=out["eps"], y=out["soft_bound"], mode="lines", name="bound |ε|/(2α(1−γ))",
+                    line=dict(color="#2ca02c", dash="dot"))
     fig.update_yaxes(range=[-0.03, 1.03])
     return fig
 
