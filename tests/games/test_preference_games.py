@@ -65,3 +65,21 @@ def test_trainer_plays_a_given_matrix():
     trainer = PreferenceDynamicsTrainer(PreferenceDynamicsConfig(steps=20), P=P[None], mu=np.full((1, 2), 0.5))
     history = Run(trainer, 20, progress=False).run()
     assert history.population == 3 and "pi_0" not in history.metrics
+
+
+def test_shipped_matrices_load_and_match_their_constructors():
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[2] / "data" / "preferences"
+    np.testing.assert_allclose(load_preference(data / "spo_aggregate.csv"), spo_intransitive((0.4, 0.35, 0.25)),
+                               atol=1e-12)
+    np.testing.assert_array_equal(load_preference(data / "rock_paper_scissors.csv"), rock_paper_scissors())
+
+
+def test_span_semi_norm_is_zero_only_at_equal_policies():
+    from lab.games.regularized import equilibrium, span
+
+    star = np.log(equilibrium(rock_paper_scissors(), np.array([0.6, 0.3, 0.1]), 0.1))
+    assert span(star, star) == 0
+    assert span(star + 3.0, star) == pytest.approx(0, abs=1e-12)  # blind to normalization constants
+    assert span(np.log(np.array([0.5, 0.3, 0.2])), star) > 0.1
