@@ -14,33 +14,45 @@ from .live import thin
 
 COLORS = {"Nash-MP": "#1f77b4", "Nash-MD": "#ff7f0e", "OMD (INPO)": "#d62728", "OMWU": "#2ca02c",
           "Extragradient": "#9467bd"}
-ABOUT = ("Each algorithm iterates on the same β-regularized preference games from π₀ = μ. Left: KL(π*, π) "
-         "against preference queries N on a log scale, beside Nash-MP's rate (1+2β)^(−N/2). Right: the "
-         "first game's trajectories on the simplex. Try η = 2 with β = 0.01: Nash-MP converges, OMD spirals out.")
+ABOUT = ("Each algorithm iterates on the same β-regularized preference games from π₀ = μ. KL(π*, π) and "
+         "the exploitability against preference queries N on log scales, beside Nash-MP's rate (1+2β)^(−N/2); "
+         "then the first game's trajectories on the simplex. Try η = 2 with β = 0.01: Nash-MP converges, OMD spirals out.")
 
 
-def kl_figure(history: History | None, config: PreferenceDynamicsConfig) -> go.Figure:
-    """Mean KL(π*_β, π) over the games against queries N, per algorithm, with the theory's rate."""
-    fig = go.Figure(layout=dict(title="KL(π*, π) against preference queries", xaxis_title="queries N",
-                                yaxis_title="KL(π*, π)", yaxis_type="log", height=380, uirevision="keep",
+def _curves_against_queries(history: History | None, metric: str, title: str) -> go.Figure:
+    """Mean of ``metric`` over the games against preference queries N, one line per algorithm."""
+    fig = go.Figure(layout=dict(title=title, xaxis_title="queries N", yaxis_title=title.split(" against")[0],
+                                yaxis_type="log", height=380, uirevision="keep",
                                 margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25)))
     if history is None or not len(history):
         fig.add_scatter(x=[], y=[], mode="lines", name="press Run")
         return fig
     algorithms = np.asarray(history.members["algorithm"])
     queries = np.asarray(history.members["queries_per_iteration"])
-    kl = history.values("kl_to_star")
+    values = history.values(metric)
     for name in dict.fromkeys(algorithms):
         members = algorithms == name
-        steps, mean = thin(history.steps, kl[:, members].mean(axis=1))
+        steps, mean = thin(history.steps, values[:, members].mean(axis=1))
         fig.add_scatter(x=steps * queries[members][0], y=np.maximum(mean, 1e-300), mode="lines", name=name,
                         line=dict(color=COLORS.get(name)))
-    if "Nash-MP" in algorithms:
-        start = kl[0, algorithms == "Nash-MP"].mean()
+    return fig
+
+
+def kl_figure(history: History | None, config: PreferenceDynamicsConfig) -> go.Figure:
+    """Mean KL(π*_β, π) over the games against queries N, per algorithm, with Nash-MP's rate."""
+    fig = _curves_against_queries(history, "kl_to_star", "KL(π*, π) against preference queries")
+    if history is not None and len(history) and "Nash-MP" in history.members["algorithm"]:
+        nash_mp_members = np.asarray(history.members["algorithm"]) == "Nash-MP"
+        start = history.values("kl_to_star")[0, nash_mp_members].mean()
         n = np.linspace(0, 2 * history.steps[-1], 200)
         fig.add_scatter(x=n, y=start * (1 + 2 * config.beta) ** (-n / 2), mode="lines",
                         name="(1+2β)^(−N/2)", line=dict(color=COLORS["Nash-MP"], dash="dot"))
     return fig
+
+
+def exploitability_figure(history: History | None, config: PreferenceDynamicsConfig) -> go.Figure:
+    """Mean exploitability Expl_β(π) over the games against queries N, per algorithm."""
+    return _curves_against_queries(history, "exploitability", "Exploitability against preference queries")
 
 
 def simplex_figure(history: History | None, config: PreferenceDynamicsConfig) -> go.Figure:
@@ -82,7 +94,8 @@ def stability_figure(maps: dict[str, dict]) -> go.Figure:
 
 def preference_view() -> LabView:
     """The live preference-dynamics view, for notebooks and the dashboard."""
-    return LabView("Nash Mirror Prox and its peers", PreferenceDynamicsTrainer, [kl_figure, simplex_figure], ABOUT)
+    return LabView("Nash Mirror Prox and its peers", PreferenceDynamicsTrainer,
+                   [kl_figure, exploitability_figure, simplex_figure], ABOUT)
 
 
 def matrix_editor(view: LabView):

@@ -38,3 +38,8 @@ def test_trainer_reports_per_algorithm_and_game():
 def test_config_needs_an_algorithm():
     with pytest.raises(ConfigError, match="at least one algorithm"):
         PreferenceDynamicsConfig.from_params(nash_mp=False, nash_md=False, omd=False)
+
+
+def test_config_rejects_a_wrong_type_clearly():
+    with pytest.raises(ConfigError, match="'eta' = 'fast' is not allowed: must be a number"):
+        PreferenceDynamicsConfig.from_params(eta="fast")
