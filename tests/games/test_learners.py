@@ -1,0 +1,42 @@
+"""Learning agents in the repeated Prisoner's Dilemma."""
+import numpy as np
+import pytest
+import torch
+
+from lab.games import strategies as st
+from lab.games.learners import as_memory_one, memory_one_gradient, memory_one_value, q_learning
+from lab.games.repeated import play, prisoners_dilemma
+
+PD = prisoners_dilemma()
+
+
+def test_memory_one_form_of_machines():
+    np.testing.assert_array_equal(as_memory_one(st.tit_for_tat()), [1, 1, 0, 1, 0])
+    np.testing.assert_array_equal(as_memory_one(st.win_stay_lose_shift()), [1, 1, 0, 0, 1])
+    with pytest.raises(ValueError, match="not a memory-one"):
+        as_memory_one(st.tit_for_two_tats())
+
+
+def test_exact_value_matches_simulation():
+    """The Markov-chain value equals the engine's discounted payoff for deterministic strategies."""
+    delta = 0.9
+    p = torch.as_tensor([as_memory_one(st.win_stay_lose_shift())], dtype=torch.float64)
+    q = torch.as_tensor(as_memory_one(st.tit_for_tat()), dtype=torch.float64)
+    exact = memory_one_value(p, q, PD, delta).item()
+    payoffs = play([st.win_stay_lose_shift()], [st.tit_for_tat()], PD, 400).payoffs[0, :, 0]
+    assert exact == pytest.approx((1 - delta) * (delta ** np.arange(400) * payoffs).sum(), abs=1e-9)
+
+
+def test_gradient_learner_cooperates_with_tft_and_defects_against_alld():
+    strategies, _ = memory_one_gradient(st.tit_for_tat(), PD, delta=0.9, seed=0)
+    assert (strategies[:, 0] > 0.9).all() and (strategies[:, 1] > 0.9).all()   # C first, C after CC
+    strategies, values = memory_one_gradient(st.defector(), PD, delta=0.9, seed=0)
+    assert (strategies[:, [0, 2, 4]] < 0.1).all()                                # never C against D
+    assert (values[-1] > values[0]).all()
+
+
+def test_q_learner_defects_against_alld_and_cooperates_with_tft():
+    against_alld = q_learning(st.defector(), PD, episodes=200, seed=0)
+    assert against_alld["cooperation"][-20:].mean() < 0.1
+    against_tft = q_learning(st.tit_for_tat(), PD, gamma=0.95, episodes=300, seed=0)
+    assert against_tft["cooperation"][-20:].mean() > 0.8
