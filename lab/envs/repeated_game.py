@@ -20,6 +20,7 @@ from lab.games.repeated import Game2x2, akata_battle_of_the_sexes, akata_prisone
 
 GAMES = {"prisoners-dilemma": prisoners_dilemma, "akata-pd": akata_prisoners_dilemma,
          "akata-bos": akata_battle_of_the_sexes}
+# keep in step with lab.games.learners.OPPONENT_NAMES (a test checks they agree)
 OPPONENTS = {"cooperator": strategies.cooperator, "defector": strategies.defector,
              "tit-for-tat": strategies.tit_for_tat, "grim": strategies.grim_trigger,
              "win-stay-lose-shift": strategies.win_stay_lose_shift, "alternator": strategies.alternator,

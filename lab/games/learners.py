@@ -4,16 +4,23 @@
   memory-one opponent the discounted payoff is exact — the play is a Markov chain on the four
   outcomes — so its gradient is exact too (Press & Dyson 2012 for the chain; here with a
   discount δ): V(p) = (1−δ)·v₀ᵀ(I − δM(p))⁻¹r, ascended on the logits of p by autograd.
-- ``q_learning``: tabular Q-learning (Watkins 1989) over the last k joint moves against a
-  strategy machine, ε-greedy, every seed at once.
+- ``QLearningTrainer``: tabular Q-learning (Watkins 1989) over the last k joint moves against a
+  strategy machine, ε-greedy, every seed at once; one step is one episode.
 """
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 import torch
 
+from lab.core import Field, LabConfig, Trainer
+
 from .repeated import Game2x2
 from .strategies import Strategy
+
+OPPONENT_NAMES = ("cooperator", "defector", "tit-for-tat", "grim", "win-stay-lose-shift", "alternator",
+                  "tit-for-two-tats", "random", "generous-tit-for-tat")
 
 
 def as_memory_one(strategy: Strategy) -> np.ndarray:
@@ -60,36 +67,57 @@ def memory_one_gradient(opponent: Strategy, game: Game2x2, delta: float = 0.9, s
     return torch.sigmoid(logits.detach()), torch.stack(values)
 
 
-def q_learning(opponent: Strategy, game: Game2x2, memory: int = 1, episodes: int = 300, turns: int = 50,
-               seeds: int = 16, alpha: float = 0.1, gamma: float = 0.9, epsilon: float = 0.1,
-               seed: int = 0) -> dict[str, np.ndarray]:
-    """Q-learning over the last ``memory`` joint outcomes (0..3, 4 = none yet) against ``opponent``.
-    Returns the Q-tables (seeds, 5^memory, 2) and the learner's cooperation rate per episode."""
-    for name, value, low, high in [("memory", memory, 1, 4), ("alpha", alpha, 0, 1), ("gamma", gamma, 0, 0.999),
-                                   ("epsilon", epsilon, 0, 1)]:
-        if not low <= value <= high:
-            raise ValueError(f"{name} = {value!r} must lie in [{low}, {high}]")
-    rng = np.random.default_rng(seed)
-    states, index = 5 ** memory, np.arange(seeds)
-    Q = np.zeros((seeds, states, 2))
-    cooperation = np.zeros(episodes)
-    for episode in range(episodes):
-        history = np.full((seeds, memory), 4)                 # last outcomes, oldest first
-        machine = np.full(seeds, opponent.start)
-        cooperated = 0
-        for _ in range(turns):
-            s = (history * 5 ** np.arange(memory)[::-1]).sum(1)
-            greedy = Q[index, s].argmax(1)
-            explore = rng.random(seeds) < epsilon
-            action = np.where(explore, rng.integers(0, 2, seeds), greedy)
-            other = (rng.random(seeds) >= opponent.cooperate[machine]).astype(int)
-            machine = opponent.transition[machine, other, action]
-            reward = game.row[action, other]
+class QLearningConfig(LabConfig):
+    """Tabular Q-learning over the last k joint moves against a fixed strategy."""
+
+    game: Literal["prisoners-dilemma", "akata-pd", "akata-bos"] = Field("prisoners-dilemma", description="stage game")
+    opponent: Literal[OPPONENT_NAMES] = Field("tit-for-tat", description="the fixed opponent's strategy")
+    memory: int = Field(1, ge=1, le=4, description="joint moves the learner remembers (k)")
+    alpha: float = Field(0.1, gt=0.0, le=1.0, description="learning rate α")
+    gamma: float = Field(0.95, ge=0.0, le=0.999, description="discount γ")
+    epsilon: float = Field(0.1, ge=0.0, le=1.0, description="exploration rate ε (ε-greedy)")
+    turns: int = Field(50, ge=1, le=10_000, description="rounds per episode")
+    seeds: int = Field(16, ge=1, le=1024, description="independent learners")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
+    steps: int = Field(300, ge=1, le=100_000, description="episodes")
+
+
+class QLearningTrainer(Trainer):
+    """One ``step()`` = one episode for every seed at once; Q (seeds, 5^k, 2); outcomes 0..3, 4 = none yet."""
+
+    Config = QLearningConfig
+
+    def __init__(self, config: QLearningConfig, device=None):
+        super().__init__(config, device)
+        from lab.envs.repeated_game import GAMES, OPPONENTS
+
+        self.game, self.opponent = GAMES[config.game](), OPPONENTS[config.opponent]()
+        self.rng = np.random.default_rng(config.seed)
+        self.Q = np.zeros((config.seeds, 5 ** config.memory, 2))
+
+    @property
+    def population(self) -> int:
+        return self.config.seeds
+
+    def _state(self, history: np.ndarray) -> np.ndarray:
+        return (history * 5 ** np.arange(self.config.memory)[::-1]).sum(1)
+
+    def step(self) -> dict[str, np.ndarray]:
+        c, rng, index = self.config, self.rng, np.arange(self.config.seeds)
+        history = np.full((c.seeds, c.memory), 4)                     # last outcomes, oldest first
+        machine = np.full(c.seeds, self.opponent.start)
+        cooperated, total = np.zeros(c.seeds), np.zeros(c.seeds)
+        for _ in range(c.turns):
+            s = self._state(history)
+            explore = rng.random(c.seeds) < c.epsilon
+            action = np.where(explore, rng.integers(0, 2, c.seeds), self.Q[index, s].argmax(1))
+            other = (rng.random(c.seeds) >= self.opponent.cooperate[machine]).astype(int)
+            machine = self.opponent.transition[machine, other, action]
+            reward = self.game.row[action, other]
             history = np.concatenate([history[:, 1:], (2 * action + other)[:, None]], axis=1)
-            s_next = (history * 5 ** np.arange(memory)[::-1]).sum(1)
-            target = reward + gamma * Q[index, s_next].max(1)
+            target = reward + c.gamma * self.Q[index, self._state(history)].max(1)
             # Q-learning (Watkins 1989): Q(s,a) ← Q(s,a) + α·(r + γ·max_a' Q(s',a') − Q(s,a))
-            Q[index, s, action] += alpha * (target - Q[index, s, action])
-            cooperated += (action == 0).sum()
-        cooperation[episode] = cooperated / (seeds * turns)
-    return {"Q": Q, "cooperation": cooperation}
+            self.Q[index, s, action] += c.alpha * (target - self.Q[index, s, action])
+            cooperated += action == 0
+            total += reward
+        return {"cooperation": cooperated / c.turns, "mean_reward": total / c.turns}

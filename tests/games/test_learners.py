@@ -4,7 +4,10 @@ import pytest
 import torch
 
 from lab.games import strategies as st
-from lab.games.learners import as_memory_one, memory_one_gradient, memory_one_value, q_learning
+from lab import ConfigError, Run
+from lab.envs.repeated_game import OPPONENTS
+from lab.games.learners import (OPPONENT_NAMES, QLearningConfig, QLearningTrainer, as_memory_one,
+                                memory_one_gradient, memory_one_value)
 from lab.games.repeated import play, prisoners_dilemma
 
 PD = prisoners_dilemma()
@@ -35,8 +38,18 @@ def test_gradient_learner_cooperates_with_tft_and_defects_against_alld():
     assert (values[-1] > values[0]).all()
 
 
+def q_cooperation(**params):
+    config = QLearningConfig.from_params(**params)
+    history = Run(QLearningTrainer(config), config.steps, progress=False).run()
+    return history.values("cooperation")[-20:].mean()
+
+
 def test_q_learner_defects_against_alld_and_cooperates_with_tft():
-    against_alld = q_learning(st.defector(), PD, episodes=200, seed=0)
-    assert against_alld["cooperation"][-20:].mean() < 0.1
-    against_tft = q_learning(st.tit_for_tat(), PD, gamma=0.95, episodes=300, seed=0)
-    assert against_tft["cooperation"][-20:].mean() > 0.8
+    assert q_cooperation(opponent="defector", gamma=0.9, steps=200) < 0.1
+    assert q_cooperation(opponent="tit-for-tat", gamma=0.95, steps=300) > 0.8
+
+
+def test_q_learning_config_and_opponents():
+    assert set(OPPONENT_NAMES) == set(OPPONENTS)
+    with pytest.raises(ConfigError, match="'opponent' = 'nice' is not allowed: must be one of"):
+        QLearningConfig.from_params(opponent="nice")
