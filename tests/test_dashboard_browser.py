@@ -145,3 +145,12 @@ def test_matrix_editor_explains_bad_matrices_and_plays_good_ones(page):
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.locator(".lab-status").first).to_contain_text("Finished", timeout=20_000)
     assert not page.errors, page.errors
+
+
+def test_repeated_games_tab_shows_a_match_and_trains_a_learner(page):
+    page.locator(".bk-tab", has_text="Repeated games").click()
+    status = page.locator(".lab-status").first
+    expect(status).to_contain_text("Ready", timeout=10_000)
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(status).to_contain_text("Finished 300 steps", timeout=30_000)
+    assert not page.errors, page.errors

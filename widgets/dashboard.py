@@ -11,12 +11,13 @@ import argparse
 
 import panel as pn
 
-from . import cliff, games
+from . import cliff, games, repeated
 
 # (tab title, function building the tab's content for one session)
 TABS = [
     ("Policy Cliff", cliff.cliff_tab),
     ("Preference games", games.preference_tab),
+    ("Repeated games", repeated.repeated_tab),
 ]
 
 
