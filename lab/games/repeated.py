@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lab.core import Field, LabConfig
+
 from .strategies import Strategy
 
 
@@ -117,3 +119,13 @@ def round_robin(strategies: list[Strategy], game: Game2x2, turns: int, repetitio
         if i == j:
             table[i, i] = (a + b) / 2
     return table
+
+
+class TournamentConfig(LabConfig):
+    """A round robin's settings, as notebooks take them."""
+
+    turns: int = Field(200, ge=1, le=100_000, description="rounds per match")
+    repetitions: int = Field(10, ge=1, le=10_000, description="matches per pairing")
+    noise: float = Field(0.0, ge=0.0, le=0.5, description="probability that an action is flipped")
+    end_prob: float = Field(0.0, ge=0.0, le=1.0, description="probability that a match ends after each round")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
