@@ -23,7 +23,7 @@ def test_memory_one_form_of_machines():
 def test_exact_value_matches_simulation():
     """The Markov-chain value equals the engine's discounted payoff for deterministic strategies."""
     delta = 0.9
-    p = torch.as_tensor([as_memory_one(st.win_stay_lose_shift())], dtype=torch.float64)
+    p = torch.as_tensor(as_memory_one(st.win_stay_lose_shift()), dtype=torch.float64)[None]
     q = torch.as_tensor(as_memory_one(st.tit_for_tat()), dtype=torch.float64)
     exact = memory_one_value(p, q, PD, delta).item()
     payoffs = play([st.win_stay_lose_shift()], [st.tit_for_tat()], PD, 400).payoffs[0, :, 0]
