@@ -116,12 +116,18 @@ def test_closing_the_page_stops_its_run(page):
     assert running_trainers() == 0
 
 
-def test_preference_games_tab_runs_all_algorithms(page):
-    page.locator(".bk-tab", has_text="Preference games").click()
+def run_tab_to_the_end(page, tab: str, finished: str):
+    """Open ``tab``, press Run, and wait for the status line to say ``finished``; returns the status."""
+    page.locator(".bk-tab", has_text=tab).click()
     status = page.locator(".lab-status").first
     expect(status).to_contain_text("Ready", timeout=10_000)
     page.get_by_role("button", name="Run", exact=True).click()
-    expect(status).to_contain_text("Finished 200 steps", timeout=20_000)
+    expect(status).to_contain_text(finished, timeout=30_000)
+    return status
+
+
+def test_preference_games_tab_runs_all_algorithms(page):
+    status = run_tab_to_the_end(page, "Preference games", "Finished 200 steps")
     page.wait_for_timeout(500)
     names = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate("el => el.data.map(t => t.name)")
     assert {"Nash-MP", "Nash-MD", "OMD (INPO)", "(1+2β)^(−N/2)"} <= set(names)
@@ -148,9 +154,7 @@ def test_matrix_editor_explains_bad_matrices_and_plays_good_ones(page):
 
 
 def test_repeated_games_tab_shows_a_match_and_trains_a_learner(page):
-    page.locator(".bk-tab", has_text="Repeated games").click()
-    status = page.locator(".lab-status").first
-    expect(status).to_contain_text("Ready", timeout=10_000)
-    page.get_by_role("button", name="Run", exact=True).click()
-    expect(status).to_contain_text("Finished 300 steps", timeout=30_000)
+    run_tab_to_the_end(page, "Repeated games", "Finished 300 steps")
+    moves = page.locator(".js-plotly-plot").nth(1).evaluate("el => el.layout.title.text")
+    assert "Moves, round by round" in moves and "98 : 103" in moves  # TFT vs Alternator, 40 rounds
     assert not page.errors, page.errors
