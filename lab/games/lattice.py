@@ -1,0 +1,246 @@
+"""Cooperation collapse under shared policies: deep Q-learners on a spatial Prisoner's Dilemma.
+
+After Weng & Lee, "How Exploration Breaks Cooperation in Shared-Policy Multi-Agent RL"
+(arXiv 2601.05509). Agents sit on an L×L periodic lattice and play the Prisoner's Dilemma with
+their 4 neighbours every step: R = 1 (C meets C), P = 0 (D meets D), S = −Dr (C meets D),
+T = 1 + Dr (D meets C); an agent's reward is the sum over its 4 games. Each agent observes
+5 bits — its own and its 4 neighbours' previous actions — and picks C or D by Boltzmann
+exploration over its Q-values, the temperature annealed exponentially from τ_init to τ_final
+over the run. Q-networks are small MLPs (5 → hidden → 2) trained by Double DQN with n-step
+returns. Parameters are held three ways:
+
+- ``shared``: one network for every agent of a lattice;
+- ``independent``: one network per agent (batched weights with a leading network axis — one
+  einsum, no Python loop over agents);
+- ``grouped``: G networks, agents assigned to them by a fixed random, balanced partition.
+
+The population is ``seeds`` independent lattices stepped at once (each with its own networks).
+
+Replay (a simple choice, documented here): each lattice keeps its last ``buffer`` lattice
+snapshots of actions and rewards. Every step, after acting, each lattice samples ``batch``
+past time steps uniformly from its buffer and trains on the transitions of *all* its agents at
+those times, so every network — shared, grouped or per-agent — sees ``batch`` time samples of
+its own agents per step. n-step returns are taken along the stored trajectory without
+off-policy correction (as in Rainbow). The task never ends, so there are no terminal states.
+
+Note: the paper's setup details beyond its abstract (network sizes, schedules, replay sizes)
+were not available to us; the defaults here are small, our own, and chosen for speed.
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import pydantic
+import torch
+
+from lab.core import Field, LabConfig, Trainer
+
+COOPERATE, DEFECT = 1, 0
+
+
+def payoffs(actions: torch.Tensor, dr: float) -> torch.Tensor:
+    """Each agent's payoff summed over its 4 periodic neighbours.
+
+    ``actions``: (..., L, L) with 1 = C and 0 = D. One game against a neighbour pays
+    R = 1 (C,C), S = −Dr (C,D), T = 1 + Dr (D,C), P = 0 (D,D).
+    """
+    a = actions.to(torch.float32)
+    total = torch.zeros_like(a)
+    for shift, dim in ((1, -2), (-1, -2), (1, -1), (-1, -1)):
+        n = torch.roll(a, shift, dim)
+        total += a * n * 1.0 + a * (1 - n) * (-dr) + (1 - a) * n * (1.0 + dr)  # P = 0
+    return total
+
+
+def observe(actions: torch.Tensor) -> torch.Tensor:
+    """The 5 bits each agent sees: (own, up, down, left, right) previous actions.
+
+    ``actions``: (..., L, L) → (..., L·L, 5), float.
+    """
+    a = actions.to(torch.float32)
+    bits = [a, torch.roll(a, 1, -2), torch.roll(a, -1, -2), torch.roll(a, 1, -1), torch.roll(a, -1, -1)]
+    return torch.stack(bits, dim=-1).flatten(-3, -2)
+
+
+class LatticeConfig(LabConfig):
+    """Double DQN agents on a periodic L×L Prisoner's Dilemma lattice, with shared, independent or grouped Q-networks."""
+
+    size: int = Field(10, ge=4, le=60, description="lattice side L (L×L agents, periodic)")
+    dr: float = Field(0.2, ge=0.0, le=1.0, description="dilemma strength Dr: S = −Dr, T = 1 + Dr")
+    tau_init: float = Field(1.0, ge=0.1, le=10.0, description="initial Boltzmann temperature τ_init")
+    tau_final: float = Field(0.1, ge=0.01, le=10.0, description="final Boltzmann temperature (annealed exponentially)")
+    sharing: Literal["shared", "independent", "grouped"] = Field(
+        "shared", description="how agents hold Q-network parameters")
+    groups: int = Field(4, ge=1, le=64, description="number of networks G when sharing = 'grouped'")
+    n_step: int = Field(3, ge=1, le=20, description="n of the n-step return")
+    gamma: float = Field(0.9, ge=0.0, le=0.999, description="discount factor γ")
+    lr: float = Field(1e-3, gt=0.0, le=0.1, description="Adam step size")
+    hidden: int = Field(16, ge=1, le=256, description="hidden units of each Q-network (5 → hidden → 2)")
+    batch: int = Field(8, ge=1, le=256, description="past time steps sampled per lattice per update (all agents at each)")
+    buffer: int = Field(200, ge=2, le=10_000, description="replay buffer: the last steps kept per lattice")
+    target_every: int = Field(50, ge=1, le=10_000, description="steps between copies of the online into the target network")
+    seeds: int = Field(4, ge=1, le=256, description="independent lattices stepped at once (the population)")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
+    steps: int = Field(2000, ge=1, le=200_000, description="training steps")
+
+    @pydantic.model_validator(mode="after")
+    def _consistent(self):
+        if self.tau_final > self.tau_init:
+            raise ValueError(f"'tau_final' = {self.tau_final} must be at most 'tau_init' = {self.tau_init}")
+        if self.sharing == "grouped" and self.groups > self.size ** 2:
+            raise ValueError(f"'groups' = {self.groups} must be at most the number of agents "
+                             f"size² = {self.size ** 2}")
+        if self.buffer < self.n_step + 1:
+            raise ValueError(f"'buffer' = {self.buffer} must exceed 'n_step' = {self.n_step}")
+        return self
+
+
+class LatticeTrainer(Trainer):
+    """``seeds`` independent lattices; one step = every agent acts once, then one Double DQN update."""
+
+    Config = LatticeConfig
+
+    def __init__(self, config: LatticeConfig, device=None):
+        super().__init__(config, device)
+        c, g, dev = config, self.generator, self.device
+        self.n_agents = c.size ** 2
+        if c.sharing == "shared":
+            self.n_nets = 1
+            net_of = torch.zeros(self.n_agents, dtype=torch.long)
+        elif c.sharing == "independent":
+            self.n_nets = self.n_agents
+            net_of = torch.arange(self.n_agents)
+        else:  # grouped: a fixed, balanced random partition of the agents into G groups
+            self.n_nets = c.groups
+            perm = torch.randperm(self.n_agents, generator=g, device=dev).cpu()
+            net_of = torch.empty(self.n_agents, dtype=torch.long)
+            net_of[perm] = torch.arange(self.n_agents) % c.groups
+        self.net_of = net_of.to(dev)                                           # (N,) network of each agent
+        counts = torch.bincount(self.net_of, minlength=self.n_nets).to(torch.float32)
+        self.sample_weight = (1.0 / counts)[self.net_of]                      # per-network mean in the loss
+
+        def uniform(*shape, fan_in):  # torch.nn.Linear's default initialization, one draw per network
+            bound = 1.0 / math.sqrt(fan_in)
+            return ((torch.rand(*shape, generator=g, device=dev) * 2 - 1) * bound).requires_grad_()
+
+        S, K, H = c.seeds, self.n_nets, c.hidden
+        self.params = [uniform(S, K, 5, H, fan_in=5), uniform(S, K, H, fan_in=5),
+                       uniform(S, K, H, 2, fan_in=H), uniform(S, K, 2, fan_in=H)]
+        self.target = [p.detach().clone() for p in self.params]
+        self.optimizer = torch.optim.Adam(self.params, lr=c.lr)  # elementwise: networks stay independent
+
+        # Replay: a ring of the last `buffer` lattices of actions (slot k % buffer holds step k's
+        # actions; step 0 is the random initial lattice) and of the rewards they earned.
+        self.history = torch.zeros(S, c.buffer, self.n_agents, dtype=torch.uint8, device=dev)
+        self.rewards = torch.zeros(S, c.buffer, self.n_agents, device=dev)
+        init = (torch.rand(S, c.size, c.size, generator=g, device=dev) < 0.5).to(torch.uint8)
+        self.history[:, 0] = init.flatten(1)
+        self.t = 0          # index of the newest stored lattice
+        self.steps_done = 0
+
+    # --- population ------------------------------------------------------------------------
+
+    @property
+    def population(self) -> int:
+        return self.config.seeds
+
+    def members(self) -> dict[str, list]:
+        return {"seed": list(range(self.config.seeds))}
+
+    # --- networks --------------------------------------------------------------------------
+
+    def q_values(self, obs: torch.Tensor, params: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """Q(o, ·) for every agent: ``obs`` (S, ..., N, 5) → (S, ..., N, 2), each agent through its own network.
+
+        Index 0 of the last axis is D, index 1 is C (the action's value as a bit).
+        """
+        w1, b1, w2, b2 = self.params if params is None else params              # (S, K, ...)
+        shape = obs.shape
+        S, N = shape[0], shape[-2]
+        x = obs.reshape(S, -1, N, 5).transpose(1, 2)                           # (S, N, B, 5)
+        if self.n_nets == 1:                                                   # shared: one matmul per lattice
+            x = x.reshape(S, 1, -1, 5)                                         # (S, 1, N·B, 5)
+        elif self.n_nets != N:                                                 # grouped: each agent's network
+            w1, b1, w2, b2 = (p[:, self.net_of] for p in (w1, b1, w2, b2))
+        # independent (K = N) and grouped: a batched matmul over the (lattice, agent) axes
+        h = torch.relu(x @ w1 + b1[:, :, None])
+        q = h @ w2 + b2[:, :, None]                                            # (S, N or 1, B or N·B, 2)
+        q = q.reshape(S, N, -1, 2).transpose(1, 2)                             # (S, B, N, 2)
+        return q.reshape(*shape[:-1], 2)
+
+    def temperature(self, step: int | None = None) -> float:
+        """τ annealed exponentially from τ_init (step 0) to τ_final (the last step)."""
+        c = self.config
+        k = self.steps_done if step is None else step
+        frac = min(1.0, k / max(1, c.steps - 1))
+        return c.tau_init * (c.tau_final / c.tau_init) ** frac
+
+    def actions(self) -> torch.Tensor:
+        """The current lattice of actions, (seeds, L, L), 1 = C and 0 = D."""
+        c = self.config
+        return self.history[:, self.t % c.buffer].reshape(c.seeds, c.size, c.size)
+
+    # --- one step ----------------------------------------------------------------------------
+
+    def step(self) -> dict[str, torch.Tensor | float]:
+        c, g = self.config, self.generator
+        tau = self.temperature()
+        obs = observe(self.actions())                                          # (S, N, 5)
+        with torch.no_grad():
+            q = self.q_values(obs)                                             # (S, N, 2)
+            p_coop = torch.sigmoid((q[..., 1] - q[..., 0]) / tau)              # Boltzmann over 2 actions
+            act = (torch.rand(p_coop.shape, generator=g, device=self.device) < p_coop).to(torch.uint8)
+        reward = payoffs(act.reshape(c.seeds, c.size, c.size), c.dr).flatten(1)
+        self.t += 1
+        self.history[:, self.t % c.buffer] = act
+        self.rewards[:, self.t % c.buffer] = reward
+        self.steps_done += 1
+
+        loss = self._update() if self.t >= c.n_step + 1 else torch.zeros(c.seeds, device=self.device)
+        if self.steps_done % c.target_every == 0:
+            self.target = [p.detach().clone() for p in self.params]
+
+        gap = (q[..., 1] - q[..., 0]).mean(1)
+        return {
+            "cooperation": act.to(torch.float32).mean(1),
+            "q_gap": gap,
+            "payoff": reward.mean(1),
+            "loss": loss,
+            "tau": tau,
+        }
+
+    def _update(self) -> torch.Tensor:
+        """One Double DQN update on `batch` sampled past steps per lattice; the per-lattice loss."""
+        c, g, dev = self.config, self.generator, self.device
+        S, B, N, n = c.seeds, c.batch, self.n_agents, c.n_step
+        # A transition of step k: obs from the lattice at k−1, action at k, rewards k … k+n−1,
+        # next obs from the lattice at k+n−1. All of k−1 … k+n−1 must still be in the ring.
+        lo, hi = max(1, self.t - c.buffer + 2), self.t - n + 1
+        k = torch.randint(lo, hi + 1, (S, B), generator=g, device=dev)
+
+        def lattice(ring, offset):                                             # (S, B, N) at steps k + offset
+            idx = ((k + offset) % c.buffer)[..., None].expand(S, B, N)
+            return ring.gather(1, idx)
+
+        obs = observe(lattice(self.history, -1).reshape(S, B, c.size, c.size))       # (S, B, N, 5)
+        action = lattice(self.history, 0).long()                                     # (S, B, N)
+        next_obs = observe(lattice(self.history, n - 1).reshape(S, B, c.size, c.size))
+        ret = sum(c.gamma ** j * lattice(self.rewards, j) for j in range(n))         # n-step return
+
+        # Double DQN with n-step returns (van Hasselt et al. 2016; the learner of Weng & Lee,
+        # arXiv 2601.05509): the online network picks the next action, the target network values it,
+        #   y = Σ_{j<n} γ^j r_{k+j} + γ^n · Q_target(o_{k+n}, argmax_a Q_online(o_{k+n}, a)),
+        # and Q_online(o_k, a_k) is pulled toward y by a Huber loss, averaged over each network's
+        # own agents and samples (so 'shared', 'grouped' and 'independent' differ only in which
+        # agents' transitions feed which parameters).
+        with torch.no_grad():
+            best = self.q_values(next_obs).argmax(-1, keepdim=True)
+            y = ret + c.gamma ** n * self.q_values(next_obs, self.target).gather(-1, best).squeeze(-1)
+        q = self.q_values(obs).gather(-1, action[..., None]).squeeze(-1)
+        per = torch.nn.functional.smooth_l1_loss(q, y, reduction="none")             # (S, B, N)
+        loss = (per * self.sample_weight).sum((1, 2)) / B                            # (S,) = Σ_nets mean
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        self.optimizer.step()
+        return loss.detach() / self.n_nets
