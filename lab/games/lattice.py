@@ -14,7 +14,10 @@ returns. Parameters are held three ways:
   einsum, no Python loop over agents);
 - ``grouped``: G networks, agents assigned to them by a fixed random, balanced partition.
 
-The population is ``seeds`` independent lattices stepped at once (each with its own networks).
+The population is ``tau_points × seeds`` independent lattices stepped at once, each with its own
+networks: ``seeds`` lattices for each of ``tau_points`` values of τ_init, log-spaced from
+τ_final to τ_init, so a sweep of exploration is one batched run (members are labelled by
+``tau_init`` and ``seed``).
 
 Replay (a simple choice, documented here): each lattice keeps its last ``buffer`` lattice
 snapshots of actions and rewards. Every step, after acting, each lattice samples ``batch``
@@ -80,7 +83,9 @@ class LatticeConfig(LabConfig):
     batch: int = Field(8, ge=1, le=256, description="past time steps sampled per lattice per update (all agents at each)")
     buffer: int = Field(200, ge=2, le=10_000, description="replay buffer: the last steps kept per lattice")
     target_every: int = Field(50, ge=1, le=10_000, description="steps between copies of the online into the target network")
-    seeds: int = Field(4, ge=1, le=256, description="independent lattices stepped at once (the population)")
+    tau_points: int = Field(1, ge=1, le=16, description="τ_init values swept at once, log-spaced from tau_final "
+                            "to tau_init (1 = tau_init only)")
+    seeds: int = Field(4, ge=1, le=256, description="independent lattices per τ_init value")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
     steps: int = Field(2000, ge=1, le=200_000, description="training steps")
 
@@ -91,13 +96,16 @@ class LatticeConfig(LabConfig):
         if self.sharing == "grouped" and self.groups > self.size ** 2:
             raise ValueError(f"'groups' = {self.groups} must be at most the number of agents "
                              f"size² = {self.size ** 2}")
+        if self.tau_points > 1 and self.tau_init == self.tau_final:
+            raise ValueError(f"a sweep ('tau_points' = {self.tau_points}) needs 'tau_init' above "
+                             f"'tau_final' = {self.tau_final}")
         if self.buffer < self.n_step + 1:
             raise ValueError(f"'buffer' = {self.buffer} must exceed 'n_step' = {self.n_step}")
         return self
 
 
 class LatticeTrainer(Trainer):
-    """``seeds`` independent lattices; one step = every agent acts once, then one Double DQN update."""
+    """``tau_points × seeds`` independent lattices; one step = every agent acts once, then one Double DQN update."""
 
     Config = LatticeConfig
 
@@ -105,6 +113,10 @@ class LatticeTrainer(Trainer):
         super().__init__(config, device)
         c, g, dev = config, self.generator, self.device
         self.n_agents = c.size ** 2
+        self.lattices = c.tau_points * c.seeds
+        taus = torch.logspace(math.log10(c.tau_final), math.log10(c.tau_init), c.tau_points, dtype=torch.float64)
+        self.tau_inits = (taus if c.tau_points > 1 else torch.tensor([c.tau_init], dtype=torch.float64)
+                          ).repeat_interleave(c.seeds).to(dev)                  # (lattices,)
         if c.sharing == "shared":
             self.n_nets = 1
             net_of = torch.zeros(self.n_agents, dtype=torch.long)
@@ -124,7 +136,7 @@ class LatticeTrainer(Trainer):
             bound = 1.0 / math.sqrt(fan_in)
             return ((torch.rand(*shape, generator=g, device=dev) * 2 - 1) * bound).requires_grad_()
 
-        S, K, H = c.seeds, self.n_nets, c.hidden
+        S, K, H = self.lattices, self.n_nets, c.hidden
         self.params = [uniform(S, K, 5, H, fan_in=5), uniform(S, K, H, fan_in=5),
                        uniform(S, K, H, 2, fan_in=H), uniform(S, K, 2, fan_in=H)]
         self.target = [p.detach().clone() for p in self.params]
@@ -143,10 +155,12 @@ class LatticeTrainer(Trainer):
 
     @property
     def population(self) -> int:
-        return self.config.seeds
+        return self.lattices
 
     def members(self) -> dict[str, list]:
-        return {"seed": list(range(self.config.seeds))}
+        seeds = self.config.seeds
+        return {"tau_init": [round(float(t), 4) for t in self.tau_inits],
+                "seed": [i % seeds for i in range(self.lattices)]}
 
     # --- networks --------------------------------------------------------------------------
 
@@ -169,17 +183,17 @@ class LatticeTrainer(Trainer):
         q = q.reshape(S, N, -1, 2).transpose(1, 2)                             # (S, B, N, 2)
         return q.reshape(*shape[:-1], 2)
 
-    def temperature(self, step: int | None = None) -> float:
-        """τ annealed exponentially from τ_init (step 0) to τ_final (the last step)."""
+    def temperature(self, step: int | None = None) -> torch.Tensor:
+        """Each lattice's τ, annealed exponentially from its τ_init (step 0) to τ_final (the last step)."""
         c = self.config
         k = self.steps_done if step is None else step
         frac = min(1.0, k / max(1, c.steps - 1))
-        return c.tau_init * (c.tau_final / c.tau_init) ** frac
+        return (self.tau_inits * (c.tau_final / self.tau_inits) ** frac).to(torch.float32)
 
     def actions(self) -> torch.Tensor:
-        """The current lattice of actions, (seeds, L, L), 1 = C and 0 = D."""
+        """The current lattice of actions, (lattices, L, L), 1 = C and 0 = D."""
         c = self.config
-        return self.history[:, self.t % c.buffer].reshape(c.seeds, c.size, c.size)
+        return self.history[:, self.t % c.buffer].reshape(self.lattices, c.size, c.size)
 
     # --- one step ----------------------------------------------------------------------------
 
@@ -189,15 +203,15 @@ class LatticeTrainer(Trainer):
         obs = observe(self.actions())                                          # (S, N, 5)
         with torch.no_grad():
             q = self.q_values(obs)                                             # (S, N, 2)
-            p_coop = torch.sigmoid((q[..., 1] - q[..., 0]) / tau)              # Boltzmann over 2 actions
+            p_coop = torch.sigmoid((q[..., 1] - q[..., 0]) / tau[:, None])     # Boltzmann over 2 actions
             act = (torch.rand(p_coop.shape, generator=g, device=self.device) < p_coop).to(torch.uint8)
-        reward = payoffs(act.reshape(c.seeds, c.size, c.size), c.dr).flatten(1)
+        reward = payoffs(act.reshape(self.lattices, c.size, c.size), c.dr).flatten(1)
         self.t += 1
         self.history[:, self.t % c.buffer] = act
         self.rewards[:, self.t % c.buffer] = reward
         self.steps_done += 1
 
-        loss = self._update() if self.t >= c.n_step + 1 else torch.zeros(c.seeds, device=self.device)
+        loss = self._update() if self.t >= c.n_step + 1 else torch.zeros(self.lattices, device=self.device)
         if self.steps_done % c.target_every == 0:
             self.target = [p.detach().clone() for p in self.params]
 
@@ -213,7 +227,7 @@ class LatticeTrainer(Trainer):
     def _update(self) -> torch.Tensor:
         """One Double DQN update on `batch` sampled past steps per lattice; the per-lattice loss."""
         c, g, dev = self.config, self.generator, self.device
-        S, B, N, n = c.seeds, c.batch, self.n_agents, c.n_step
+        S, B, N, n = self.lattices, c.batch, self.n_agents, c.n_step
         # A transition of step k: obs from the lattice at k−1, action at k, rewards k … k+n−1,
         # next obs from the lattice at k+n−1. All of k−1 … k+n−1 must still be in the ring.
         lo, hi = max(1, self.t - c.buffer + 2), self.t - n + 1
