@@ -158,3 +158,19 @@ def test_repeated_games_tab_shows_a_match_and_trains_a_learner(page):
     moves = page.locator(".js-plotly-plot").nth(1).evaluate("el => el.layout.title.text")
     assert "Moves, round by round" in moves and "98 : 103" in moves  # TFT vs Alternator, 40 rounds
     assert not page.errors, page.errors
+
+
+def test_cooperation_collapse_tab_animates_the_lattices(page):
+    page.locator(".bk-tab", has_text="Cooperation collapse").click()
+    status = page.locator(".lab-status").first
+    expect(status).to_contain_text("Ready", timeout=10_000)
+    set_value(page, "steps", "300")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(status).to_contain_text("Finished 300 steps", timeout=30_000)
+    page.wait_for_timeout(500)
+    grids = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate(
+        "el => el.data.map(t => t.z.flat().filter(v => v === 0 || v === 1).length)")
+    assert grids == [100] * 4                          # four 10×10 lattices of C/D drawn
+    bars = page.locator(".lab-figure-1 .js-plotly-plot").first.evaluate("el => el.data[0].error_y.array.length")
+    assert bars == 5                                   # one interval per τ_init
+    assert not page.errors, page.errors

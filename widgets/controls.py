@@ -39,17 +39,19 @@ class ControlSpec:
         return float(f"{(self.high - self.low) / 200:.1g}")
 
 
-def control_specs(config_cls: type[LabConfig]) -> list[ControlSpec]:
-    """One spec per field of ``config_cls``, in declaration order."""
+def control_specs(config_cls: type[LabConfig], values: dict | None = None) -> list[ControlSpec]:
+    """One spec per field of ``config_cls``, in declaration order; a control starts at
+    ``values[name]`` when given, else at the field's default."""
     specs = []
     for name, field in config_cls.model_fields.items():
+        start = (values or {}).get(name, field.default)
         help_text = f"{field.description} — {allowed(field)}"
         options = choices(field)
         if options is not None:
-            specs.append(ControlSpec(name, "choice", field.default, options=options, help=help_text))
+            specs.append(ControlSpec(name, "choice", start, options=options, help=help_text))
             continue
         if field.annotation is bool:
-            specs.append(ControlSpec(name, "bool", field.default, help=help_text))
+            specs.append(ControlSpec(name, "bool", start, help=help_text))
             continue
         limits = bounds(field)
         low, high = limits.get("ge", limits.get("gt")), limits.get("le", limits.get("lt"))
@@ -57,7 +59,7 @@ def control_specs(config_cls: type[LabConfig]) -> list[ControlSpec]:
             raise TypeError(f"{config_cls.__name__}.{name}: a control needs an int or float field "
                             "with both bounds, a bool, or a Literal of choices")
         log = bool((field.json_schema_extra or {}).get("log"))
-        specs.append(ControlSpec(name, field.annotation.__name__, field.default, low, high,
+        specs.append(ControlSpec(name, field.annotation.__name__, start, low, high,
                                  log=log, help=help_text))
     return specs
 

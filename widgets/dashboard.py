@@ -11,13 +11,14 @@ import argparse
 
 import panel as pn
 
-from . import cliff, games, repeated
+from . import cliff, games, lattice, repeated
 
 # (tab title, function building the tab's content for one session)
 TABS = [
     ("Policy Cliff", cliff.cliff_tab),
     ("Preference games", games.preference_tab),
     ("Repeated games", repeated.repeated_tab),
+    ("Cooperation collapse", lattice.lattice_tab),
 ]
 
 

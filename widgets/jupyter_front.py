@@ -17,7 +17,7 @@ from .live import update_in_place
 
 
 def jupyter_front(view: LabView) -> w.Widget:
-    controls = {spec.name: ipywidget(spec) for spec in control_specs(view.config_cls)}
+    controls = {spec.name: ipywidget(spec) for spec in control_specs(view.config_cls, view.values)}
     buttons = {name: w.Button(description=name, button_style=style, layout=w.Layout(width="90px"))
                for name, style in [("Run", "primary"), ("Pause", ""), ("Stop", "warning"), ("Reset", "")]}
     progress = w.FloatProgress(min=0.0, max=1.0, layout=w.Layout(width="460px"))

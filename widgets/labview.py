@@ -23,11 +23,13 @@ REFRESH_S = 0.15  # about 7 redraws per second, whatever the trainer's speed
 class LabView:
     """The state behind a lab's controls; front-end agnostic."""
 
-    def __init__(self, title: str, trainer_cls: type[Trainer], figures: list[FigureFn], about: str = ""):
+    def __init__(self, title: str, trainer_cls: type[Trainer], figures: list[FigureFn], about: str = "",
+                 values: dict | None = None):
+        """``values`` start some controls away from the config's defaults (they must be valid)."""
         self.title, self.trainer_cls, self.figure_fns, self.about = title, trainer_cls, figures, about
         self.config_cls = trainer_cls.Config
-        self.values = self.config_cls().model_dump()
-        self.config: LabConfig = self.config_cls()
+        self.config: LabConfig = self.config_cls.from_params(**(values or {}))
+        self.values = self.config.model_dump()
         self.run: Run | None = None
         self.trainer_options: dict = {}  # extra keyword arguments for the trainer (an edited game, say)
         self.message = "Ready: press Run."

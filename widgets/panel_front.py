@@ -13,7 +13,7 @@ from .labview import REFRESH_S, LabView, Redrawer
 
 
 def panel_front(view: LabView) -> pn.viewable.Viewable:
-    specs = control_specs(view.config_cls)
+    specs = control_specs(view.config_cls, view.values)
     controls = {spec.name: panel_widget(spec) for spec in specs}
     buttons = {name: pn.widgets.Button(label=name, color=kind, width=90, css_classes=[f"button-{name.lower()}"])
                for name, kind in [("Run", "primary"), ("Pause", "default"), ("Stop", "warning"), ("Reset", "light")]}

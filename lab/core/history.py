@@ -104,25 +104,41 @@ class History:
         mean over members, ``n_boot`` resamples, at confidence ``level``.
         """
         values, steps = self.values(name), self.steps[: len(self)]
-        groups = [(None, np.arange(self.population))]
-        if by is not None:
-            if by not in self.members:
-                raise KeyError(f"no member label {by!r}; labels: {', '.join(self.members)}")
-            labels = np.asarray(self.members[by])
-            groups = [(g, np.flatnonzero(labels == g)) for g in np.unique(labels)]
         rng = np.random.default_rng(seed)
         parts = []
-        for label, idx in groups:
-            sample = values[:, idx]
-            resample = rng.integers(0, len(idx), size=(n_boot, len(idx)))
-            boot = sample[:, resample].mean(axis=2)  # (steps, n_boot)
-            lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=1)
-            part = pd.DataFrame({"step": steps, "mean": sample.mean(axis=1), "lo": lo, "hi": hi,
-                                 "n": len(idx)})
+        for label, idx in self._groups(by):
+            mean, lo, hi = bootstrap_mean(values[:, idx], level, n_boot, rng)
+            part = pd.DataFrame({"step": steps, "mean": mean, "lo": lo, "hi": hi, "n": len(idx)})
             if by is not None:
                 part.insert(1, by, label)
             parts.append(part)
         return pd.concat(parts, ignore_index=True)
+
+    def final(self, name: str, by: str, window: float = 0.1, level: float = 0.95,
+              n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """Each member's mean of ``name`` over the last ``window`` of recorded steps, then the mean
+        over members per label ``by`` with a bootstrap CI. Columns: [by], mean, lo, hi, n."""
+        if not 0 < window <= 1:
+            raise ValueError(f"window = {window!r} must be in (0, 1]")
+        if not len(self):
+            raise ValueError("the run has recorded nothing yet")
+        values = self.values(name)
+        per_member = values[-max(1, round(window * len(values))):].mean(axis=0)
+        rng = np.random.default_rng(seed)
+        rows = []
+        for label, idx in self._groups(by):
+            mean, lo, hi = bootstrap_mean(per_member[idx][None], level, n_boot, rng)
+            rows.append({by: label, "mean": mean[0], "lo": lo[0], "hi": hi[0], "n": len(idx)})
+        return pd.DataFrame(rows)
+
+    def _groups(self, by: str | None) -> list[tuple[object, np.ndarray]]:
+        """(label, member indices) for each value of the member label ``by`` (all members if None)."""
+        if by is None:
+            return [(None, np.arange(self.population))]
+        if by not in self.members:
+            raise KeyError(f"no member label {by!r}; labels: {', '.join(self.members)}")
+        labels = np.asarray(self.members[by])
+        return [(g, np.flatnonzero(labels == g)) for g in np.unique(labels)]
 
     # --- saving and loading -------------------------------------------------------------
 
@@ -167,6 +183,15 @@ class History:
         for i, step in enumerate(table["step"].to_numpy()[::population]):
             history.append(int(step), {m: column[i] for m, column in columns.items()})
         return history
+
+
+def bootstrap_mean(sample: np.ndarray, level: float, n_boot: int,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean over the last axis of ``sample`` (rows, members) and its percentile-bootstrap interval."""
+    resample = rng.integers(0, sample.shape[1], size=(n_boot, sample.shape[1]))
+    boot = sample[:, resample].mean(axis=2)                      # (rows, n_boot)
+    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=1)
+    return sample.mean(axis=1), lo, hi
 
 
 def _atomic_write(path: Path, write) -> None:

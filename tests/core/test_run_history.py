@@ -115,3 +115,17 @@ def test_loading_a_malformed_or_truncated_run_is_a_clear_error(tmp_path):
     (directory / "run.json").write_text(json.dumps(info))
     with pytest.raises(RunFileError, match="rows"):
         History.load(directory)
+
+
+def test_final_value_per_label_with_bootstrap_interval():
+    history = History({"seed": [0, 1, 2, 3, 4, 5], "tau": [0.1, 0.1, 0.1, 1.0, 1.0, 1.0]})
+    for step in range(10):                            # members drift; only the last 20% counts
+        history.append(step, {"v": np.array([0, 1, 2, 10, 11, 12]) + (step >= 8) * 100.0})
+    final = history.final("v", by="tau", window=0.2)
+    assert list(final["tau"]) == [0.1, 1.0] and list(final["n"]) == [3, 3]
+    np.testing.assert_allclose(final["mean"], [101, 111])
+    assert (final["lo"] >= 100).all() and (final["lo"] < final["mean"]).all() and (final["hi"] <= 112).all()
+    with pytest.raises(ValueError, match=r"window = 0 must be in \(0, 1\]"):
+        history.final("v", by="tau", window=0)
+    with pytest.raises(KeyError, match="no member label 'eps'"):
+        history.final("v", by="eps")

@@ -74,6 +74,14 @@ def test_controls_follow_the_config():
     assert "population size" in specs["members"].help
 
 
+def test_a_view_can_start_away_from_the_defaults():
+    view = LabView("Toy", DecayTrainer, [curve], "a toy", values={"rate": 2.0})
+    assert view.config.rate == 2.0 and view.values["rate"] == 2.0
+    specs = {s.name: s for s in control_specs(DecayConfig, view.values)}
+    assert specs["rate"].default == 2.0
+    assert view.show().children[1].children[0].value == 2.0   # the ipywidgets control starts there too
+
+
 def test_both_front_ends_build():
     view = make_view()
     box = view.show()
