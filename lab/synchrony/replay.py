@@ -1,0 +1,56 @@
+"""Replaying policies on recorded user turns: every dialog × every policy setting, one batch.
+
+The user's turns are fixed (recorded or synthetic); a policy only decides the bot's style
+target b_t after each user turn u_t, starting from b_0 = c, the persona — the paper's replay
+(Brandt 2025, arXiv 2510.00339) of the adaptive-condition user vectors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .policies import PolicyGrid, adapt
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a replay produced, for D dialogs, P policy settings and T turns.
+
+    user: (D, T, 8) z-space user vectors; mask: (D, T), true on real (not padded) turns;
+    persona: (8,); bot: (D, P, T, 8) the targets b_1..b_T; cache_hits: (D, P, T).
+    """
+
+    grid: PolicyGrid
+    user: torch.Tensor
+    mask: torch.Tensor
+    persona: torch.Tensor
+    bot: torch.Tensor
+    cache_hits: torch.Tensor
+
+    @property
+    def previous(self) -> torch.Tensor:
+        """b_0..b_{T−1}, shape (D, P, T, 8), with b_0 = the persona."""
+        start = self.persona.expand_as(self.bot[:, :, :1])
+        return torch.cat([start, self.bot[:, :, :-1]], dim=2)
+
+
+def replay(grid: PolicyGrid, user: torch.Tensor, mask: torch.Tensor, persona: torch.Tensor) -> Replay:
+    """Run every policy setting of ``grid`` over every dialog of ``user`` (D, T, 8) at once.
+
+    On padded turns (mask false) b stays where it was and no cache hit is counted.
+    """
+    if user.ndim != 3 or mask.shape != user.shape[:2]:
+        raise ValueError(f"user must be (dialogs, turns, 8) with a (dialogs, turns) mask; "
+                         f"got {tuple(user.shape)} and {tuple(mask.shape)}")
+    params = grid.tensors(user.device, user.dtype)
+    d, t_max, k = user.shape
+    b = persona.to(user).expand(d, len(grid), k)
+    bots, hits = [], []
+    for t in range(t_max):
+        new, hit = adapt(b, user[:, None, t], persona.to(user), params)
+        real = mask[:, t, None]
+        b = torch.where(real[..., None], new, b)
+        bots.append(b)
+        hits.append(hit & real)
+    return Replay(grid, user, mask, persona.to(user), torch.stack(bots, dim=2), torch.stack(hits, dim=2))
