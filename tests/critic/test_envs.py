@@ -1,0 +1,127 @@
+"""The batched control envs: Pendulum against gymnasium's Pendulum-v1, the point mass, the gymnasium adapter."""
+import math
+
+import gymnasium
+import numpy as np
+import pytest
+import torch
+
+from lab.critic.envs import GymVectorEnv, Pendulum, PointMass, make_env
+
+
+def test_pendulum_matches_gymnasium_step_for_step_across_episodes():
+    """Five gymnasium Pendulum-v1 envs and one batched Pendulum of 5 copies, the same start states
+    and the same random actions (a third of them outside [−2, 2]) for 3 episodes of 200 steps."""
+    n = 5
+    gyms = [gymnasium.make("Pendulum-v1") for _ in range(n)]
+    for i, g in enumerate(gyms):
+        g.reset(seed=100 + i)
+    env = Pendulum(n, "cpu")
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for episode in range(3):
+        env.set_state(torch.tensor(np.stack([g.unwrapped.state for g in gyms])))
+        for t in range(200):
+            action = rng.uniform(-3.0, 3.0, (n, 1)).astype(np.float32)
+            results = [g.step(a) for g, a in zip(gyms, action)]
+            out = env.step(torch.from_numpy(action))
+            obs = np.stack([r[0] for r in results])
+            reward = np.array([r[1] for r in results])
+            worst = max(worst, np.abs(out.next_obs.numpy() - obs).max(), np.abs(out.reward.numpy() - reward).max())
+            assert out.truncated.tolist() == [r[3] for r in results], (episode, t)
+            assert out.terminated.tolist() == [r[2] for r in results] == [False] * n
+        assert out.truncated.all()                                  # truncated exactly at step 200
+        # autoreset: the next observation is a fresh start, not the last one
+        assert not torch.allclose(out.obs, out.next_obs)
+        assert (env.t == 0).all() and (env.state[:, 0].abs() <= math.pi).all() and (env.state[:, 1].abs() <= 1).all()
+        for g in gyms:
+            g.reset()
+    assert worst < 1e-5, worst
+
+
+def test_pendulum_start_distribution_and_action_box():
+    env = Pendulum(20_000, "cpu", seed=1)
+    obs = env.reset()
+    theta, speed = env.state[:, 0], env.state[:, 1]
+    assert obs.shape == (20_000, 3) and obs.dtype == torch.float32
+    assert theta.abs().max() <= math.pi and speed.abs().max() <= 1.0
+    assert theta.std().item() == pytest.approx(math.pi / math.sqrt(3), rel=0.03)   # U(−π, π)
+    assert speed.std().item() == pytest.approx(1 / math.sqrt(3), rel=0.03)         # U(−1, 1)
+    assert env.action_low.tolist() == [-2.0] and env.action_high.tolist() == [2.0]
+    assert (env.obs_dim, env.act_dim, env.max_steps) == (3, 1, 200)
+    # a torque of 5 acts as 2: same next state and reward
+    a, b = Pendulum(3, "cpu", seed=2), Pendulum(3, "cpu", seed=2)
+    big, clipped = a.step(torch.full((3, 1), 5.0)), b.step(torch.full((3, 1), 2.0))
+    assert torch.equal(big.next_obs, clipped.next_obs) and torch.equal(big.reward, clipped.reward)
+
+
+def test_reset_with_a_generator_is_reproducible():
+    env = Pendulum(4, "cpu", seed=0)
+    first = env.reset(torch.Generator().manual_seed(7))
+    again = env.reset(torch.Generator().manual_seed(7))
+    assert torch.equal(first, again)
+    with pytest.raises(ValueError, match=r"action has shape \(4,\); expected \(4, 1\)"):
+        env.step(torch.zeros(4))
+    with pytest.raises(ValueError, match=r"state has shape \(2, 2\); expected \(4, 2\)"):
+        env.set_state(torch.zeros(2, 2))
+
+
+def test_point_mass_dynamics_and_heteroscedastic_noise():
+    env = PointMass(4, "cpu", noise=0.0)
+    env.set_state(torch.tensor([[0.0, 0.0], [1.0, 0.5], [1.99, 1.0], [-1.0, 0.0]], dtype=torch.float64))
+    out = env.step(torch.tensor([[0.0], [3.0], [1.0], [-0.5]]))          # 3.0 clips to 1.0
+    torch.testing.assert_close(out.reward, torch.tensor([0.0, -1.1, -(1.99 ** 2 + 0.1), -1.025]))
+    x, v = env.state[:, 0], env.state[:, 1]
+    torch.testing.assert_close(v, torch.tensor([0.0, 0.6, 0.0, -0.05], dtype=torch.float64))  # the wall stops it
+    torch.testing.assert_close(x, torch.tensor([0.0, 1.06, 2.0, -1.005], dtype=torch.float64))
+    assert (env.obs_dim, env.act_dim, env.max_steps) == (2, 1, 100)
+
+    # σ(x) = noise·|x|/2: none at the goal, `noise` at the walls
+    noisy = PointMass(20_000, "cpu", seed=3, noise=2.0)
+    for x0, sigma in ((0.0, 0.0), (1.0, 1.0), (-2.0, 2.0)):
+        noisy.set_state(torch.tensor([[x0, 0.0]], dtype=torch.float64).expand(20_000, 2))
+        reward = noisy.step(torch.zeros(20_000, 1)).reward
+        assert reward.mean().item() == pytest.approx(-x0 ** 2, abs=0.05)
+        assert reward.std().item() == pytest.approx(sigma, abs=0.05)
+
+
+def test_point_mass_truncates_after_100_steps():
+    env = make_env("point-mass", 3, "cpu", seed=0, noise=0.5)
+    env.reset()
+    for t in range(100):
+        out = env.step(torch.zeros(3, 1))
+        assert out.truncated.all() == (t == 99)
+
+
+def test_gymnasium_adapter_has_the_same_interface_and_autoresets():
+    env = make_env("gym:Pendulum-v1", 3, "cpu", seed=0)
+    assert isinstance(env, GymVectorEnv)
+    assert (env.obs_dim, env.act_dim, env.max_steps) == (3, 1, 200)
+    assert env.action_low.tolist() == [-2.0] and env.action_high.tolist() == [2.0]
+    obs = env.reset()
+    assert obs.shape == (3, 3) and obs.dtype == torch.float32
+    for t in range(200):
+        out = env.step(torch.full((3, 1), 10.0))                          # clipped to 2 before gymnasium
+        assert out.reward.shape == (3,) and out.truncated.dtype == torch.bool
+    assert out.truncated.all() and not torch.allclose(out.obs, out.next_obs)
+    assert (out.obs[:, 2].abs() <= 1).all()                                # a fresh start
+    other = make_env("gym:MountainCarContinuous-v0", 2, "cpu")
+    assert (other.obs_dim, other.act_dim, other.reset().shape) == (2, 1, (2, 2))
+    env.close(), other.close()
+
+
+def test_bad_names_and_options_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown env 'cartpole'; allowed: 'pendulum', 'point-mass', 'gym:<id>'"):
+        make_env("cartpole", 2)
+    with pytest.raises(ValueError, match="unknown env 'gym:'"):
+        make_env("gym:", 2)
+    with pytest.raises(ValueError, match="gymnasium cannot make 'NoSuchEnv-v0'"):
+        make_env("gym:NoSuchEnv-v0", 2)
+    with pytest.raises(ValueError, match="only 1-D Box"):
+        make_env("gym:CartPole-v1", 2)
+    with pytest.raises(ValueError, match="point-mass: noise = -1.0 is not allowed: must be a number ≥ 0"):
+        make_env("point-mass", 2, noise=-1.0)
+    with pytest.raises(ValueError, match="env 'pendulum' has no option 'noise'; its options: none"):
+        make_env("pendulum", 2, noise=1.0)
+    with pytest.raises(ValueError, match="n = 0 must be a positive integer"):
+        make_env("pendulum", 0)
