@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .dialog_files import load_dialogs
 from .dialogs import Dialogs
-from .style_space import DIMENSIONS, N_DIMS, Scaler
+from .style_space import DIMENSIONS, N_DIMS, Persona, Scaler
 
 NOMINAL_SCALER = Scaler(mean=[0.4, 0.2, 10.0, 75.0, 0.05, 0.05, 0.04, 0.4],
                         scale=[0.3, 0.4, 4.0, 18.0, 0.04, 0.04, 0.03, 0.12])
@@ -31,6 +32,9 @@ RAW_LIMITS = np.array([(0, 1), (-1, 1), (1, 60), (-50, 121), (0, 1), (0, 1), (0,
 """Valid range of each raw dimension (informality, compound, words/sentence, Flesch, rates)."""
 
 KINDS = ("steady", "drift", "jump")
+SHIPPED_PATH = Path(__file__).resolve().parents[2] / "data" / "synchrony" / "synthetic_dialogs.csv"
+PERSONA_RAW = np.array([0.15, 0.5, 14.0, 60.0, 0.05, 0.06, 0.03, 0.45])
+"""A composed assistant's raw style (formal, warm, longer sentences): the corpus's persona."""
 SHIPPED = {"per_kind": 20, "min_turns": 10, "max_turns": 24, "seed": 20251001}
 """The settings of the shipped corpus."""
 
@@ -65,6 +69,15 @@ def synthetic_dialogs(per_kind: int = 20, min_turns: int = 10, max_turns: int = 
             users.append(raw)
             kinds.append(kind)
     return Dialogs(tuple(ids), tuple(users), labels={"kind": tuple(kinds)})
+
+
+def shipped_corpus() -> tuple[Dialogs, Scaler, Persona]:
+    """The shipped synthetic dialogs, the scaler fitted on their user turns, and ``PERSONA_RAW`` as persona."""
+    if not SHIPPED_PATH.is_file():
+        raise FileNotFoundError(f"{SHIPPED_PATH} is missing; run data/synchrony/make_synthetic_dialogs.py")
+    dialogs = load_dialogs(SHIPPED_PATH, labels=("kind",))
+    scaler = Scaler.fit(dialogs.all_user())
+    return dialogs, scaler, Persona.from_raw(PERSONA_RAW, scaler)
 
 
 def write_synthetic_dialogs(path: str | os.PathLike, **settings) -> Path:

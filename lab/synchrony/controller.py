@@ -1,0 +1,166 @@
+"""Beyond the paper: a learned adaptation controller, trained by REINFORCE, as a lab Trainer.
+
+Each turn the controller sees the user's new vector u_t and its previous target b_{t−1} and
+chooses a step size and a cap for this turn — a Hybrid whose two knobs move with the state:
+
+    features  f_t = (1, cos(u_t, b_{t−1}), log(1 + ‖u_t − b_{t−1}‖₂))
+    action    a_t ~ N(W f_t, σ² I), a_t ∈ R²;  α_t = sigmoid(a_t[0]),  cap_t = exp(a_t[1])
+    update    b_t = b_{t−1} + s · min(1, cap_t / ‖s‖₂),  s = α_t (u_t − b_{t−1})
+    reward    r_t = λ cos(b_t, u_t) + (1 − λ) cos(b_t, b_{t−1}),   b_0 = c
+
+W (2 × 3 per member) starts at the paper's Hybrid (α 0.5, cap 0.25, whatever the state) and
+follows the REINFORCE gradient of the mean per-turn reward, with the batch mean of the
+reward-to-go at each turn as baseline, by Adam. The population is a λ grid × seeds, every
+member trained at once; ``evaluate`` replays the deterministic controller (a_t = W f_t) on
+every dialog and measures synchrony and stability exactly as ``metrics`` does, so the result
+sits on the same axes as the hand-made policies' frontier.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pydantic
+import torch
+
+from lab.core import Field, LabConfig, Trainer
+
+from .dialogs import Dialogs
+from .frontier import best_tradeoff
+from .metrics import masked_mean
+from .style_space import Persona, Scaler, cosine
+from .synthetic import shipped_corpus
+
+N_FEATURES = 3
+
+
+class AdaptationControllerConfig(LabConfig):
+    """REINFORCE on a state-dependent Hybrid (step size and cap per turn), for a grid of λ."""
+
+    lam_min: float = Field(0.2, ge=0.0, le=1.0, description="smallest λ, the weight of synchrony in the reward")
+    lam_max: float = Field(0.8, ge=0.0, le=1.0, description="largest λ")
+    n_lam: int = Field(4, ge=1, le=21, description="number of λ values, evenly spaced in [λ_min, λ_max]")
+    seeds: int = Field(2, ge=1, le=64, description="independent controllers per λ")
+    batch: int = Field(32, ge=1, le=1024, description="dialogs sampled per member per step")
+    noise: float = Field(0.3, gt=0.0, le=3.0, description="exploration std σ of the actions")
+    lr: float = Field(0.03, gt=0.0, le=1.0, description="Adam step size on the controller's weights")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
+    steps: int = Field(300, ge=1, le=100_000, description="training steps")
+
+    @pydantic.model_validator(mode="after")
+    def _ordered_lambdas(self):
+        if self.lam_min > self.lam_max:
+            raise ValueError(f"'lam_min' = {self.lam_min} must be at most 'lam_max' = {self.lam_max}")
+        return self
+
+
+class AdaptationController(Trainer):
+    """A population of learned controllers; one ``step()`` is one REINFORCE update for every member.
+
+    ``dialogs``, ``scaler`` and ``persona`` default to the shipped synthetic corpus.
+    """
+
+    Config = AdaptationControllerConfig
+
+    def __init__(self, config: AdaptationControllerConfig, device=None, dialogs: Dialogs | None = None,
+                 scaler: Scaler | None = None, persona: Persona | None = None):
+        super().__init__(config, device)
+        if dialogs is None:
+            if scaler is not None or persona is not None:
+                raise ValueError("give dialogs, scaler and persona together, or none of them")
+            dialogs, scaler, persona = shipped_corpus()
+        elif scaler is None or persona is None:
+            raise ValueError("with dialogs, give their scaler and the persona too")
+        c = config
+        self.user, self.mask = dialogs.padded(scaler, self.device)               # (D, T, 8), (D, T)
+        self.persona = persona.tensor(self.device)
+        lams = torch.linspace(c.lam_min, c.lam_max, c.n_lam, dtype=torch.float64)
+        self.lam = lams.repeat_interleave(c.seeds).to(self.device)               # (P,)
+        self.seed_index = torch.arange(c.seeds).repeat(c.n_lam)
+        # Start at Hybrid's defaults: α = sigmoid(0) = 0.5, cap = exp(log 0.25), for every state.
+        start = torch.zeros(len(self.lam), 2, N_FEATURES, dtype=torch.float64, device=self.device)
+        start[:, 1, 0] = math.log(0.25)
+        self.weights = start.requires_grad_()
+        self.optimizer = torch.optim.Adam([self.weights], lr=c.lr)
+
+    @property
+    def population(self) -> int:
+        return len(self.lam)
+
+    def members(self) -> dict[str, list]:
+        return {"lam": self.lam.tolist(), "seed": self.seed_index.tolist()}
+
+    def rollout(self, user: torch.Tensor, mask: torch.Tensor, explore: bool):
+        """Run every member over ``user`` (P, B, T, 8): targets (P, B, T, 8), rewards and log-probs (P, B, T)."""
+        p, n, t_max, _ = user.shape
+        b = self.persona.expand(p, n, -1)
+        targets, log_probs = [], []
+        for t in range(t_max):
+            u = user[:, :, t]
+            features = torch.stack([torch.ones_like(u[..., 0]), cosine(u, b),
+                                    torch.log1p(torch.linalg.vector_norm(u - b, dim=-1))], dim=-1)
+            mean = torch.einsum("paf,pbf->pba", self.weights, features)               # (P, B, 2)
+            action = mean + self.config.noise * torch.randn(
+                mean.shape, generator=self.generator, device=self.device, dtype=mean.dtype) if explore else mean
+            action = action.detach()
+            log_probs.append(-((action - mean) ** 2).sum(-1) / (2 * self.config.noise ** 2))
+            step = torch.sigmoid(action[..., :1]) * (u - b)
+            norm = torch.linalg.vector_norm(step, dim=-1, keepdim=True)
+            new = b + step * torch.clamp(torch.exp(action[..., 1:]) / norm, max=1.0)
+            b = torch.where(mask[:, :, t, None], new, b)
+            targets.append(b)
+        targets = torch.stack(targets, dim=2)
+        previous = torch.cat([self.persona.expand(p, n, 1, -1), targets[:, :, :-1]], dim=2)
+        lam = self.lam[:, None, None]
+        rewards = lam * cosine(targets, user) + (1 - lam) * cosine(targets, previous)
+        return targets, previous, rewards, torch.stack(log_probs, dim=2)
+
+    def step(self) -> dict[str, torch.Tensor]:
+        c = self.config
+        pick = torch.randint(len(self.user), (self.population, c.batch), generator=self.generator, device=self.device)
+        user, mask = self.user[pick], self.mask[pick]                                 # (P, B, T, 8), (P, B, T)
+        targets, previous, rewards, log_probs = self.rollout(user, mask, explore=True)
+        rewards = torch.where(mask, rewards, torch.zeros_like(rewards))
+        turns = mask.sum(-1, keepdim=True)
+        to_go = rewards.flip(-1).cumsum(-1).flip(-1) / turns                         # per-turn mean objective
+        advantage = to_go - to_go.mean(dim=1, keepdim=True)                           # batch-mean baseline
+        loss = -(torch.where(mask, log_probs * advantage, torch.zeros_like(log_probs))).sum((1, 2)) / c.batch
+        self.optimizer.zero_grad()
+        loss.sum().backward()
+        self.optimizer.step()
+        return {"objective": (rewards.sum(-1) / turns[..., 0]).mean(1).detach(),
+                "synchrony": masked_mean(cosine(targets, user), mask).mean(1),
+                "stability": masked_mean(cosine(targets, previous), mask).mean(1)}
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, torch.Tensor]:
+        """The deterministic controllers on every dialog: per member synchrony, stability and
+        objective λ·synchrony + (1 − λ)·stability, each the mean over dialogs of per-dialog means."""
+        p = self.population
+        user, mask = self.user.expand(p, *self.user.shape), self.mask.expand(p, *self.mask.shape)
+        targets, previous, _, _ = self.rollout(user, mask, explore=False)
+        synchrony = masked_mean(cosine(targets, user), mask).mean(1)
+        stability = masked_mean(cosine(targets, previous), mask).mean(1)
+        return {"synchrony": synchrony, "stability": stability,
+                "objective": self.lam * synchrony + (1 - self.lam) * stability}
+
+
+def frontier_comparison(trainer: AdaptationController, table: pd.DataFrame) -> pd.DataFrame:
+    """Each trained member beside the hand-made policies of a ``sweep`` table on the same dialogs.
+
+    Columns: lam, seed, synchrony, stability, objective (the controller's λ-objective),
+    best_policy and best_objective (the best hand-made setting for that λ), gap (objective −
+    best_objective: > 0 passes the frontier, ≈ 0 reaches it, < 0 falls short), dominated (some
+    hand-made setting is at least as good on both axes and better on one).
+    """
+    result = {k: v.cpu().numpy() for k, v in trainer.evaluate().items()}
+    syn, stab = table["synchrony"].to_numpy(), table["stability"].to_numpy()
+    rows = []
+    for i, (lam, seed) in enumerate(zip(trainer.lam.tolist(), trainer.seed_index.tolist())):
+        best, value = best_tradeoff(syn, stab, lam)
+        x, y = result["synchrony"][i], result["stability"][i]
+        dominated = bool((((syn >= x) & (stab >= y)) & ((syn > x) | (stab > y))).any())
+        rows.append({"lam": lam, "seed": seed, "synchrony": x, "stability": y, "objective": result["objective"][i],
+                     "best_policy": table["policy"].iloc[best], "best_objective": value,
+                     "gap": result["objective"][i] - value, "dominated": dominated})
+    return pd.DataFrame(rows)

@@ -1,0 +1,13 @@
+from pathlib import Path
+
+import pytest
+
+REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "synchrony_stability"
+
+
+@pytest.fixture(scope="session")
+def artifact_dir() -> Path:
+    """The paper's artifact data beside the checkout (never copied into the repo); skip when absent."""
+    if not (REFERENCE / "turn_level_metrics.csv").is_file():
+        pytest.skip(f"the synchrony–stability artifact data is not at {REFERENCE.resolve()}")
+    return REFERENCE
