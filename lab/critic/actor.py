@@ -1,0 +1,50 @@
+"""The SAC actor: a tanh-squashed Gaussian policy per seed, as batched weights.
+
+π(a|s): u ~ N(μ(s), σ(s)²), a = c + h·tanh(u), where c and h are the centre and half-width of
+the action box. The network outputs μ and log σ (clamped to [−20, 2], as in the authors' code
+and stable-baselines3). The log-density follows the change of variables of Haarnoja et al.
+(arXiv 1812.05905, Appendix C, "Enforcing Action Bounds"):
+log π(a|s) = log N(u; μ, σ²) − Σᵢ log(hᵢ·(1 − tanh²uᵢ)).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .networks import init_mlp, mlp
+
+LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
+
+
+class SquashedGaussianActor:
+    """``seeds`` independent policies obs_dim → hidden^layers → (μ, log σ) ∈ R^{2·act_dim}."""
+
+    def __init__(self, seeds: int, obs_dim: int, act_dim: int, hidden: int, layers: int,
+                 action_low: torch.Tensor, action_high: torch.Tensor, generator: torch.Generator,
+                 device: torch.device):
+        self.act_dim = act_dim
+        self.params = init_mlp((seeds,), [obs_dim] + [hidden] * layers + [2 * act_dim], generator, device)
+        self.centre = (action_high + action_low) / 2
+        self.half_width = (action_high - action_low) / 2
+
+    def distribution(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(μ, log σ) of the pre-squash Gaussian for obs (seeds, B, obs_dim)."""
+        mean, log_std = mlp(self.params, obs).split(self.act_dim, dim=-1)
+        return mean, log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
+
+    def sample(self, obs: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """A reparameterized action a = f(ε; s) and log π(a|s): (seeds, B, act_dim), (seeds, B)."""
+        mean, log_std = self.distribution(obs)
+        eps = torch.randn(mean.shape, generator=generator, device=mean.device)
+        u = mean + log_std.exp() * eps
+        log_gauss = (-0.5 * eps ** 2 - log_std - 0.5 * math.log(2 * math.pi)).sum(-1)
+        # log(1 − tanh²u) = 2·(log 2 − u − softplus(−2u)), stable for large |u|
+        log_jacobian = (2 * (math.log(2.0) - u - F.softplus(-2 * u)) + self.half_width.log()).sum(-1)
+        return self.centre + self.half_width * torch.tanh(u), log_gauss - log_jacobian
+
+    def act_deterministic(self, obs: torch.Tensor) -> torch.Tensor:
+        """The evaluation action c + h·tanh(μ(s))."""
+        mean, _ = self.distribution(obs)
+        return self.centre + self.half_width * torch.tanh(mean)

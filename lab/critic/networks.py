@@ -1,0 +1,49 @@
+"""Batched MLPs: one set of weights per population member, held with leading member axes.
+
+A network is a flat list ``[W1, b1, W2, b2, ...]`` with ``Wi`` of shape ``(*members, in, out)``
+and ``bi`` of shape ``(*members, out)``; ``members`` is e.g. ``(seeds,)`` for actors or
+``(seeds, heads)`` for twin critics. ``mlp`` runs every member's network on its own inputs
+``(*members, batch, in)`` in one batched matmul per layer, with no Python loop over members.
+Because Adam is elementwise, one optimizer over these tensors trains the members independently.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def init_mlp(members: tuple[int, ...], sizes: list[int], generator: torch.Generator,
+             device: torch.device) -> list[torch.Tensor]:
+    """Weights of ``prod(members)`` MLPs with layer sizes ``sizes``, initialized like ``torch.nn.Linear``
+    (weights and biases uniform in ±1/√fan_in), each member its own draw; leaf tensors requiring grad."""
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1.0 / math.sqrt(fan_in)
+        for shape in ((*members, fan_in, fan_out), (*members, fan_out)):
+            w = (torch.rand(shape, generator=generator, device=device) * 2 - 1) * bound
+            params.append(w.requires_grad_())
+    return params
+
+
+def mlp(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """Each member's MLP (ReLU between layers, linear output) on its inputs: (*members, B, in) → (*members, B, out)."""
+    layers = len(params) // 2
+    for i in range(layers):
+        x = torch.matmul(x, params[2 * i]) + params[2 * i + 1].unsqueeze(-2)
+        if i < layers - 1:
+            x = torch.relu(x)
+    return x
+
+
+def member_norm(tensors: list[torch.Tensor], member_dims: int = 1) -> torch.Tensor:
+    """The L2 norm over everything but the leading ``member_dims`` axes (summed across tensors):
+    each member's own norm, shape ``tensors[0].shape[:member_dims]``."""
+    total = sum(t.detach().pow(2).flatten(member_dims).sum(-1) for t in tensors)
+    return total.sqrt()
+
+
+def polyak(target: list[torch.Tensor], online: list[torch.Tensor], tau: float) -> None:
+    """θ̄ ← τ·θ + (1 − τ)·θ̄, in place."""
+    with torch.no_grad():
+        torch._foreach_lerp_(target, [p.detach() for p in online], tau)
