@@ -10,7 +10,8 @@ chooses a step size and a cap for this turn — a Hybrid whose two knobs move wi
 
 W (2 × 3 per member) starts at the paper's Hybrid (α 0.5, cap 0.25, whatever the state) and
 follows the REINFORCE gradient of the mean per-turn reward, with the batch mean of the
-reward-to-go at each turn as baseline, by Adam. The population is a λ grid × seeds, every
+reward-to-go at each turn as baseline, by Adam with a step size decaying geometrically from
+``lr`` to ``lr_final`` over ``steps`` (so the last weights are not the noisiest). The population is a λ grid × seeds, every
 member trained at once; ``evaluate`` replays the deterministic controller (a_t = W f_t) on
 every dialog and measures synchrony and stability exactly as ``metrics`` does, so the result
 sits on the same axes as the hand-made policies' frontier.
@@ -43,9 +44,10 @@ class AdaptationControllerConfig(LabConfig):
     seeds: int = Field(2, ge=1, le=64, description="independent controllers per λ")
     batch: int = Field(32, ge=1, le=1024, description="dialogs sampled per member per step")
     noise: float = Field(0.3, gt=0.0, le=3.0, description="exploration std σ of the actions")
-    lr: float = Field(0.03, gt=0.0, le=1.0, description="Adam step size on the controller's weights")
+    lr: float = Field(0.03, gt=0.0, le=1.0, description="Adam step size on the controller's weights at the start")
+    lr_final: float = Field(0.003, gt=0.0, le=1.0, description="Adam step size at the last step (geometric decay)")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
-    steps: int = Field(300, ge=1, le=100_000, description="training steps")
+    steps: int = Field(1000, ge=1, le=100_000, description="training steps")
 
     @pydantic.model_validator(mode="after")
     def _ordered_lambdas(self):
@@ -82,6 +84,8 @@ class AdaptationController(Trainer):
         start[:, 1, 0] = math.log(0.25)
         self.weights = start.requires_grad_()
         self.optimizer = torch.optim.Adam([self.weights], lr=c.lr)
+        decay = (c.lr_final / c.lr) ** (1 / max(1, c.steps - 1))
+        self.schedule = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=decay)
 
     @property
     def population(self) -> int:
@@ -128,6 +132,7 @@ class AdaptationController(Trainer):
         self.optimizer.zero_grad()
         loss.sum().backward()
         self.optimizer.step()
+        self.schedule.step()
         return {"objective": (rewards.sum(-1) / turns[..., 0]).mean(1).detach(),
                 "synchrony": masked_mean(cosine(targets, user), mask).mean(1),
                 "stability": masked_mean(cosine(targets, previous), mask).mean(1)}
