@@ -11,8 +11,8 @@ chooses a step size and a cap for this turn — a Hybrid whose two knobs move wi
 W (2 × 3 per member) starts at the paper's Hybrid (α 0.5, cap 0.25, whatever the state) and
 follows the REINFORCE gradient of the mean per-turn reward, with the batch mean of the
 reward-to-go at each turn as baseline, by Adam with a step size decaying geometrically from
-``lr`` to ``lr_final`` over ``steps`` (so the last weights are not the noisiest). The population is a λ grid × seeds, every
-member trained at once; ``evaluate`` replays the deterministic controller (a_t = W f_t) on
+``lr`` to ``lr_final`` over ``steps`` (so the last weights are not the noisiest).
+The population is a λ grid × seeds, every member trained at once; ``evaluate`` replays the deterministic controller (a_t = W f_t) on
 every dialog and measures synchrony and stability exactly as ``metrics`` does, so the result
 sits on the same axes as the hand-made policies' frontier.
 """

@@ -104,14 +104,16 @@ class PolicyGrid:
     def __len__(self) -> int:
         return len(self.names)
 
-    def tensors(self, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
+    def tensors(self, device: torch.device | str = "cpu",
+                dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
         """Each parameter as a (P,) tensor, plus ``static`` as a (P,) boolean tensor."""
         out = {k: torch.tensor([s[k] for s in self.settings], dtype=dtype, device=device) for k in PARAMETERS}
         out["static"] = torch.tensor([policy(n).static for n in self.names], device=device)
         return out
 
 
-def adapt(b: torch.Tensor, u: torch.Tensor, c: torch.Tensor, p: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+def adapt(b: torch.Tensor, u: torch.Tensor, c: torch.Tensor,
+          p: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """One turn of every policy in the batch: the new targets b_t (..., P, 8) and cache hits (..., P).
 
     b: previous targets (..., P, 8); u: user vectors broadcastable to b; c: persona (8,);

@@ -4,12 +4,16 @@ Which implementation computes each dimension (``feature_backends()`` reports it 
 
 | dimension | library when importable | lightweight fallback (always available) |
 |---|---|---|
-| informality | — (the artifact's values look like a classifier's probability; no light library) | marker heuristic, `informality_heuristic` |
-| sentiment_compound | `vaderSentiment` (VADER compound) | small valence lexicon + negation, VADER's normalization |
+| informality | — (1) | marker heuristic, `informality_heuristic` |
+| sentiment_compound | `vaderSentiment` (VADER compound) | valence lexicon + negation, VADER's normalization |
 | avg_sentence_length | — (no library needed) | words per sentence, this module's tokenizer |
-| flesch_reading_ease | `textstat.flesch_reading_ease` | Flesch's formula with a vowel-group syllable count |
-| empath_social / _cognitive / _affect | — (Empath's categories are not the paper's; the artifact's three Empath columns are constant 0) | share of words in small LIWC-style lists (`lexicons.py`) |
+| flesch_reading_ease | `textstat.flesch_reading_ease` | Flesch's formula, vowel-group syllable count |
+| empath_social, _cognitive, _affect | — (2) | share of words in small LIWC-style lists (`lexicons.py`) |
 | function_word_ratio | — (no library needed) | share of words in `lexicons.FUNCTION_WORDS` |
+
+(1) The artifact's informality values look like a learned classifier's probability; there is
+no light library for it. (2) Empath is not used: the artifact's three Empath columns are
+constant 0, so the paper's data offers nothing to match them against.
 
 Fallback values are on the same scales as the libraries' (compound in [−1, 1], Flesch in its
 usual range) but are not equal to them; standardize per dataset before comparing datasets.

@@ -29,7 +29,8 @@ def table_1(artifact):
     user, mask = turns.where(condition="adaptive").padded(space.scalers["human_log"])
     persona = Persona(space.persona_centroid_z, allow_degenerate=True)  # the paper's (≈ 0) centroid
     grid = PolicyGrid.of(*POLICIES)
-    return {k: dict(zip(grid.names, v.tolist())) for k, v in summarize(replay(grid, user, mask, persona.tensor())).items()}
+    metrics = summarize(replay(grid, user, mask, persona.tensor()))
+    return {k: dict(zip(grid.names, v.tolist())) for k, v in metrics.items()}
 
 
 def test_stability_score_is_the_cosine_of_consecutive_standardized_bot_vectors(artifact):
