@@ -14,6 +14,7 @@ sweep.py          parameter sweeps as one batched replay; frontier.py: the Paret
 controller.py     beyond the paper: a learned adaptation controller (REINFORCE), a lab Trainer
 """
 from .artifact import StyleSpace, load_policy_summary, load_style_space, load_turn_metrics
+from .controller import AdaptationController, AdaptationControllerConfig, frontier_comparison
 from .dialog_files import DialogFileError, load_dialogs
 from .dialogs import Dialogs
 from .frontier import best_tradeoff, pareto_front
@@ -22,11 +23,11 @@ from .policies import POLICIES, Policy, PolicyGrid, adapt, policy
 from .replay import Replay, replay
 from .style_space import DIMENSIONS, Persona, PersonaError, Scaler, cosine
 from .sweep import default_sweeps, sweep
-from .synthetic import synthetic_dialogs, write_synthetic_dialogs
+from .synthetic import shipped_corpus, synthetic_dialogs, write_synthetic_dialogs
 from .text_features import feature_backends, style_vector, style_vectors
 
-__all__ = ["StyleSpace", "load_policy_summary", "load_style_space", "load_turn_metrics", "DialogFileError",
+__all__ = ["AdaptationController", "AdaptationControllerConfig", "frontier_comparison", "StyleSpace", "load_policy_summary", "load_style_space", "load_turn_metrics", "DialogFileError",
            "load_dialogs", "Dialogs", "best_tradeoff", "pareto_front", "METRICS", "dialog_metrics", "summarize",
            "POLICIES", "Policy", "PolicyGrid", "adapt", "policy", "Replay", "replay", "DIMENSIONS", "Persona",
-           "PersonaError", "Scaler", "cosine", "default_sweeps", "sweep", "synthetic_dialogs",
+           "PersonaError", "Scaler", "cosine", "default_sweeps", "sweep", "shipped_corpus", "synthetic_dialogs",
            "write_synthetic_dialogs", "feature_backends", "style_vector", "style_vectors"]

@@ -38,7 +38,8 @@ class Replay:
 def replay(grid: PolicyGrid, user: torch.Tensor, mask: torch.Tensor, persona: torch.Tensor) -> Replay:
     """Run every policy setting of ``grid`` over every dialog of ``user`` (D, T, 8) at once.
 
-    On padded turns (mask false) b stays where it was and no cache hit is counted.
+    Everything runs on ``user``'s device: pad with ``dialogs.padded(scaler, lab.device())`` to use
+    CUDA when present. On padded turns (mask false) b stays where it was and no cache hit is counted.
     """
     if user.ndim != 3 or mask.shape != user.shape[:2]:
         raise ValueError(f"user must be (dialogs, turns, 8) with a (dialogs, turns) mask; "

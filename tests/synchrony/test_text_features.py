@@ -38,3 +38,24 @@ def test_the_fallbacks_follow_their_documented_formulas():
 def test_a_non_string_utterance_is_refused():
     with pytest.raises(TypeError, match="must be a string"):
         style_vector(3.5)
+
+
+def test_the_libraries_are_used_when_importable(monkeypatch):
+    from lab.synchrony import text_features
+
+    class Vader:
+        def polarity_scores(self, text):
+            return {"compound": 0.123}
+
+    class Textstat:
+        @staticmethod
+        def flesch_reading_ease(text):
+            return 42.0
+
+    monkeypatch.setattr(text_features, "_vader", lambda: Vader())
+    monkeypatch.setattr(text_features, "_textstat", lambda: Textstat)
+    v = style_vector("Any text at all.")
+    assert v[DIMENSIONS.index("sentiment_compound")] == 0.123
+    assert v[DIMENSIONS.index("flesch_reading_ease")] == 42.0
+    backends = feature_backends()
+    assert backends["sentiment_compound"] == "vaderSentiment" and backends["flesch_reading_ease"] == "textstat"
