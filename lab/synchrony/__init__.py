@@ -26,7 +26,8 @@ from .sweep import default_sweeps, sweep
 from .synthetic import shipped_corpus, synthetic_dialogs, write_synthetic_dialogs
 from .text_features import feature_backends, style_vector, style_vectors
 
-__all__ = ["AdaptationController", "AdaptationControllerConfig", "frontier_comparison", "StyleSpace", "load_policy_summary", "load_style_space", "load_turn_metrics", "DialogFileError",
+__all__ = ["AdaptationController", "AdaptationControllerConfig", "frontier_comparison", "StyleSpace",
+           "load_policy_summary", "load_style_space", "load_turn_metrics", "DialogFileError",
            "load_dialogs", "Dialogs", "best_tradeoff", "pareto_front", "METRICS", "dialog_metrics", "summarize",
            "POLICIES", "Policy", "PolicyGrid", "adapt", "policy", "Replay", "replay", "DIMENSIONS", "Persona",
            "PersonaError", "Scaler", "cosine", "default_sweeps", "sweep", "shipped_corpus", "synthetic_dialogs",
