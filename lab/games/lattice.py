@@ -104,6 +104,14 @@ class LatticeConfig(LabConfig):
         return self
 
 
+def tau_inits(config: LatticeConfig) -> list[float]:
+    """The swept τ_init values: ``tau_points`` of them log-spaced from τ_final to τ_init (4 decimals)."""
+    if config.tau_points == 1:
+        return [config.tau_init]
+    low, high = math.log(config.tau_final), math.log(config.tau_init)
+    return [round(math.exp(low + (high - low) * i / (config.tau_points - 1)), 4) for i in range(config.tau_points)]
+
+
 class LatticeTrainer(Trainer):
     """``tau_points × seeds`` independent lattices; one step = every agent acts once, then one Double DQN update."""
 
@@ -114,9 +122,8 @@ class LatticeTrainer(Trainer):
         c, g, dev = config, self.generator, self.device
         self.n_agents = c.size ** 2
         self.lattices = c.tau_points * c.seeds
-        taus = torch.logspace(math.log10(c.tau_final), math.log10(c.tau_init), c.tau_points, dtype=torch.float64)
-        self.tau_inits = (taus if c.tau_points > 1 else torch.tensor([c.tau_init], dtype=torch.float64)
-                          ).repeat_interleave(c.seeds).to(dev)                  # (lattices,)
+        self.tau_inits = torch.tensor(tau_inits(c), dtype=torch.float64, device=dev
+                                      ).repeat_interleave(c.seeds)             # (lattices,)
         if c.sharing == "shared":
             self.n_nets = 1
             net_of = torch.zeros(self.n_agents, dtype=torch.long)
@@ -159,7 +166,7 @@ class LatticeTrainer(Trainer):
 
     def members(self) -> dict[str, list]:
         seeds = self.config.seeds
-        return {"tau_init": [round(float(t), 4) for t in self.tau_inits],
+        return {"tau_init": [float(t) for t in self.tau_inits],
                 "seed": [i % seeds for i in range(self.lattices)]}
 
     # --- networks --------------------------------------------------------------------------
