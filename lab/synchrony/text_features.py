@@ -15,6 +15,10 @@ Which implementation computes each dimension (``feature_backends()`` reports it 
 no light library for it. (2) Empath is not used: the artifact's three Empath columns are
 constant 0, so the paper's data offers nothing to match them against.
 
+The lab's install pulls ``vaderSentiment`` (its lexicon ships with it) but not ``textstat``,
+whose recent versions download NLTK data at first use, which fails offline; textstat is used
+only when it is installed and works.
+
 Fallback values are on the same scales as the libraries' (compound in [−1, 1], Flesch in its
 usual range) but are not equal to them; standardize per dataset before comparing datasets.
 """
@@ -47,9 +51,12 @@ def _vader():
 
 @lru_cache(maxsize=1)
 def _textstat():
+    """textstat when it is installed *and works offline*: its recent versions fetch NLTK's cmudict
+    at first use, which fails without network, so a failing trial call means the fallback."""
     try:
         import textstat
-    except ImportError:
+        textstat.flesch_reading_ease("A short trial sentence.")
+    except Exception:  # ImportError, or LookupError / network errors from NLTK's downloader
         return None
     return textstat
 
