@@ -46,4 +46,5 @@ def member_norm(tensors: list[torch.Tensor], member_dims: int = 1) -> torch.Tens
 def polyak(target: list[torch.Tensor], online: list[torch.Tensor], tau: float) -> None:
     """θ̄ ← τ·θ + (1 − τ)·θ̄, in place."""
     with torch.no_grad():
-        torch._foreach_lerp_(target, [p.detach() for p in online], tau)
+        for t, p in zip(target, online):
+            t.lerp_(p, tau)

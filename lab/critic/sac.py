@@ -4,7 +4,10 @@ Haarnoja et al., "Soft Actor-Critic Algorithms and Applications", arXiv 1812.059
 tanh-squashed Gaussian actor, a soft Q critic with Polyak-averaged targets, and the
 temperature α tuned automatically toward the target entropy H̄ = −dim(A). The critic is
 'single' (one Q) or 'twin' (two Qs, clipped double-Q); see ``critics.py`` for the interface
-that further critic variants plug into.
+that further critic variants plug into. The equation numbers cited in ``_update`` are those of
+the arXiv text as we know it (soft value Eq. 3, J_Q Eq. 5, J_π Eq. 7 with the
+reparameterization Eq. 8, J(α) Eq. 18, tanh squashing Appendix C); the paper was not at hand
+to re-check them, so the formulas are written out beside each citation.
 
 Every seed has its own actor, critic, temperature, optimizer state, env copies (``envs`` per
 seed) and replay buffer, all held as tensors with a leading seed axis and updated by batched
@@ -16,6 +19,7 @@ independent.
 """
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import pydantic
@@ -25,7 +29,7 @@ from lab.core import Field, LabConfig, Trainer
 
 from .actor import SquashedGaussianActor
 from .critics import CRITICS, make_critic
-from .envs import ENV_NAMES, GymVectorEnv, check_env_name, make_env
+from .envs import ENV_NAMES, check_env_name, make_env
 from .networks import member_norm
 from .replay import Replay
 
@@ -77,7 +81,7 @@ class SACTrainer(Trainer):
         self.actor = SquashedGaussianActor(S, env.obs_dim, env.act_dim, c.hidden, c.layers,
                                            env.action_low, env.action_high, g, dev)
         self.critic = make_critic(c.critic, S, env.obs_dim, env.act_dim, c.hidden, c.layers, g, dev)
-        self.log_alpha = torch.full((S,), float(torch.tensor(c.alpha_init).log()), device=dev, requires_grad=True)
+        self.log_alpha = torch.full((S,), math.log(c.alpha_init), device=dev, requires_grad=True)
         self.target_entropy = -float(env.act_dim)
         self.critic_optimizer = torch.optim.Adam(self.critic.params, lr=c.lr, fused=True)
         self.actor_optimizer = torch.optim.Adam(self.actor.params, lr=c.lr, fused=True)
@@ -109,6 +113,15 @@ class SACTrainer(Trainer):
     # --- one step ----------------------------------------------------------------------------
 
     def step(self) -> dict[str, torch.Tensor]:
+        """One env step of every copy, then one update of every seed; per-seed metrics, (seeds,) each:
+
+        episode_return (mean over the seed's copies of the return of their last finished episode;
+        until a copy finishes one, the return of its running episode), alpha, entropy
+        (−mean log π on the update batch), critic_loss, actor_loss, q_mean (mean Q of the
+        critic's heads on the batch), critic_grad_norm and actor_grad_norm (before the Adam step;
+        losses, Q and norms are 0 before ``learning_starts``), and eval_return (the last
+        ``evaluate()``, refreshed at step 1 and every ``eval_every`` steps) when ``eval_every`` > 0.
+        """
         c, g, env = self.config, self.generator, self.env
         S, E = c.seeds, c.envs
         with torch.no_grad():
@@ -219,8 +232,7 @@ class SACTrainer(Trainer):
         env = self._eval_envs.get(episodes)
         if env is None:
             env = self._eval_envs[episodes] = self._make_env(c.seeds * episodes, c.seed + 1)
-        generator_device = "cpu" if isinstance(env, GymVectorEnv) else self.device
-        obs = env.reset(torch.Generator(device=generator_device).manual_seed(c.seed + 1_000 * episodes + 1))
+        obs = env.reset(torch.Generator(device=self.device).manual_seed(c.seed + 1_000 * episodes + 1))
         total = torch.zeros(env.n, device=self.device)
         running = torch.ones(env.n, dtype=torch.bool, device=self.device)
         for t in range(max_steps):
