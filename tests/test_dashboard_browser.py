@@ -174,3 +174,40 @@ def test_cooperation_collapse_tab_animates_the_lattices(page):
     bars = page.locator(".lab-figure-1 .js-plotly-plot").first.evaluate("el => el.data[0].error_y.array.length")
     assert bars == 5                                   # one interval per τ_init
     assert not page.errors, page.errors
+
+
+def test_synchrony_tab_redraws_on_a_parameter_and_explains_a_malformed_file(page, tmp_path):
+    page.locator(".bk-tab", has_text="Synchrony").click()
+    frontier = page.locator(".synchrony-frontier .js-plotly-plot").first
+    trajectory = page.locator(".synchrony-trajectory .js-plotly-plot").first
+    expect(frontier).to_be_visible(timeout=15_000)
+    ema = "el => el.data.filter(t => (t.name || '').startsWith('EMA (')).map(t => [t.name, t.y])"
+    mine = "el => el.data.find(t => t.name === 'your settings').x"
+    before, mine_before = trajectory.evaluate(ema), frontier.evaluate(mine)
+    assert before[0][0] == "EMA (α 0.5)" and len(mine_before) == 4
+    set_value(page, "alpha", "0.1")
+    deadline = time.time() + 10
+    while trajectory.evaluate(ema)[0][0] != "EMA (α 0.1)" and time.time() < deadline:
+        page.wait_for_timeout(200)
+    after = trajectory.evaluate(ema)
+    assert after[0][0] == "EMA (α 0.1)" and after[0][1] != before[0][1]  # the trajectory was redrawn
+    assert frontier.evaluate(mine) != mine_before                      # and the settings moved on the frontier
+    expect(page.locator(".synchrony-status").first).to_contain_text("4 setting(s) replayed on 60 dialogs")
+
+    bad = tmp_path / "broken.csv"
+    bad.write_text("dialog_id,vector\nd1,\"[0, 0, 10, 70, 0, 0, 0, 0.4]\"\nd1,\"[0, 0, 10]\"\n")
+    page.locator(".synchrony-upload input[type=file]").first.set_input_files(str(bad))
+    message = page.locator(".synchrony-data").first
+    expect(message).to_contain_text("Could not load broken.csv", timeout=10_000)
+    expect(message).to_contain_text("row 2, column 'vector': must be a list of 8 numbers")
+    expect(message).to_contain_text("Still showing the shipped synthetic corpus")
+    assert "Traceback" not in message.inner_text()
+
+    good = tmp_path / "mine.jsonl"
+    good.write_text('{"dialog_id": "x", "text": "hey!! how r u lol"}\n'
+                    '{"dialog_id": "x", "text": "I would like a formal summary of the quarterly report."}\n'
+                    '{"dialog_id": "x", "text": "thanks so much, that is great :)"}\n')
+    page.locator(".synchrony-upload input[type=file]").first.set_input_files(str(good))
+    expect(message).to_contain_text("mine.jsonl — 1 dialogs, 3 user turns", timeout=10_000)
+    expect(page.locator(".synchrony-status").first).to_contain_text("replayed on 1 dialogs")
+    assert not page.errors, page.errors

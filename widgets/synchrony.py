@@ -241,7 +241,7 @@ def style_path_figure(run: Replay, dialog: int, dims: tuple[str, str] = ("inform
     user = run.user[dialog, :n].cpu().numpy()
     c = run.persona.cpu().numpy()
     name = dialog_id if dialog_id is not None else f"#{dialog}"
-    fig = go.Figure(layout=_layout(f"Dialog {name}: user and bot targets in ({dims[0]}, {dims[1]}), z-space",
+    fig = go.Figure(layout=_layout(f"Dialog {name} in two style dimensions (z-space)",
                                    dims[0], dims[1], legend=dict(orientation="h", y=-0.18)))
     turns = np.arange(1, n + 1)
     fig.add_scatter(x=user[:, i], y=user[:, j], mode="lines+markers+text", name="user u_t", text=turns,
@@ -381,14 +381,14 @@ def synchrony_tab():
     shipped = pn.widgets.Button(label="Use the synthetic corpus", css_classes=["synchrony-shipped"])
     data_message = pn.pane.Alert("", alert_type="secondary", css_classes=["synchrony-data"],
                                  sizing_mode="stretch_width")
-    chooser = pn.widgets.MultiChoice(name="policies", options=list(POLICIES), value=list(DEFAULT_CHOSEN),
+    chooser = pn.widgets.MultiChoice(label="policies", options=list(POLICIES), value=list(DEFAULT_CHOSEN),
                                      css_classes=["synchrony-policies"], width=520)
-    sliders = {k: pn.widgets.EditableFloatSlider(name=label, start=lo, end=hi, step=step, value=PAPER_DEFAULTS[k],
+    sliders = {k: pn.widgets.EditableFloatSlider(label=label, start=lo, end=hi, step=step, value=PAPER_DEFAULTS[k],
                                                  css_classes=[f"control-{k}"], width=200)
                for k, (label, lo, hi, step) in PARAMETER_SLIDERS.items()}
-    dialog = pn.widgets.Select(name="dialog", options=[], width=200, css_classes=["synchrony-dialog"])
-    dim_x = pn.widgets.Select(name="x dimension", options=list(DIMENSIONS), value="informality", width=200)
-    dim_y = pn.widgets.Select(name="y dimension", options=list(DIMENSIONS), value="sentiment_compound", width=200)
+    dialog = pn.widgets.Select(label="dialog", options=[], width=200, css_classes=["synchrony-dialog"])
+    dim_x = pn.widgets.Select(label="x dimension", options=list(DIMENSIONS), value="informality", width=200)
+    dim_y = pn.widgets.Select(label="y dimension", options=list(DIMENSIONS), value="sentiment_compound", width=200)
     status = pn.pane.Alert("", alert_type="secondary", css_classes=["synchrony-status"], sizing_mode="stretch_width")
     trajectory = pn.pane.Plotly(sizing_mode="stretch_width", css_classes=["synchrony-trajectory"])
     path = pn.pane.Plotly(sizing_mode="stretch_width", css_classes=["synchrony-path"])
