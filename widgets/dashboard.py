@@ -11,7 +11,7 @@ import argparse
 
 import panel as pn
 
-from . import cliff, games, lattice, repeated, synchrony
+from . import cliff, critic, games, lattice, repeated, synchrony
 
 # (tab title, function building the tab's content for one session)
 TABS = [
@@ -19,6 +19,7 @@ TABS = [
     ("Preference games", games.preference_tab),
     ("Repeated games", repeated.repeated_tab),
     ("Cooperation collapse", lattice.lattice_tab),
+    ("Critic values", critic.critic_tab),
     ("Synchrony", synchrony.synchrony_tab),
 ]
 

@@ -1,0 +1,81 @@
+"""The critic-values lab's figures and its LabView declaration."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lab.core import History
+from lab.critic.sac import SACConfig, SACTrainer
+
+from .labview import LabView
+from .live import thin
+
+ABOUT = ("Soft Actor-Critic trains every seed of a population at once on a torch-batched Pendulum. "
+         "Watch the returns climb from about −1,400 toward −150 while the temperature α falls; switch the "
+         "critic from 'twin' to 'single' and watch its Q-values run ahead of the returns. A divergence "
+         "stops the run with the metric's name in the status line.")
+VIEW_START = dict(seeds=4, steps=10_000, hidden=64)
+BAND = "rgba(31,119,180,0.2)"
+
+
+def _empty(fig: go.Figure) -> go.Figure:
+    fig.add_scatter(x=[], y=[], mode="lines", name="press Run")
+    return fig
+
+
+def returns_figure(history: History | None, config: SACConfig) -> go.Figure:
+    """Episode return: mean over seeds with a 95% bootstrap band, and each seed thinly."""
+    fig = go.Figure(layout=dict(title="Episode return (mean over seeds, 95% interval)", xaxis_title="step",
+                                yaxis_title="return", height=360, uirevision="keep",
+                                margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25)))
+    if history is None or not len(history):
+        return _empty(fig)
+    name = "eval_return" if "eval_return" in history.metrics else "episode_return"
+    summary = history.summary(name, n_boot=200)
+    steps, mean, lo, hi = thin(summary["step"].to_numpy(), summary["mean"].to_numpy(),
+                               summary["lo"].to_numpy(), summary["hi"].to_numpy())
+    fig.add_scatter(x=np.r_[steps, steps[::-1]], y=np.r_[hi, lo[::-1]], fill="toself", fillcolor=BAND,
+                    line=dict(width=0), name="95% interval", hoverinfo="skip")
+    fig.add_scatter(x=steps, y=mean, mode="lines", name=f"mean {name.replace('_', ' ')}",
+                    line=dict(width=3, color="#1f77b4"))
+    return fig
+
+
+PANELS = [("alpha", "temperature α"), ("entropy", "entropy"), ("critic_loss", "critic loss"),
+          ("q_mean", "mean Q on the batch"), ("critic_grad_norm", "critic gradient norm"),
+          ("actor_grad_norm", "actor gradient norm")]
+
+
+def diagnostics_figure(history: History | None, config: SACConfig) -> go.Figure:
+    """α, entropy, critic loss, mean Q and gradient norms: mean over seeds, one panel each."""
+    fig = make_subplots(rows=2, cols=3, subplot_titles=[title for _, title in PANELS],
+                        horizontal_spacing=0.08, vertical_spacing=0.18)
+    for i, (metric, _) in enumerate(PANELS):
+        row, col = divmod(i, 3)
+        if history is not None and len(history) and metric in history.metrics:
+            steps, values = thin(history.steps, history.values(metric).mean(axis=1))
+        else:
+            steps, values = [], []
+        fig.add_scatter(x=steps, y=values, mode="lines", showlegend=False, line=dict(color="#1f77b4"),
+                        row=row + 1, col=col + 1)
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_layout(title="Training diagnostics (mean over seeds)", height=480, uirevision="keep",
+                      margin=dict(l=50, r=20, t=70, b=40))
+    return fig
+
+
+def critic_view() -> LabView:
+    """The live SAC view: returns with intervals and the training diagnostics."""
+    return LabView("Critic values: SAC on a population of seeds", SACTrainer,
+                   [returns_figure, diagnostics_figure], ABOUT, values=VIEW_START)
+
+
+def critic_tab():
+    """The dashboard tab: SAC's population trained live, with the critic's diagnostics."""
+    import panel as pn
+
+    return pn.Column(
+        pn.pane.Markdown("## Critic values\nMost instability in actor-critic RL starts in the critic. Soft Actor-Critic "
+                         "(Haarnoja et al., arXiv 1812.05905) on a torch-batched Pendulum, every seed at once."),
+        critic_view().panel(), sizing_mode="stretch_width")
