@@ -16,7 +16,8 @@ One small interface for all of them (``BatchedEnv``):
 Observations and rewards come back as float32 tensors on ``device``; the flags as bool.
 The torch envs (``Pendulum``, ``PointMass``) keep their raw state in float64 and expose it
 through ``state`` / ``set_state(state, t)``, so a test can start them where another
-implementation is. ``GymVectorEnv`` wraps any gymnasium id behind the same interface.
+implementation is, and ``state_from_observation(obs)`` recovers a state from what a replay
+buffer stored. ``GymVectorEnv`` wraps any gymnasium id behind the same interface.
 ``make_env(name, n, device, seed)`` builds one by name.
 """
 from __future__ import annotations
@@ -103,6 +104,10 @@ class TorchEnv(BatchedEnv):
     def terminal(self, state: torch.Tensor) -> torch.Tensor:
         return torch.zeros(state.shape[0], dtype=torch.bool, device=state.device)
 
+    def state_from_observation(self, obs: torch.Tensor) -> torch.Tensor:
+        """(n, state_dim) float64 states that ``observe`` maps to obs (n, obs_dim) (up to float32 rounding)."""
+        raise NotImplementedError
+
     # --- the interface ----------------------------------------------------------------------
 
     def set_state(self, state: torch.Tensor, t: torch.Tensor | int = 0) -> None:
@@ -185,6 +190,9 @@ class Pendulum(TorchEnv):
         th, thdot = state[:, 0], state[:, 1]
         return torch.stack([torch.cos(th), torch.sin(th), thdot], dim=1).to(torch.float32)
 
+    def state_from_observation(self, obs):
+        return torch.stack([torch.atan2(obs[:, 1], obs[:, 0]), obs[:, 2]], dim=1).to(torch.float64)
+
 
 class PointMass(TorchEnv):
     """A 1-D point mass pushed toward the origin, with heteroscedastic reward noise.
@@ -231,6 +239,9 @@ class PointMass(TorchEnv):
 
     def observe(self, state):
         return state.to(torch.float32)
+
+    def state_from_observation(self, obs):
+        return obs.to(torch.float64)
 
 
 class GymVectorEnv(BatchedEnv):

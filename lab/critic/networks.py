@@ -26,13 +26,20 @@ def init_mlp(members: tuple[int, ...], sizes: list[int], generator: torch.Genera
     return params
 
 
-def mlp(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Each member's MLP (ReLU between layers, linear output) on its inputs: (*members, B, in) → (*members, B, out)."""
+def mlp(params: list[torch.Tensor], x: torch.Tensor, dropout: float = 0.0,
+        generator: torch.Generator | None = None) -> torch.Tensor:
+    """Each member's MLP (ReLU between layers, linear output) on its inputs: (*members, B, in) → (*members, B, out).
+
+    With ``dropout`` p > 0, every hidden unit is zeroed with probability p after its ReLU and the
+    survivors are scaled by 1/(1 − p) (inverted dropout), masks drawn from ``generator``."""
     layers = len(params) // 2
     for i in range(layers):
         x = torch.matmul(x, params[2 * i]) + params[2 * i + 1].unsqueeze(-2)
         if i < layers - 1:
             x = torch.relu(x)
+            if dropout > 0:
+                keep = torch.rand(x.shape, generator=generator, device=x.device) >= dropout
+                x = x * keep / (1.0 - dropout)
     return x
 
 

@@ -28,9 +28,12 @@ import torch
 from lab.core import Field, LabConfig, Trainer
 
 from .actor import SquashedGaussianActor
+from .advantage import clipped_advantage
 from .critics import CRITICS, make_critic
-from .envs import ENV_NAMES, check_env_name, make_env
+from .envs import ENV_NAMES, GYM_PREFIX, TORCH_ENVS, check_env_name, make_env
+from .mdpo import PreviousPolicy
 from .networks import member_norm
+from .overestimation import overestimation
 from .replay import Replay
 
 
@@ -44,7 +47,30 @@ class SACConfig(LabConfig):
     seeds: int = Field(4, ge=1, le=1024, description="independent seeds trained at once")
     envs: int = Field(1, ge=1, le=64, description="env copies per seed, each stepped once per step")
     steps: int = Field(10_000, ge=1, le=1_000_000, description="training steps (env steps per copy)")
-    critic: Literal[tuple(CRITICS)] = Field("twin", description="'single' Q or 'twin' Qs with clipped double-Q")
+    critic: Literal[tuple(CRITICS)] = Field("twin", description="'single' Q, 'twin' Qs with clipped double-Q, "
+                                            "'dsac-t' (Duan et al.), 'stac' (Özalp), 'hl-gauss' (categorical), "
+                                            "'flow' (flow matching)")
+    spectral_norm: bool = Field(False, description="Lipschitz-regularized critic: spectral normalization of its "
+                                "hidden layers (Zheng et al. 2023)")
+    stac_beta: float = Field(0.5, ge=0.0, le=5.0, description="'stac' only: pessimism β in the value μ − β·σ")
+    dropout: float = Field(0.05, ge=0.0, lt=1.0, description="'stac' only: dropout probability in actor and critic")
+    hl_bins: int = Field(101, ge=3, le=1001, description="'hl-gauss' only: bins B of the value support")
+    hl_v_min: float = Field(-1700.0, ge=-1e6, le=1e6, description="'hl-gauss' only: lower end of the value support")
+    hl_v_max: float = Field(100.0, ge=-1e6, le=1e6, description="'hl-gauss' only: upper end of the value support")
+    flow_steps: int = Field(4, ge=1, le=32, description="'flow' only: Euler steps K of the value read-out")
+    actor: Literal["sac", "mdpo"] = Field("sac", description="actor update: 'sac' or 'mdpo' (KL to the previous "
+                                          "round's policy, Tomar et al.)")
+    mdpo_kl: float = Field(1.0, gt=0.0, le=100.0, description="'mdpo' only: weight 1/t of KL(π ‖ π_previous)")
+    mdpo_every: int = Field(100, ge=1, le=100_000, description="'mdpo' only: actor updates per round (re-sync of "
+                            "the previous policy)")
+    critic_warmup: int = Field(0, ge=0, le=1_000_000, description="critic updates before the actor (and α) start "
+                               "learning (AC-Flow warm-up)")
+    advantage_clip: float = Field(0.0, ge=0.0, le=100.0, description="actor signal: normalized advantage clipped to "
+                                  "±c (AC-Flow); 0 = SAC's plain Q")
+    overestimation_every: int = Field(0, ge=0, le=1_000_000, description="steps between overestimation "
+                                      "measurements (Q minus Monte-Carlo return; 0 = none)")
+    overestimation_states: int = Field(16, ge=1, le=1024, description="replayed (s, a) per seed in an "
+                                       "overestimation measurement")
     hidden: int = Field(256, ge=4, le=1024, description="hidden units per layer (actor and critic)")
     layers: int = Field(2, ge=1, le=4, description="hidden layers (actor and critic)")
     lr: float = Field(3e-4, gt=0.0, le=0.1, description="Adam step size of actor, critic and temperature")
@@ -66,6 +92,42 @@ class SACConfig(LabConfig):
         check_env_name(self.env)
         return self
 
+    @pydantic.model_validator(mode="after")
+    def _switches_fit(self):
+        """Options of a switch that is off are errors, not silently ignored."""
+        given = self.model_fields_set
+        for fields, switch, value in ((("stac_beta", "dropout"), "critic", "stac"),
+                                      (("hl_bins", "hl_v_min", "hl_v_max"), "critic", "hl-gauss"),
+                                      (("flow_steps",), "critic", "flow"),
+                                      (("mdpo_kl", "mdpo_every"), "actor", "mdpo")):
+            stray = [f for f in fields if f in given]
+            if stray and getattr(self, switch) != value:
+                raise ValueError(f"{', '.join(map(repr, stray))} applies only with {switch} = {value!r} "
+                                 f"(here {switch} = {getattr(self, switch)!r})")
+        if self.critic == "hl-gauss" and not self.hl_v_min < self.hl_v_max:
+            raise ValueError(f"'hl_v_min' = {self.hl_v_min:g} must be below 'hl_v_max' = {self.hl_v_max:g}")
+        if self.critic_warmup >= self.steps:
+            raise ValueError(f"'critic_warmup' = {self.critic_warmup} ≥ 'steps' = {self.steps}: "
+                             f"the actor would never learn")
+        if self.overestimation_every and self.env.startswith(GYM_PREFIX):
+            raise ValueError(f"'overestimation_every' needs a torch env that can be set to replayed states "
+                             f"({', '.join(map(repr, TORCH_ENVS))}); {self.env!r} cannot")
+        return self
+
+
+def critic_options(c: SACConfig) -> dict:
+    """The keyword options of ``make_critic`` that the config's critic takes."""
+    options = {"spectral_norm": c.spectral_norm}
+    if c.critic == "dsac-t":
+        options["tau_b"] = c.tau
+    elif c.critic == "stac":
+        options.update(beta=c.stac_beta, dropout=c.dropout)
+    elif c.critic == "hl-gauss":
+        options.update(bins=c.hl_bins, v_min=c.hl_v_min, v_max=c.hl_v_max)
+    elif c.critic == "flow":
+        options["steps"] = c.flow_steps
+    return options
+
 
 class SACTrainer(Trainer):
     """``seeds`` independent SAC agents; one step = one env step of every copy + one update."""
@@ -79,8 +141,11 @@ class SACTrainer(Trainer):
         self.env = self._make_env(S * c.envs, c.seed)
         env = self.env
         self.actor = SquashedGaussianActor(S, env.obs_dim, env.act_dim, c.hidden, c.layers,
-                                           env.action_low, env.action_high, g, dev)
-        self.critic = make_critic(c.critic, S, env.obs_dim, env.act_dim, c.hidden, c.layers, g, dev)
+                                           env.action_low, env.action_high, g, dev,
+                                           dropout=c.dropout if c.critic == "stac" else 0.0)
+        self.critic = make_critic(c.critic, S, env.obs_dim, env.act_dim, c.hidden, c.layers, g, dev,
+                                  **critic_options(c))
+        self.previous_policy = PreviousPolicy(self.actor, c.mdpo_every) if c.actor == "mdpo" else None
         self.log_alpha = torch.full((S,), math.log(c.alpha_init), device=dev, requires_grad=True)
         self.target_entropy = -float(env.act_dim)
         self.critic_optimizer = torch.optim.Adam(self.critic.params, lr=c.lr, fused=True)
@@ -93,7 +158,9 @@ class SACTrainer(Trainer):
         self.last_return = torch.zeros(S * c.envs, device=dev)
         self.finished = torch.zeros(S * c.envs, dtype=torch.bool, device=dev)
         self.steps_done = 0
+        self.updates_done = 0
         self.last_eval = None
+        self.last_overestimation = None
         self._eval_envs = {}
 
     def _make_env(self, n: int, seed: int):
@@ -146,6 +213,10 @@ class SACTrainer(Trainer):
             self.last_eval = self.evaluate()
         if c.eval_every:
             metrics["eval_return"] = self.last_eval
+        if c.overestimation_every and (self.steps_done == 1 or self.steps_done % c.overestimation_every == 0):
+            self.last_overestimation = overestimation(self, c.overestimation_states)
+        if c.overestimation_every:
+            metrics["overestimation"] = self.last_overestimation
         return metrics
 
     def _track_episodes(self, reward: torch.Tensor, done: torch.Tensor) -> None:
@@ -156,37 +227,61 @@ class SACTrainer(Trainer):
         self.running_return = torch.where(done, 0.0, self.running_return)
 
     def _update(self, batch) -> dict[str, torch.Tensor]:
-        """One SAC update of every seed (Haarnoja et al., arXiv 1812.05905, Algorithm 1)."""
+        """One SAC update of every seed (Haarnoja et al., arXiv 1812.05905, Algorithm 1), with the
+        config's critic, actor update, warm-up and advantage switches."""
         c, g = self.config, self.generator
         obs, action, reward, next_obs, terminated = batch                   # (S, B, ...)
         alpha = self.alpha[:, None]                                          # (S, 1)
 
         # Critic: the soft Bellman residual J_Q(θ) = E[½(Q_θ(s,a) − y)²] (Eq. 5), with the soft
         # value V(s') = E_{a'~π}[Q_θ̄(s',a') − α log π(a'|s')] (Eq. 3) from the target critic:
-        #   y = r + γ·(1 − terminated)·(min_i Q_θ̄_i(s', a') − α·log π(a'|s')),  a' ~ π(·|s').
-        # With twin heads the min is the clipped double-Q estimate; with one head it is Q itself.
+        #   y = r + γ·(1 − terminated)·(Q̂_θ̄(s', a') − α·log π(a'|s')),  a' ~ π(·|s'),
+        # Q̂ the critic's estimate (twin: min over heads, the clipped double-Q). Each critic variant
+        # regresses toward this backup in its own way (its td_loss; see critics.py).
         with torch.no_grad():
             next_action, next_log_pi = self.actor.sample(next_obs, g)
-            soft_value = self.critic.estimate(next_obs, next_action, self.critic.target_params) - alpha * next_log_pi
-            target = reward + c.gamma * (1.0 - terminated) * soft_value
-        critic_loss, q = self.critic.loss(obs, action, target)
+
+        def soft_backup(next_value: torch.Tensor) -> torch.Tensor:
+            return reward + c.gamma * (1.0 - terminated) * (next_value - alpha * next_log_pi)
+
+        critic_loss, q = self.critic.td_loss(obs, action, next_obs, next_action, soft_backup)
         self.critic_optimizer.zero_grad(set_to_none=True)
         critic_loss.sum().backward()
         critic_grad = member_norm([p.grad for p in self.critic.params])
         self.critic_optimizer.step()
+        self.updates_done += 1
 
         # Actor: J_π(φ) = E_s[α·log π_φ(f_φ(ε;s)|s) − Q_θ(s, f_φ(ε;s))] (Eq. 7 reparameterized by
-        # Eq. 8), Q the (clipped) estimate of the just-updated critic, whose weights are held fixed.
-        new_action, log_pi = self.actor.sample(obs, g)
-        actor_loss = (alpha * log_pi - self.critic.estimate(obs, new_action, self.critic.frozen())).mean(1)
+        # Eq. 8), Q the estimate of the just-updated critic, whose weights are held fixed.
+        #  - advantage_clip > 0: −Q becomes −Â, the normalized advantage clipped to ±c (advantage.py);
+        #  - actor = 'mdpo': + (1/t)·(log π_φ(a|s) − log π_φk(a|s)), the KL to the previous round's
+        #    policy (Tomar et al., off-policy MDPO; mdpo.py);
+        #  - during the first critic_warmup updates the actor and α wait (AC-Flow warm-up).
+        metrics = {}
+        learning = self.updates_done > c.critic_warmup
+        if self.previous_policy is not None and learning:
+            self.previous_policy.before_update()
+        train = c.critic == "stac"                                           # dropout in the update passes
+        new_action, log_pi, u = self.actor.rsample(obs, g, train=train)
+        frozen = self.critic.frozen()
+        signal = self.critic.estimate(obs, new_action, frozen, train=train)
+        if c.advantage_clip:
+            greedy = self.critic.estimate(obs, self.actor.act_deterministic(obs).detach(), frozen)
+            signal = clipped_advantage(signal, greedy, c.advantage_clip)
+        actor_loss = (alpha * log_pi - signal).mean(1)
+        if self.previous_policy is not None:
+            kl = self.previous_policy.kl_sample(obs, u).mean(1)
+            actor_loss = actor_loss + c.mdpo_kl * kl
+            metrics["mdpo_kl"] = kl.detach()
         self.actor_optimizer.zero_grad(set_to_none=True)
         actor_loss.sum().backward()
         actor_grad = member_norm([p.grad for p in self.actor.params])
-        self.actor_optimizer.step()
+        if learning:
+            self.actor_optimizer.step()
 
         # Temperature: J(α) = E_a~π[−α·log π(a|s) − α·H̄] (Eq. 18), H̄ = −dim(A), taken in log α
         # (gradient −(log π + H̄) per sample, the same sign as in α, and α stays positive).
-        if c.autotune:
+        if c.autotune and learning:
             alpha_loss = -(self.log_alpha[:, None] * (log_pi.detach() + self.target_entropy)).mean(1)
             self.alpha_optimizer.zero_grad(set_to_none=True)
             alpha_loss.sum().backward()
@@ -195,15 +290,20 @@ class SACTrainer(Trainer):
         # Targets: θ̄ ← τ·θ + (1 − τ)·θ̄ (Algorithm 1).
         self.critic.update_targets(c.tau)
 
-        return {
+        metrics = {
+            "q_mean": q.detach().mean((1, 2)),
             "critic_loss": critic_loss.detach(),
             "actor_loss": actor_loss.detach(),
-            "q_mean": q.detach().mean((1, 2)),
             "alpha": self.alpha,
             "entropy": -log_pi.detach().mean(1),
             "critic_grad_norm": critic_grad,
             "actor_grad_norm": actor_grad,
+            **metrics,
         }
+        if self.critic.has_std:
+            with torch.no_grad():
+                metrics["q_std"] = self.critic.std(obs, action).mean(1)
+        return metrics
 
     def _before_learning(self, batch) -> dict[str, torch.Tensor]:
         """The metrics of ``_update`` while only collecting: the policy's entropy on replayed
@@ -211,8 +311,13 @@ class SACTrainer(Trainer):
         with torch.no_grad():
             _, log_pi = self.actor.sample(batch.obs, self.generator)
         zero = torch.zeros(self.config.seeds, device=self.device)
-        return {"critic_loss": zero, "actor_loss": zero, "q_mean": zero, "alpha": self.alpha,
-                "entropy": -log_pi.mean(1), "critic_grad_norm": zero, "actor_grad_norm": zero}
+        metrics = {"q_mean": zero, "critic_loss": zero, "actor_loss": zero, "alpha": self.alpha,
+                   "entropy": -log_pi.mean(1), "critic_grad_norm": zero, "actor_grad_norm": zero}
+        if self.previous_policy is not None:
+            metrics["mdpo_kl"] = zero
+        if self.critic.has_std:
+            metrics["q_std"] = zero
+        return metrics
 
     # --- evaluation --------------------------------------------------------------------------
 
