@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import torch
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from lab.core import History
@@ -283,9 +284,8 @@ def objective_figure(history: History | None, config: AdaptationControllerConfig
     lams = np.asarray(history.members["lam"])
     values = history.values("objective")
     steps = history.steps
-    palette = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
-    for k, lam in enumerate(np.unique(lams)):
-        color = palette[k % len(palette)]
+    for lam in np.unique(lams):
+        color = sample_colorscale("Viridis", [float(lam)])[0]  # the colour of λ in the frontier figure
         x, y = thin(steps, values[:, lams == lam].mean(axis=1))
         fig.add_scatter(x=x, y=y, mode="lines", name=f"λ = {lam:.2f}", line=dict(color=color))
         if table is not None:
@@ -459,7 +459,12 @@ def synchrony_tab():
         use(corpus, describe(corpus))
 
     upload.param.watch(on_upload, ["value", "filename"])
-    shipped.on_click(lambda event: (state.update(loaded=None), use(Corpus.shipped(), describe(Corpus.shipped()))))
+    def on_shipped(event):
+        state["loaded"] = None
+        corpus = Corpus.shipped()
+        use(corpus, describe(corpus))
+
+    shipped.on_click(on_shipped)
     for widget in (chooser, *sliders.values(), dim_x, dim_y):
         widget.param.watch(update, "value")
     dialog.param.watch(update, "value")
