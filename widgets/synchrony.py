@@ -245,16 +245,18 @@ def style_path_figure(run: Replay, dialog: int, dims: tuple[str, str] = ("inform
     fig = go.Figure(layout=_layout(f"Dialog {name} in two style dimensions (z-space)",
                                    dims[0], dims[1], legend=dict(orientation="h", y=-0.18)))
     turns = np.arange(1, n + 1)
-    fig.add_scatter(x=user[:, i], y=user[:, j], mode="lines+markers+text", name="user u_t", text=turns,
-                    textposition="top right", textfont=dict(size=9, color="#333"),
-                    line=dict(color="black", dash="dot", width=1), marker=dict(color="black", size=7),
-                    hovertemplate="user, turn %{text}: (%{x:.2f}, %{y:.2f})<extra></extra>")
     for p, (policy_name, label) in enumerate(zip(run.grid.names, run_labels(run))):
         path = np.vstack([c[None], run.bot[dialog, p, :n].cpu().numpy()])
         fig.add_scatter(x=path[:, i], y=path[:, j], mode="lines+markers", name=label,
                         line=dict(color=POLICY_COLORS[policy_name], width=2), marker=dict(size=6),
                         customdata=np.arange(n + 1),
                         hovertemplate=f"{label}<br>b_%{{customdata}}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
+    # the user on top: Uncapped's targets are the user's turns themselves
+    fig.add_scatter(x=user[:, i], y=user[:, j], mode="lines+markers+text", name="user u_t", text=turns,
+                    textposition="top right", textfont=dict(size=9, color="#333"),
+                    line=dict(color="black", dash="dot", width=1),
+                    marker=dict(symbol="circle-open", color="black", size=11, line=dict(width=2)),
+                    hovertemplate="user, turn %{text}: (%{x:.2f}, %{y:.2f})<extra></extra>")
     fig.add_scatter(x=[c[i]], y=[c[j]], mode="markers", name="persona c",
                     marker=dict(symbol="star", size=16, color="gold", line=dict(color="black", width=1)),
                     hovertemplate="persona c: (%{x:.2f}, %{y:.2f})<extra></extra>")
