@@ -44,10 +44,11 @@ TURN_METRICS = ("synchrony", "stability", "coherence")
 DEFAULT_CHOSEN = ("Uncapped", "EMA", "Hybrid", "Static")
 CONTROLLER_START = dict(steps=600)
 ABOUT = ("A small policy chooses, every turn, the step size α_t and the cap of a Hybrid from the state "
-         "(cos(u_t, b_{t−1}) and ‖u_t − b_{t−1}‖), trained by REINFORCE to maximize λ·synchrony + (1 − λ)·stability "
-         "per turn, for several λ at once. It starts as the paper's Hybrid (α 0.5, cap 0.25). Left: the "
-         "training objective per λ (with exploration noise) beside the best hand-made setting for that λ "
-         "(dotted). Right: the deterministic controllers against the hand-made frontier.")
+         "(cos(u_t, b_{t−1}) and ‖u_t − b_{t−1}‖), trained by REINFORCE to maximize "
+         "λ·synchrony + (1 − λ)·stability per turn, for several λ at once. It starts as the paper's Hybrid "
+         "(α 0.5, cap 0.25). First figure: the training objective per λ (with exploration noise) beside the "
+         "best hand-made setting for that λ (dotted). Second: the deterministic controllers (crosses, coloured "
+         "by λ) against the hand-made frontier.")
 
 
 def _layout(title: str, xaxis: str, yaxis: str, **extra) -> dict:
