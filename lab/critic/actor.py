@@ -5,6 +5,9 @@ the action box. The network outputs μ and log σ (clamped to [−20, 2], as in 
 and stable-baselines3). The log-density follows the change of variables of Haarnoja et al.
 (arXiv 1812.05905, Appendix C, "Enforcing Action Bounds"):
 log π(a|s) = log N(u; μ, σ²) − Σᵢ log(hᵢ·(1 − tanh²uᵢ)).
+
+With ``dropout`` > 0 (the STAC-style critic's setting) the hidden units drop out in samples
+drawn with ``train=True`` — the actor's loss; acting and evaluation use the whole network.
 """
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ class FlowCritic(BatchedCritic):
         t = (torch.arange(K, device=base.device, dtype=base.dtype) / K).view(1, 1, K, 1, 1)
         z_t = (1 - t) * z0.unsqueeze(2) + t * y.unsqueeze(2)                     # (S, H, K, B, 1)
 
-        def flat(x):                                                             # (S, H, K|1, B|1, n) → (S, H, K·B, n)
+        def flat(x):                                           # (S, H, K|1, B|1, n) → (S, H, K·B, n)
             return x.expand(S, H, K, B, x.shape[-1]).reshape(S, H, K * B, x.shape[-1])
 
         v = self.velocity(flat(base.unsqueeze(2)), flat(z_t), flat(t))

@@ -3,7 +3,7 @@
 Tomar, Shani, Efroni & Ghavamzadeh, "Mirror Descent Policy Optimization" (ICLR 2022,
 arXiv 2005.09814), off-policy variant: round k approximately solves
 
-    θ_{k+1} ← argmax_θ E_{s~D}[ E_{a~π_θ}[Q(s, a) − α·log π_θ(a|s)] − (1/t_k)·KL(π_θ(·|s) ‖ π_θk(·|s)) ]
+    θ_{k+1} ← argmax_θ E_{s~D}[E_{a~π_θ}[Q(s, a) − α·log π_θ(a|s)] − (1/t_k)·KL(π_θ(·|s) ‖ π_θk(·|s))]
 
 with m gradient steps on the same objective, π_θk held fixed during the round and re-synced to the
 current policy when the next round starts. The KL is estimated on the reparameterized sample
@@ -41,4 +41,5 @@ class PreviousPolicy:
     def kl_sample(self, obs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         """log π_θ(a|s) − log π_θk(a|s) at the actor's pre-squash sample u, (seeds, B); the tanh
         Jacobians cancel, so only the Gaussians' log-densities enter."""
-        return self.actor.gaussian_log_prob(obs, u, self.actor.params) - self.actor.gaussian_log_prob(obs, u, self.params)
+        current = self.actor.gaussian_log_prob(obs, u, self.actor.params)
+        return current - self.actor.gaussian_log_prob(obs, u, self.params)

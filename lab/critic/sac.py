@@ -2,9 +2,19 @@
 
 Haarnoja et al., "Soft Actor-Critic Algorithms and Applications", arXiv 1812.05905: a
 tanh-squashed Gaussian actor, a soft Q critic with Polyak-averaged targets, and the
-temperature α tuned automatically toward the target entropy H̄ = −dim(A). The critic is
-'single' (one Q) or 'twin' (two Qs, clipped double-Q); see ``critics.py`` for the interface
-that further critic variants plug into. The equation numbers cited in ``_update`` are those of
+temperature α tuned automatically toward the target entropy H̄ = −dim(A).
+
+Switches on the same trainer, each in its own module with its citation:
+
+- ``critic``: 'single' or 'twin' Q (``critics.py``), 'dsac-t' (``dsac_t.py``), 'stac'
+  (``stac.py``), 'hl-gauss' (``hl_gauss.py``), 'flow' (``flow_critic.py``); ``spectral_norm`` on
+  any of them (``spectral.py``). The interface they share is in ``critic_base.py``;
+- ``actor``: 'sac' or 'mdpo' (KL to the previous round's policy, ``mdpo.py``);
+- ``critic_warmup`` and ``advantage_clip``: AC-Flow's warm-up and clipped advantage (``advantage.py``);
+- ``overestimation_every``: Q minus Monte-Carlo returns, recorded as 'overestimation'
+  (``overestimation.py``).
+
+The equation numbers cited in ``_update`` are those of
 the arXiv text as we know it (soft value Eq. 3, J_Q Eq. 5, J_π Eq. 7 with the
 reparameterization Eq. 8, J(α) Eq. 18, tanh squashing Appendix C); the paper was not at hand
 to re-check them, so the formulas are written out beside each citation.
@@ -184,10 +194,15 @@ class SACTrainer(Trainer):
 
         episode_return (mean over the seed's copies of the return of their last finished episode;
         until a copy finishes one, the return of its running episode), alpha, entropy
-        (−mean log π on the update batch), critic_loss, actor_loss, q_mean (mean Q of the
-        critic's heads on the batch), critic_grad_norm and actor_grad_norm (before the Adam step;
-        losses, Q and norms are 0 before ``learning_starts``), and eval_return (the last
-        ``evaluate()``, refreshed at step 1 and every ``eval_every`` steps) when ``eval_every`` > 0.
+        (−mean log π on the update batch), critic_loss (the critic's own loss: for 'dsac-t' a
+        surrogate that can be negative), actor_loss, q_mean (mean Q of the critic's heads on the
+        batch), critic_grad_norm and actor_grad_norm (before the Adam step; losses, Q and norms
+        are 0 before ``learning_starts``); q_std (mean σ(s, a) on the batch) for critics with a σ;
+        mdpo_kl (the sampled KL(π ‖ π_previous) on the batch) with ``actor = 'mdpo'``;
+        eval_return (the last ``evaluate()``, refreshed at step 1 and every ``eval_every`` steps)
+        when ``eval_every`` > 0; overestimation (the last measurement, at step 1 and every
+        ``overestimation_every`` steps) when that is > 0. A diverging critic shows up as a
+        non-finite metric, which ``Run`` turns into an error naming it.
         """
         c, g, env = self.config, self.generator, self.env
         S, E = c.seeds, c.envs

@@ -17,8 +17,8 @@ def test_horizon_bounds_the_discounted_tail():
 def test_constant_critic_against_a_mass_that_stays_put(x0):
     """A point mass at rest at x0 with (almost) zero force stays there, earning −x0² per step, so
     G = −x0²·(1 − γ^H)/(1 − γ); a critic that says Q ≡ 5 overestimates by exactly 5 − G."""
-    config = SACConfig.from_params(env="point-mass", reward_noise=0.0, critic="single", seeds=2, hidden=8,
-                                   buffer=100, learning_starts=100, steps=200)
+    config = SACConfig.from_params(env="point-mass", reward_noise=0.0, critic="single", seeds=2,
+                                   hidden=8, buffer=100, learning_starts=100, steps=200)
     trainer = SACTrainer(config, "cpu")
     obs = torch.tensor([x0, 0.0]).expand(2, 3, 2)
     trainer.replay.add(obs, torch.zeros(2, 3, 1), torch.zeros(2, 3), obs, torch.zeros(2, 3))
