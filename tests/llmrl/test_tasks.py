@@ -1,0 +1,48 @@
+"""Tasks, rewards and advantage normalizations of the LLM-RL lab."""
+import torch
+
+from lab.llmrl import LLMRLConfig, Task
+from lab.llmrl.advantages import advantages
+
+
+def test_digit_sum_and_checklist_rewards():
+    task = Task(LLMRLConfig(length=4, prompts=8), torch.device("cpu"))
+    target = int(task.target[0])
+    tokens = torch.tensor([[[target, 0, 0, 0], [target + 2, 0, 0, 0], [10, 11, 12, 13]]])
+    prompts = torch.zeros(1, 3, dtype=torch.long)
+    torch.testing.assert_close(task.true_reward(prompts, tokens), torch.tensor([[1.0, 0.5, max(0.0, 1 - target / 4)]]))
+    checklist = Task(LLMRLConfig(task="checklist", prompts=8), torch.device("cpu"))
+    prompts = torch.tensor([[3, 3]])
+    tokens = torch.tensor([[[1, 3, 5, 7], [2, 10, 4, 0]]])     # all four items / none of them
+    torch.testing.assert_close(checklist.true_reward(prompts, tokens), torch.tensor([[1.0, 0.0]]))
+
+
+def test_proxy_ensemble_each_member_is_fooled_by_its_own_token():
+    config = LLMRLConfig(hack_bonus=1.0, ensemble=3, reward="robust", robust_lambda=0.5)
+    task = Task(config, torch.device("cpu"))
+    tokens = torch.tensor([[[10, 10, 0, 0]]])                  # half of the response is member 0's hack token
+    true = torch.tensor([[0.2]])
+    proxies = task.proxy_rewards(true, tokens)
+    torch.testing.assert_close(proxies, torch.tensor([[[0.7, 0.2, 0.2]]]))
+    prompts = torch.zeros(1, 1, dtype=torch.long)
+    robust = task.training_reward(prompts, true, proxies)
+    torch.testing.assert_close(robust, torch.tensor([[0.5 * (1.1 / 3) + 0.5 * 0.2]]))
+
+
+def test_prompt_batches_hold_every_class_and_scales_follow_the_ratio():
+    task = Task(LLMRLConfig(prompts=8, classes=2, scale_ratio=10.0), torch.device("cpu"))
+    prompts = task.draw_prompts(5, 6, torch.Generator().manual_seed(0))
+    assert (task.prompt_class[prompts] == torch.tensor([0, 1, 0, 1, 0, 1])).all()
+    torch.testing.assert_close(task.prompt_scale[:2], torch.tensor([1.0, 10.0]))
+
+
+def test_normalizations():
+    reward = torch.tensor([[0.0, 1.0, 10.0, 30.0]])
+    group = torch.tensor([[0, 0, 1, 1]])
+    agent = torch.tensor([[0, 1, 0, 1]])
+    by_group = advantages(reward, group, agent, 2, 2, "group")
+    torch.testing.assert_close(by_group, torch.tensor([[-1.0, 1.0, -1.0, 1.0]]), atol=1e-4, rtol=0)
+    by_agent = advantages(reward, group, agent, 2, 2, "agent")
+    torch.testing.assert_close(by_agent, torch.tensor([[-1.0, -1.0, 1.0, 1.0]]), atol=1e-4, rtol=0)
+    by_all = advantages(reward, group, agent, 2, 2, "global")
+    assert abs(by_all.mean()) < 1e-5 and abs(by_all.std(unbiased=False) - 1) < 1e-4
