@@ -20,7 +20,7 @@ WIDE_RANGE = 10_000  # integer fields wider than this get a text box instead of 
 @dataclass(frozen=True)
 class ControlSpec:
     name: str
-    kind: str            # "int", "float", "bool" or "choice"
+    kind: str            # "int", "float", "bool", "choice" or "text"
     default: object
     low: float | None = None
     high: float | None = None
@@ -53,11 +53,14 @@ def control_specs(config_cls: type[LabConfig], values: dict | None = None) -> li
         if field.annotation is bool:
             specs.append(ControlSpec(name, "bool", start, help=help_text))
             continue
+        if field.annotation is str:  # free text checked by the config's own validators (an env id, say)
+            specs.append(ControlSpec(name, "text", start, help=help_text))
+            continue
         limits = bounds(field)
         low, high = limits.get("ge", limits.get("gt")), limits.get("le", limits.get("lt"))
         if low is None or high is None or field.annotation not in (int, float):
             raise TypeError(f"{config_cls.__name__}.{name}: a control needs an int or float field "
-                            "with both bounds, a bool, or a Literal of choices")
+                            "with both bounds, a bool, a str, or a Literal of choices")
         log = bool((field.json_schema_extra or {}).get("log"))
         specs.append(ControlSpec(name, field.annotation.__name__, start, low, high,
                                  log=log, help=help_text))
@@ -74,6 +77,8 @@ def ipywidget(spec: ControlSpec):
         return w.Dropdown(options=list(spec.options), value=spec.default, **common)
     if spec.kind == "bool":
         return w.Checkbox(value=spec.default, **common)
+    if spec.kind == "text":
+        return w.Text(value=spec.default, continuous_update=False, **common)
     if spec.wide:
         return w.IntText(value=spec.default, **common)
     if spec.kind == "int":
@@ -95,6 +100,8 @@ def panel_widget(spec: ControlSpec):
         widget = pn.widgets.Select(options=list(spec.options), value=spec.default, **common)
     elif spec.kind == "bool":
         widget = pn.widgets.Checkbox(value=spec.default, **common)
+    elif spec.kind == "text":
+        widget = pn.widgets.TextInput(value=spec.default, **common)
     elif spec.wide:
         widget = pn.widgets.IntInput(value=spec.default, **common)
     elif spec.kind == "int":

@@ -7,6 +7,7 @@ from plotly.subplots import make_subplots
 
 from lab.core import History
 from lab.critic.sac import SACConfig, SACTrainer
+from lab.critic.value_grid import ValueGrid, value_grid
 
 from .labview import LabView
 from .live import thin
@@ -15,7 +16,7 @@ ABOUT = ("Soft Actor-Critic trains every seed of a population at once on a torch
          "Watch the returns climb from about −1,400 toward −150 while the temperature α falls; switch the "
          "critic from 'twin' to 'single' and watch its Q-values run ahead of the returns. A divergence "
          "stops the run with the metric's name in the status line.")
-VIEW_START = dict(seeds=4, steps=10_000, hidden=64)
+VIEW_START = dict(seeds=4, steps=10_000, hidden=64, overestimation_every=500)
 BAND = "rgba(31,119,180,0.2)"
 
 
@@ -65,10 +66,60 @@ def diagnostics_figure(history: History | None, config: SACConfig) -> go.Figure:
     return fig
 
 
+def landscape_figure(grid: ValueGrid | None, config: SACConfig) -> go.Figure:
+    """Seed 0's critic over Pendulum's (angle, velocity): V(s), the greedy torque, and σ when it has one."""
+    panels = ["V(s)", "greedy torque"] + (["critic σ"] if grid is not None and grid.std is not None else [])
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=panels, horizontal_spacing=0.1)
+    if grid is None:
+        fig.add_heatmap(z=[[np.nan]], showscale=False, row=1, col=1)
+        fig.update_layout(title="Value landscape (Pendulum; press Run)" if config.env == "pendulum"
+                          else f"Value landscape: drawn for Pendulum only (env = {config.env})")
+    else:
+        layers = [(grid.value, "Viridis", "V"), (grid.action, "RdBu", "torque")]
+        if grid.std is not None:
+            layers.append((grid.std, "Magma", "σ"))
+        for col, (z, scale, name) in enumerate(layers, start=1):
+            fig.add_heatmap(z=z.T, x=grid.angle, y=grid.velocity, colorscale=scale, name=name,
+                            colorbar=dict(len=0.9, x=col / len(layers) - 0.04, thickness=10),
+                            hovertemplate=f"θ %{{x:.2f}}, θ̇ %{{y:.1f}}: {name} %{{z:.2f}}<extra></extra>",
+                            row=1, col=col)
+        fig.update_xaxes(title_text="angle θ (0 = upright)")
+        fig.update_yaxes(title_text="angular velocity", row=1, col=1)
+        fig.update_layout(title="What seed 0's critic believes now")
+    fig.update_layout(height=360, uirevision="keep", margin=dict(l=60, r=20, t=70, b=50))
+    return fig
+
+
+def overestimation_figure(history: History | None, config: SACConfig) -> go.Figure:
+    """Q(s, a) minus the discounted Monte-Carlo (soft) return from the same (s, a): mean over seeds, 95% band."""
+    fig = go.Figure(layout=dict(title=f"Overestimation of the '{config.critic}' critic: Q − Monte-Carlo return",
+                                xaxis_title="step", yaxis_title="Q − return", height=360, uirevision="keep",
+                                margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25)))
+    fig.add_hline(y=0, line=dict(color="#999", dash="dot"))
+    if history is None or not len(history) or "overestimation" not in history.metrics:
+        fig.add_scatter(x=[], y=[], mode="lines", name="set overestimation_every > 0 and press Run")
+        return fig
+    summary = history.summary("overestimation", n_boot=200)
+    steps, mean, lo, hi = thin(summary["step"].to_numpy(), summary["mean"].to_numpy(),
+                               summary["lo"].to_numpy(), summary["hi"].to_numpy())
+    fig.add_scatter(x=np.r_[steps, steps[::-1]], y=np.r_[hi, lo[::-1]], fill="toself", fillcolor=BAND,
+                    line=dict(width=0), name="95% interval", hoverinfo="skip")
+    fig.add_scatter(x=steps, y=mean, mode="lines", name="mean over seeds", line=dict(width=3, color="#d62728"))
+    return fig
+
+
 def critic_view() -> LabView:
-    """The live SAC view: returns with intervals and the training diagnostics."""
-    return LabView("Critic values: SAC on a population of seeds", SACTrainer,
-                   [returns_figure, diagnostics_figure], ABOUT, values=VIEW_START)
+    """The live SAC view: seed 0's value landscape, returns with intervals, overestimation, diagnostics."""
+    view = LabView("Critic values: SAC on a population of seeds", SACTrainer,
+                   [returns_figure, overestimation_figure, diagnostics_figure], ABOUT, values=VIEW_START)
+
+    def landscape_now(history: History | None, config: SACConfig) -> go.Figure:
+        trainer = view.run.trainer if view.run is not None else None
+        drawable = trainer is not None and config.env == "pendulum" and history is not None and len(history)
+        return landscape_figure(value_grid(trainer, 0, 31, 31, actions=4) if drawable else None, config)
+
+    view.figure_fns.insert(0, landscape_now)
+    return view
 
 
 def critic_tab():

@@ -104,13 +104,15 @@ class SACConfig(LabConfig):
 
     @pydantic.model_validator(mode="after")
     def _switches_fit(self):
-        """Options of a switch that is off are errors, not silently ignored."""
-        given = self.model_fields_set
+        """Options of a switch that is off are errors, not silently ignored: an option moved away from
+        its default while its switch is off. (Compared with defaults rather than with the fields given,
+        so a config rebuilt from a full dump — what the live views do — stays valid.)"""
+        fields_info = type(self).model_fields
         for fields, switch, value in ((("stac_beta", "dropout"), "critic", "stac"),
                                       (("hl_bins", "hl_v_min", "hl_v_max"), "critic", "hl-gauss"),
                                       (("flow_steps",), "critic", "flow"),
                                       (("mdpo_kl", "mdpo_every"), "actor", "mdpo")):
-            stray = [f for f in fields if f in given]
+            stray = [f for f in fields if getattr(self, f) != fields_info[f].default]
             if stray and getattr(self, switch) != value:
                 raise ValueError(f"{', '.join(map(repr, stray))} applies only with {switch} = {value!r} "
                                  f"(here {switch} = {getattr(self, switch)!r})")
