@@ -36,7 +36,8 @@ class LLMRLConfig(LabConfig):
         "group", description="advantage normalization: per prompt 'group' (GRPO), 'global' over the batch, "
         "or per 'agent' (prompt class, Dr. MAS)")
     clip_eps: float = Field(0.2, gt=0.0, le=10.0, description="ratio clipping ε (GRPO, MiniRL, CAPO, SAFE)")
-    kl_coef: float = Field(0.0, ge=0.0, le=10.0, description="β of the k3 KL to the reference (GRPO, MiniRL, CAPO)")
+    kl_coef: float = Field(0.0, ge=0.0, le=10.0, description="β of the k3 KL to the reference (all but "
+                         "SAFE, which gates its own)")
     is_cap: float = Field(2.0, ge=1.0, le=1000.0, description="MiniRL: truncation C of the weight π_old/μ_old")
     sampler_noise: float = Field(0.0, ge=0.0, le=10.0, description="mismatch: std of Gaussian noise on μ_old's logits")
     sampler_temperature: float = Field(1.0, gt=0.0, le=10.0, description="mismatch: temperature of μ_old (1 = none)")

@@ -52,6 +52,13 @@ def seed_quantiles(x: torch.Tensor) -> torch.Tensor:
     return torch.quantile(x.flatten(1).to(torch.float32), q, dim=1)
 
 
+def take(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Each seed's rollouts ``index`` (S, b) of a (S, B) or (S, B, L) tensor."""
+    if x.dim() == 3:
+        index = index.unsqueeze(-1).expand(-1, -1, x.shape[-1])
+    return torch.gather(x, 1, index)
+
+
 def member_norm(grads: list[torch.Tensor]) -> torch.Tensor:
     """Each seed's L2 norm over a list of (S, ...) tensors: (S,)."""
     return sum(g.pow(2).flatten(1).sum(1) for g in grads).sqrt()
@@ -125,8 +132,7 @@ class LLMRLTrainer(Trainer):
                      log_ref=log_ref)
         tracked: dict[str, list[torch.Tensor]] = {}
         for part in torch.chunk(order, c.minibatches, dim=1):
-            mini = {k: torch.gather(v, 1, part if v.dim() == 2 else part.unsqueeze(-1).expand_as(v[:, :part.shape[1]]))
-                    for k, v in batch.items()}
+            mini = {k: take(v, part) for k, v in batch.items()}
             for name, value in self._update(mini).items():
                 tracked.setdefault(name, []).append(value)
         self.steps_done += 1
@@ -161,16 +167,17 @@ class LLMRLTrainer(Trainer):
         per_token, clipped, stats = self._objective(log_ratio, adv, mini, h.detach(), dist.detach().exp())
         n_tokens = per_token[0].numel()
         kl = k3(log_p, mini["log_ref"]).flatten(1).mean(1)                                      # (S,)
-        regularizer = c.kl_coef * kl if c.objective in ("grpo", "minirl", "capo") else 0 * kl
         if self.safe is not None:
-            regularizer = self.safe.penalty(kl, c.safe_kl_coef)
+            regularizer = self.safe.penalty(kl, c.safe_kl_coef)          # SAFE gates its own KL term
+        else:
+            regularizer = c.kl_coef * kl                                  # β·KL (DeepSeekMath Eq. 3)
 
         # The gradient, split by prompt class so that each class's share can be measured.
         parts = [-(per_token * (mini["agent"] == k).unsqueeze(-1)).flatten(1).sum(1) / n_tokens
                  for k in range(c.classes)] + [regularizer]
         total = [torch.zeros_like(p) for p in self.params]
         for k, part in enumerate(parts):
-            if not part.requires_grad:
+            if not part.requires_grad or (k == c.classes and self.safe is None and c.kl_coef == 0):
                 continue
             grads = torch.autograd.grad(part.sum(), self.params, retain_graph=True, allow_unused=True)
             grads = [torch.zeros_like(p) if gr is None else gr for p, gr in zip(self.params, grads)]
@@ -188,11 +195,13 @@ class LLMRLTrainer(Trainer):
     def _objective(self, log_ratio, adv, mini, h, probs) -> tuple[torch.Tensor, torch.Tensor, dict]:
         """The per-token objective (to maximize), the clipped/masked tokens and extra statistics.
 
-        - 'grpo':   GRPO's clipped surrogate (DeepSeekMath Eq. 3) + β·k3 KL, no μ_old correction.
+        - 'grpo':   GRPO's clipped surrogate (DeepSeekMath Eq. 3), no μ_old correction.
         - 'minirl': Zheng et al. (arXiv 2512.01374): truncated IS weight π_old/μ_old, clipping mask.
         - 'mhpo':   MHPO (arXiv 2603.16929): e^{c·tanh(log r / c)}·Â − hazard penalties.
         - 'capo':   GRPO's surrogate with CAPO's curvature mask (arXiv 2510.00819, ``capo.py``).
         - 'safe':   GRPO's surrogate with SAFE's critic advantage and gated KL hinge (``safe.py``).
+
+        Every objective but SAFE adds −β·k3 KL to the reference (``kl_coef``) in ``_update``.
         """
         c = self.config
         if c.objective == "minirl":
