@@ -45,7 +45,8 @@ class SafeController:
         self.values = torch.zeros(2, seeds, prompts, device=device, requires_grad=True)
         self.optimizer = torch.optim.Adam([self.values], lr=CRITIC_LR)
         zeros = torch.zeros(seeds, device=device)
-        self.fast, self.slow, self.integral, self.last_error = zeros.clone(), zeros.clone(), zeros.clone(), zeros.clone()
+        self.fast, self.slow = zeros.clone(), zeros.clone()
+        self.integral, self.last_error = zeros.clone(), zeros.clone()
         self.initial_entropy: torch.Tensor | None = None
         self.threshold = torch.full((seeds,), tau_base, device=device)
         self.gate = zeros.clone()
@@ -54,7 +55,7 @@ class SafeController:
         """Â = r − V_soft(prompt), then one Huber step of each critic on its half of the rollouts."""
         v = torch.gather(self.values.detach(), 2, prompts.unsqueeze(0).expand(2, -1, -1))   # (2, S, B)
         adv = reward - soft_min(v[0], v[1], self.alpha)
-        head = (torch.arange(reward.shape[1], device=reward.device) % 2)                     # rollout i → head i mod 2
+        head = torch.arange(reward.shape[1], device=reward.device) % 2                 # rollout i → head i mod 2
         fitted = torch.gather(self.values, 2, prompts.unsqueeze(0).expand(2, -1, -1))
         own = torch.stack([head == 0, head == 1]).unsqueeze(1).to(reward.dtype)             # (2, 1, B)
         loss = (torch.nn.functional.huber_loss(fitted, reward.expand_as(fitted), reduction="none") * own).sum()

@@ -189,7 +189,8 @@ class LLMRLTrainer(Trainer):
         for p, gr in zip(self.params, total):
             p.grad = gr
         self.optimizer.step()
-        stats.update(log_ratio=log_ratio.detach().flatten(1), clip_frac=seed_mean(clipped), grad_norm=member_norm(total))
+        stats.update(log_ratio=log_ratio.detach().flatten(1), clip_frac=seed_mean(clipped),
+                     grad_norm=member_norm(total))
         return stats
 
     def _objective(self, log_ratio, adv, mini, h, probs) -> tuple[torch.Tensor, torch.Tensor, dict]:
