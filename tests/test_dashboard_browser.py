@@ -211,3 +211,26 @@ def test_synchrony_tab_redraws_on_a_parameter_and_explains_a_malformed_file(page
     expect(message).to_contain_text("mine.jsonl — 1 dialogs, 3 user turns", timeout=10_000)
     expect(page.locator(".synchrony-status").first).to_contain_text("replayed on 1 dialogs")
     assert not page.errors, page.errors
+
+
+def test_llm_rl_tab_runs_two_objectives_marks_collapses_and_explains_bad_input(page):
+    page.locator(".bk-tab", has_text="LLM-RL").click()
+    status = page.locator(".lab-status").first
+    expect(status).to_contain_text("Ready", timeout=10_000)
+    set_value(page, "steps", "60")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(status).to_contain_text("Finished 60 steps", timeout=60_000)
+    page.wait_for_timeout(500)
+    reward = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate("el => el.data.map(t => t.name)")
+    assert {"grpo: training reward", "minirl: training reward"} <= set(reward)
+    assert drawn_step(page) == 60                       # the entropy figure reached the last step
+    marked = page.locator(".lab-figure-1 .js-plotly-plot").first.evaluate(
+        "el => el.data.filter(t => t.name === 'collapsed (flag turns on)').map(t => t.x.length)")
+    assert len(marked) == 2 and marked[0] >= 1          # plain GRPO's seeds collapse under this mismatch
+    notes = page.locator(".lab-figure-1 .js-plotly-plot").first.evaluate(
+        "el => el.layout.annotations.map(a => a.text)")
+    assert any("collapsed, step" in note for note in notes), notes
+    set_value(page, "sampler_temperature", "0")
+    expect(status).to_contain_text("'sampler_temperature' = 0", timeout=5_000)
+    expect(status).to_contain_text("> 0")
+    assert not page.errors, page.errors

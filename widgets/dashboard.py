@@ -12,6 +12,7 @@ import argparse
 import panel as pn
 
 from . import cliff, critic, games, lattice, repeated, synchrony
+from . import llmrl
 
 # (tab title, function building the tab's content for one session)
 TABS = [
@@ -21,6 +22,7 @@ TABS = [
     ("Cooperation collapse", lattice.lattice_tab),
     ("Critic values", critic.critic_tab),
     ("Synchrony", synchrony.synchrony_tab),
+    ("LLM-RL stability", llmrl.llmrl_tab),
 ]
 
 

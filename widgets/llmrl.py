@@ -1,0 +1,326 @@
+"""The LLM-RL stability lab's figures and its LabView declaration.
+
+Every figure takes a History of an ``LLMRLTrainer`` (one objective) or of a ``CompareTrainer``
+(two objectives on the same seeds, members labelled ``objective``) and draws each objective in
+its own colour; the entropy figure puts the objectives side by side.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lab.core import History
+from lab.llmrl import LLMRLConfig
+from lab.llmrl.compare import OWN_METRICS, CompareConfig, CompareTrainer
+
+from .labview import LabView
+from .live import thin
+
+ABOUT = ("A tiny token policy learns a verifiable task (digits that sum to a target) by GRPO or a "
+         "stabilized objective; the same seeds train under 'objective' and 'versus' at once. It starts on "
+         "the mismatch failure: rollouts come from a hotter sampler μ_old (temperature 3) and each batch "
+         "feeds 8 stale updates. Watch plain GRPO's entropy fall through the floor around step 40 (red ✕: "
+         "the seed's collapse flag turns on) while MiniRL's importance-corrected, masked objective holds it "
+         "up for longer. Caveat: in this toy GRPO loses entropy without any mismatch too (the task's optimum "
+         "is nearly deterministic), MiniRL's seeds fall below the floor later, and without mismatch both "
+         "collapse together — set sampler_temperature to 1 to see it.")
+VIEW_START = dict(seeds=4, lr=1e-2, minibatches=8, sampler_temperature=3.0, objective="grpo", versus="minirl",
+                  steps=80)
+COLORS = {"grpo": "#d62728", "minirl": "#1f77b4", "mhpo": "#2ca02c", "capo": "#9467bd", "safe": "#ff7f0e"}
+MAX_SEED_LINES = 16
+MAX_NOTES = 4      # collapse annotations per panel (every collapse still gets its ✕ and line)
+
+
+def _layout(title: str, **extra) -> dict:
+    return dict(title=title, height=380, uirevision="keep", margin=dict(l=60, r=20, t=70, b=50),
+                legend=dict(orientation="h", y=-0.2), **extra)
+
+
+def _fill(color: str, alpha: float = 0.18) -> str:
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def groups(history: History | None, config: LLMRLConfig) -> list[tuple[str, np.ndarray]]:
+    """(objective, member indices) in the order trained; one group for a plain LLMRLTrainer's History."""
+    if history is not None and "objective" in history.members:
+        labels = np.asarray(history.members["objective"])
+        return [(o, np.flatnonzero(labels == o)) for o in dict.fromkeys(labels.tolist())]
+    if history is not None:
+        return [(config.objective, np.arange(history.population))]
+    objectives = config.objectives if isinstance(config, CompareConfig) else [config.objective]
+    return [(o, np.arange(config.seeds)) for o in objectives]
+
+
+def _ready(history: History | None) -> bool:
+    return history is not None and len(history) > 0
+
+
+def safe_ratio(numerator: np.ndarray, denominator: np.ndarray, tiny: float = 0.0) -> np.ndarray:
+    """numerator / denominator, NaN (never inf, no warning) where the denominator is ≤ ``tiny``, the
+    numerator is below ``tiny`` (when ``tiny`` > 0), or either is not finite."""
+    numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
+    ok = (denominator > tiny) & np.isfinite(denominator) & np.isfinite(numerator)
+    if tiny > 0:
+        ok &= numerator >= tiny
+    out = np.full(np.broadcast(numerator, denominator).shape, np.nan)
+    np.divide(numerator, denominator, out=out, where=ok)
+    return out
+
+
+def nan_median(values: np.ndarray, axis=None):
+    """np.nanmedian without the all-NaN warning (an all-NaN slice gives NaN)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(values, axis=axis)
+
+
+def collapse_onsets(history: History, members: np.ndarray, floor: float) -> list[dict]:
+    """Where each member's sticky ``collapsed`` flag first turns on: member, seed, step, entropy there and
+    the cause ('entropy' below the floor at that step, else 'reward crash'); members that never collapse
+    are left out."""
+    flags, entropy, steps = history.values("collapsed"), history.values("entropy"), history.steps
+    onsets = []
+    for m in members:
+        on = np.flatnonzero(flags[:, m] > 0.5)
+        if len(on):
+            i = on[0]
+            onsets.append(dict(member=int(m), seed=history.members["seed"][m], step=int(steps[i]),
+                               entropy=float(entropy[i, m]),
+                               cause="entropy" if entropy[i, m] < floor else "reward crash"))
+    return onsets
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+
+def reward_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
+    """The training reward (mean over seeds) with the within-batch spread (± the mean std) as a band;
+    with a hackable reward also the true and the proxy reward — their gap is reward hacking."""
+    hackable = config.reward != "true"
+    title = f"Training reward ({config.reward}): mean over seeds, band ± within-batch std"
+    if hackable:
+        title += "<br><sup>dashed: true (verifier) reward, dotted: proxy reward model — the gap is hacking</sup>"
+    fig = go.Figure(layout=_layout(title, xaxis_title="step", yaxis_title="reward"))
+    if not _ready(history):
+        fig.add_scatter(x=[], y=[], mode="lines", name="press Run")
+        return fig
+    for objective, idx in groups(history, config):
+        color = COLORS[objective]
+        mean = history.values("reward_mean")[:, idx].mean(1)
+        spread = history.values("reward_std")[:, idx].mean(1)
+        steps, mean, spread = thin(history.steps, mean, spread)
+        fig.add_scatter(x=np.r_[steps, steps[::-1]], y=np.r_[mean + spread, (mean - spread)[::-1]], fill="toself",
+                        fillcolor=_fill(color), line=dict(width=0), name=f"{objective}: ± std in the batch",
+                        hoverinfo="skip")
+        fig.add_scatter(x=steps, y=mean, mode="lines", name=f"{objective}: training reward",
+                        line=dict(color=color, width=3))
+        if hackable:
+            for metric, dash, label in [("true_reward", "dash", "true reward"), ("proxy_reward", "dot", "proxy reward")]:
+                s, v = thin(history.steps, history.values(metric)[:, idx].mean(1))
+                fig.add_scatter(x=s, y=v, mode="lines", name=f"{objective}: {label}",
+                                line=dict(color=color, dash=dash, width=2))
+    return fig
+
+
+def entropy_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
+    """Policy entropy per seed, objectives side by side; the collapse floor dashed; a red ✕, a vertical
+    line and a note where a seed's ``collapsed`` flag first turns on."""
+    parts = groups(history, config)
+    ready = _ready(history)
+    titles = []
+    for objective, idx in parts:
+        if ready:
+            n = int((history.values("collapsed")[-1, idx] > 0.5).sum())
+            titles.append(f"{objective}: {n} of {len(idx)} seeds collapsed")
+        else:
+            titles.append(objective)
+    fig = make_subplots(rows=1, cols=len(parts), subplot_titles=titles, shared_yaxes=True,
+                        horizontal_spacing=0.05)
+    top = math.log(config.vocab)
+    last = int(history.steps[-1]) if ready else config.steps
+    first = int(history.steps[0]) if ready else 0
+    for col, (objective, idx) in enumerate(parts, start=1):
+        color = COLORS[objective]
+        fig.add_scatter(x=[first, last], y=[config.entropy_floor] * 2, mode="lines", showlegend=col == 1,
+                        name=f"collapse floor {config.entropy_floor:g} nats", legendgroup="floor",
+                        line=dict(color="#555", dash="dash", width=1.5), row=1, col=col)
+        if not ready:
+            fig.add_scatter(x=[], y=[], mode="lines", name="press Run", row=1, col=col)
+            continue
+        entropy = history.values("entropy")
+        shown = idx[:MAX_SEED_LINES]
+        steps, values = thin(history.steps, entropy[:, shown])
+        for column, m in zip(values.T, shown):
+            fig.add_scatter(x=steps, y=column, mode="lines", line=dict(color=color, width=1.3), opacity=0.8,
+                            name=f"{objective} seed {history.members['seed'][m]}", showlegend=False,
+                            row=1, col=col)
+        onsets = collapse_onsets(history, shown, config.entropy_floor)
+        xs = [v for o in onsets for v in (o["step"], o["step"], None)]
+        ys = [v for _ in onsets for v in (0.0, top, None)]
+        fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color="#d62728", width=1, dash="dot"),
+                        hoverinfo="skip", showlegend=False, name="collapse onsets", row=1, col=col)
+        fig.add_scatter(x=[o["step"] for o in onsets], y=[o["entropy"] for o in onsets], mode="markers",
+                        marker=dict(symbol="x", size=12, color="#d62728", line=dict(width=1)),
+                        name="collapsed (flag turns on)", legendgroup="collapse", showlegend=col == 1,
+                        text=[f"seed {o['seed']}: {o['cause']}" for o in onsets],
+                        hovertemplate="step %{x}: %{text}<extra>collapse</extra>", row=1, col=col)
+        axis = "" if col == 1 else str(col)
+        for k, o in enumerate(onsets[:MAX_NOTES]):
+            fig.add_annotation(x=o["step"], y=top * (0.92 - 0.09 * k), xref=f"x{axis}", yref=f"y{axis}",
+                               text=f"seed {o['seed']} collapsed, step {o['step']} ({o['cause']})",
+                               showarrow=False, xanchor="left", font=dict(size=10, color="#d62728"),
+                               bgcolor="rgba(255,255,255,0.7)")
+    fig.update_yaxes(range=[0, top * 1.02])
+    fig.update_yaxes(title_text="entropy (nats per token)", row=1, col=1)
+    fig.update_xaxes(title_text="step")
+    fig.update_layout(**_layout("Policy entropy per seed — ✕ where a seed collapses (entropy below the floor "
+                                "or a reward crash)"))
+    return fig
+
+
+def kl_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
+    """KL(π_old ‖ π_ref) per position: mean over seeds, band over the seeds' range; SAFE's threshold τ dashed."""
+    fig = go.Figure(layout=_layout("KL to the reference policy (mean over seeds, band: range over seeds)",
+                                   xaxis_title="step", yaxis_title="KL(π ‖ π_ref), nats per token"))
+    if not _ready(history):
+        fig.add_scatter(x=[], y=[], mode="lines", name="press Run")
+        return fig
+    kl = history.values("kl_ref")
+    for objective, idx in groups(history, config):
+        color = COLORS[objective]
+        steps, mean, lo, hi = thin(history.steps, kl[:, idx].mean(1), kl[:, idx].min(1), kl[:, idx].max(1))
+        fig.add_scatter(x=np.r_[steps, steps[::-1]], y=np.r_[hi, lo[::-1]], fill="toself", fillcolor=_fill(color),
+                        line=dict(width=0), name=f"{objective}: range over seeds", hoverinfo="skip")
+        fig.add_scatter(x=steps, y=mean, mode="lines", name=f"{objective}: mean KL", line=dict(color=color, width=3))
+        if objective == "safe":
+            s, tau = thin(history.steps, history.values("safe_threshold")[:, idx].mean(1))
+            fig.add_scatter(x=s, y=tau, mode="lines", name="SAFE: KL threshold τ (mean over seeds)",
+                            line=dict(color=color, dash="dash", width=2))
+    return fig
+
+
+def ratio_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
+    """Importance ratios and what the objectives cut: π_θ/π_old quantiles (staleness) with the clip range,
+    π_old/μ_old quantiles (the sampler mismatch), and the fractions of tokens clipped, masked or truncated."""
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.07, subplot_titles=[
+        "π_θ / π_old: 5%, 50%, 95% quantiles", "π_old / μ_old (mismatch): 5%, 95%",
+        "fraction of tokens clipped / masked"])
+    parts = groups(history, config)
+    ready = _ready(history)
+    x_range = [int(history.steps[0]), int(history.steps[-1])] if ready else [0, config.steps]
+    for objective, _ in parts:
+        if objective == "mhpo":
+            lo, hi, label = math.exp(-config.mhpo_c), math.exp(config.mhpo_c), "MHPO's bound e^{±c}"
+        else:
+            lo, hi, label = 1 - config.clip_eps, 1 + config.clip_eps, "clip range 1 ± ε"
+        fig.add_scatter(x=x_range + [None] + x_range, y=[lo, lo, None, hi, hi], mode="lines",
+                        line=dict(color=COLORS[objective], dash="dot", width=1), name=f"{objective}: {label}",
+                        row=1, col=1)
+    if not ready:
+        for col in (1, 2, 3):
+            fig.add_scatter(x=[], y=[], mode="lines", name="press Run", showlegend=col == 1, row=1, col=col)
+    else:
+        for objective, idx in parts:
+            color = COLORS[objective]
+
+            def line(metric, col, dash, name, width=2):
+                s, v = thin(history.steps, history.values(metric)[:, idx].mean(1))
+                fig.add_scatter(x=s, y=v, mode="lines", line=dict(color=color, dash=dash, width=width),
+                                name=f"{objective}: {name}", row=1, col=col)
+
+            line("ratio_q05", 1, "dash", "ratio 5%")
+            line("ratio_q50", 1, "solid", "ratio median", 3)
+            line("ratio_q95", 1, "dash", "ratio 95%")
+            line("mismatch_q05", 2, "dash", "π_old/μ_old 5%")
+            line("mismatch_q95", 2, "solid", "π_old/μ_old 95%")
+            line("clip_frac", 3, "solid", "clipped (or masked by the ratio)", 3)
+            for metric, name in [("truncated_frac", "IS weight truncated at C"), ("capo_masked", "CAPO-masked"),
+                                 ("safe_gate", "SAFE's KL gate g (0–1)")]:
+                if metric in history.metrics and OWN_METRICS[metric] == objective:
+                    line(metric, 3, "dot", name)
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_yaxes(rangemode="tozero", row=1, col=3)
+    fig.update_xaxes(title_text="step")
+    fig.update_layout(**_layout("Importance ratios (mean over seeds of each seed's quantiles) and tokens cut"))
+    return fig
+
+
+# A prompt class whose gradient norm is below this had (almost) no advantage signal in the step — its
+# group's rewards were all equal, as after a collapse — and its ratio to another class is left undefined.
+NO_SIGNAL = 1e-4   # advantages are normalized, so a class with signal has norms ~0.01–10
+
+
+def grad_norm_ratios(history: History, idx: np.ndarray, k: int) -> np.ndarray:
+    """‖∇ from class k‖ / ‖∇ from class 0‖ per recorded step and member; NaN where either norm is below
+    NO_SIGNAL (no signal: 0/0, x/0 and 0/x are not ratios of two gradients)."""
+    return safe_ratio(history.values(f"grad_norm_agent{k}")[:, idx], history.values("grad_norm_agent0")[:, idx],
+                      tiny=NO_SIGNAL)
+
+
+def grad_norm_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
+    """Gradient norm from each agent (prompt class), mean over seeds, and each class's norm over class 0's
+    (median over seeds; steps where a class had no signal are left out, not drawn as infinite or 0)."""
+    parts = groups(history, config)
+    ready = _ready(history)
+    notes = []
+    if ready and config.classes > 1:
+        for objective, idx in parts:
+            median = nan_median(grad_norm_ratios(history, idx, config.classes - 1))
+            notes.append(f"{objective} {median:.2f}")
+    second = ("‖∇ agent k‖ / ‖∇ agent 0‖ (median over seeds)" if config.classes > 1
+              else "one agent (prompt class): no ratio")
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=["gradient norm per agent (prompt class)", second])
+    title = f"Gradient norms, normalization = '{config.normalization}'"
+    if notes:
+        title += f"<br><sup>median ratio agent {config.classes - 1} / agent 0 over the run: {', '.join(notes)}</sup>"
+    x_range = [int(history.steps[0]), int(history.steps[-1])] if ready else [0, config.steps]
+    fig.add_scatter(x=x_range, y=[1, 1], mode="lines", line=dict(color="#555", dash="dot", width=1),
+                    name="ratio 1 (balanced)", row=1, col=2)
+    if not ready:
+        fig.add_scatter(x=[], y=[], mode="lines", name="press Run", row=1, col=1)
+    else:
+        dashes = ["solid", "dash", "dot", "dashdot"]
+        for objective, idx in parts:
+            color = COLORS[objective]
+            for k in range(config.classes):
+                s, v = thin(history.steps, history.values(f"grad_norm_agent{k}")[:, idx].mean(1))
+                fig.add_scatter(x=s, y=v, mode="lines", line=dict(color=color, dash=dashes[k % 4], width=2),
+                                name=f"{objective}: agent {k}", row=1, col=1)
+            for k in range(1, config.classes):
+                s, v = thin(history.steps, nan_median(grad_norm_ratios(history, idx, k), axis=1))
+                fig.add_scatter(x=s, y=v, mode="lines", line=dict(color=color, dash=dashes[k % 4], width=2),
+                                name=f"{objective}: agent {k} / agent 0", connectgaps=False, row=1, col=2)
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_xaxes(title_text="step")
+    fig.update_layout(**_layout(title))
+    return fig
+
+
+FIGURES = [reward_figure, entropy_figure, kl_figure, ratio_figure, grad_norm_figure]
+
+
+def llmrl_view(**values) -> LabView:
+    """The live view: two objectives on the same seeds (``versus = 'none'`` trains one); ``values`` start
+    controls away from VIEW_START."""
+    return LabView("LLM-RL stability: the same seeds under two objectives", CompareTrainer, list(FIGURES), ABOUT,
+                   values={**VIEW_START, **values})
+
+
+def llmrl_tab():
+    """The dashboard tab: the LLM-RL stability lab, live."""
+    import panel as pn
+
+    return pn.Column(
+        pn.pane.Markdown("## LLM-RL stability\nRL fine-tuning of language models fails in recognizable ways — "
+                         "entropy collapse, exploding importance ratios, gradient imbalance, reward hacking. A "
+                         "tiny token policy makes each failure and each stabilizer (GRPO, MiniRL, MHPO, CAPO, "
+                         "SAFE, Dr. MAS normalization, a robust reward ensemble) visible in seconds."),
+        llmrl_view().panel(), sizing_mode="stretch_width")
