@@ -171,13 +171,14 @@ def entropy_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
                         hovertemplate="step %{x}: %{text}<extra>collapse</extra>", row=1, col=col)
         axis = "" if col == 1 else str(col)
         for k, o in enumerate(onsets[:MAX_NOTES]):
+            right = o["step"] > first + 0.6 * (last - first)          # keep the note inside the panel
             fig.add_annotation(x=o["step"], y=top * (0.92 - 0.09 * k), xref=f"x{axis}", yref=f"y{axis}",
                                text=f"seed {o['seed']} collapsed, step {o['step']} ({o['cause']})",
-                               showarrow=False, xanchor="left", font=dict(size=10, color="#d62728"),
-                               bgcolor="rgba(255,255,255,0.7)")
+                               showarrow=False, xanchor="right" if right else "left",
+                               font=dict(size=10, color="#d62728"), bgcolor="rgba(255,255,255,0.7)")
     fig.update_yaxes(range=[0, top * 1.02])
     fig.update_yaxes(title_text="entropy (nats per token)", row=1, col=1)
-    fig.update_xaxes(title_text="step")
+    fig.update_xaxes(title_text="step", range=[first, last])
     fig.update_layout(**_layout("Policy entropy per seed — ✕ where a seed collapses (entropy below the floor "
                                 "or a reward crash)"))
     return fig
@@ -238,13 +239,17 @@ def ratio_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
             line("ratio_q95", 1, "dash", "ratio 95%")
             line("mismatch_q05", 2, "dash", "π_old/μ_old 5%")
             line("mismatch_q95", 2, "solid", "π_old/μ_old 95%")
-            line("clip_frac", 3, "solid", "clipped (or masked by the ratio)", 3)
+            line("clip_frac", 3, "solid", "clipped or masked (all causes)", 3)
             for metric, name in [("truncated_frac", "IS weight truncated at C"), ("capo_masked", "CAPO-masked"),
                                  ("safe_gate", "SAFE's KL gate g (0–1)")]:
                 if metric in history.metrics and OWN_METRICS[metric] == objective:
                     line(metric, 3, "dot", name)
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(type="log", row=1, col=2)
+    for col in (1, 2):        # log axes spanning at least [0.5, 2], so float noise around 1 is not magnified
+        traces = [t.y for t in fig.select_traces(row=1, col=col) if t.y is not None and len(t.y)]
+        ys = np.array([y for y in np.concatenate(traces) if y is not None], float) if traces else np.ones(1)
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        low, high = min(ys.min(initial=1.0), 0.5), max(ys.max(initial=1.0), 2.0)
+        fig.update_yaxes(type="log", range=[math.log10(low) - 0.05, math.log10(high) + 0.05], row=1, col=col)
     fig.update_yaxes(rangemode="tozero", row=1, col=3)
     fig.update_xaxes(title_text="step")
     fig.update_layout(**_layout("Importance ratios (mean over seeds of each seed's quantiles) and tokens cut"))
