@@ -120,7 +120,8 @@ def reward_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
         fig.add_scatter(x=steps, y=mean, mode="lines", name=f"{objective}: training reward",
                         line=dict(color=color, width=3))
         if hackable:
-            for metric, dash, label in [("true_reward", "dash", "true reward"), ("proxy_reward", "dot", "proxy reward")]:
+            for metric, dash, label in [("true_reward", "dash", "true reward"),
+                                        ("proxy_reward", "dot", "proxy reward")]:
                 s, v = thin(history.steps, history.values(metric)[:, idx].mean(1))
                 fig.add_scatter(x=s, y=v, mode="lines", name=f"{objective}: {label}",
                                 line=dict(color=color, dash=dash, width=2))
