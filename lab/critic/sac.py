@@ -52,8 +52,8 @@ class SACConfig(LabConfig):
 
     env: str = Field("pendulum", description="environment: " + ", ".join(ENV_NAMES)
                      + " (a gymnasium id with Box spaces)")
-    reward_noise: float = Field(1.0, ge=0.0, le=10.0, description="'point-mass' only: reward noise "
-                                "scale at the walls (σ(x) = reward_noise·|x|/2)")
+    reward_noise: float = Field(1.0, ge=0.0, le=10.0, description="'point-mass' and 'noisy-reward' only: "
+                                "reward noise scale (point mass: at the walls, σ(x) = reward_noise·|x|/2)")
     seeds: int = Field(4, ge=1, le=1024, description="independent seeds trained at once")
     envs: int = Field(1, ge=1, le=64, description="env copies per seed, each stepped once per step")
     steps: int = Field(10_000, ge=1, le=1_000_000, description="training steps (env steps per copy)")
@@ -177,7 +177,7 @@ class SACTrainer(Trainer):
 
     def _make_env(self, n: int, seed: int):
         c = self.config
-        options = {"noise": c.reward_noise} if c.env == "point-mass" else {}
+        options = {"noise": c.reward_noise} if c.env in ("point-mass", "noisy-reward") else {}
         return make_env(c.env, n, self.device, seed, **options)
 
     @property

@@ -111,7 +111,7 @@ def test_gymnasium_adapter_has_the_same_interface_and_autoresets():
 
 
 def test_bad_names_and_options_are_clear_errors():
-    with pytest.raises(ValueError, match="unknown env 'cartpole'; allowed: 'pendulum', 'point-mass', 'gym:<id>'"):
+    with pytest.raises(ValueError, match="unknown env 'cartpole'; allowed: 'pendulum', 'point-mass', 'noisy-reward', 'gym:<id>'"):
         make_env("cartpole", 2)
     with pytest.raises(ValueError, match="unknown env 'gym:'"):
         make_env("gym:", 2)
@@ -125,3 +125,13 @@ def test_bad_names_and_options_are_clear_errors():
         make_env("pendulum", 2, noise=1.0)
     with pytest.raises(ValueError, match="n = 0 must be a positive integer"):
         make_env("pendulum", 0)
+
+
+def test_noisy_reward_pays_noise_around_the_action_cost():
+    env = make_env("noisy-reward", 4000, "cpu", seed=0, noise=2.0)
+    obs = env.reset()
+    assert obs.shape == (4000, 1) and env.act_dim == 6 and (obs.abs() <= 1).all()
+    out = env.step(torch.full((4000, 6), 0.5))
+    assert out.reward.mean().item() == pytest.approx(-0.1 * 6 * 0.25, abs=0.1)   # E[r] = −0.1·|u|²
+    assert out.reward.std().item() == pytest.approx(2.0, abs=0.1)
+    assert not torch.equal(out.obs, obs)                                       # a fresh context every step
