@@ -1,12 +1,7 @@
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Run the LLM-RL tests on one intra-op thread: their matrices are small, and on the shared
-    2-core machine two threads contending with other jobs made each step ~10× slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _on_one_thread(one_torch_thread):
+    """Every test here runs on one torch thread (the fixture is in tests/conftest.py)."""
     yield
-    torch.set_num_threads(before)

@@ -1,19 +1,13 @@
 """The critic-values view: returns with seed intervals and diagnostics, from a real SAC run."""
 import numpy as np
 import pytest
-import torch
 
 from lab.critic.sac import SACConfig
 from widgets.controls import control_specs
 from widgets.critic import critic_view
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_critic_view_draws_landscape_returns_overestimation_and_diagnostics():

@@ -4,7 +4,6 @@ import warnings
 
 import numpy as np
 import pytest
-import torch
 
 from lab import Run
 from lab.llmrl import LLMRLConfig, LLMRLTrainer
@@ -12,12 +11,7 @@ from widgets.llmrl import (collapse_onsets, entropy_figure, grad_norm_figure, gr
                            ratio_figure, reward_figure, safe_ratio)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def by_name(fig, name):
