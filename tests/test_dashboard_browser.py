@@ -234,3 +234,24 @@ def test_llm_rl_tab_runs_two_objectives_marks_collapses_and_explains_bad_input(p
     expect(status).to_contain_text("'sampler_temperature' = 0", timeout=5_000)
     expect(status).to_contain_text("> 0")
     assert not page.errors, page.errors
+
+
+def test_critic_values_tab_draws_the_value_landscape_and_explains_a_bad_env(page):
+    page.locator(".bk-tab", has_text="Critic values").click()
+    status = page.locator(".lab-status").first
+    expect(status).to_contain_text("Ready", timeout=10_000)
+    for field, value in (("steps", "300"), ("learning_starts", "100"), ("overestimation_every", "100")):
+        set_value(page, field, value)
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(status).to_contain_text("Finished 300 steps", timeout=60_000)
+    page.wait_for_timeout(500)
+    landscape = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate(
+        "el => el.data.map(t => t.type + ':' + t.z.length)")
+    assert landscape == ["heatmap:31", "heatmap:31"]             # V(s) and the greedy torque, 31 × 31
+    over = page.locator(".lab-figure-2 .js-plotly-plot").first.evaluate("el => el.data.map(t => t.name)")
+    assert "mean over seeds" in over
+    box = page.locator(".control-env input").first
+    box.fill("cartpole")
+    box.press("Enter")
+    expect(status).to_contain_text("unknown env 'cartpole'", timeout=5_000)
+    assert not page.errors, page.errors
