@@ -4,9 +4,11 @@ recorded results (lab.record) are checked against the expectations written there
 Expectations per recorded name: ``{min: a, max: b}``, ``{approx: x, tol: t}`` (x a number or a
 list) or ``{equals: v}``.
 """
+import ast
 import json
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import papermill as pm
 import pytest
@@ -39,6 +41,15 @@ def check(name: str, value, expected: dict) -> None:
 def test_every_notebook_has_a_spec():
     assert NOTEBOOKS, "no notebooks found"
     assert {nb.name for nb in NOTEBOOKS} == set(SPEC), "notebooks.yaml must list every notebook"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_reads_every_parameter(notebook):
+    """A comment papermill cannot parse (an '=' in it, say) hides its parameter from
+    `papermill --help-notebook` and logs a warning on every run."""
+    cell = next(c for c in nbformat.read(notebook, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+    assigned = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign) for t in node.targets}
+    assert set(pm.inspect_notebook(str(notebook))) == assigned
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
