@@ -116,13 +116,16 @@ def test_closing_the_page_stops_its_run(page):
     assert running_trainers() == 0
 
 
-def run_tab_to_the_end(page, tab: str, finished: str):
-    """Open ``tab``, press Run, and wait for the status line to say ``finished``; returns the status."""
+def run_tab_to_the_end(page, tab: str, finished: str, timeout: int = 30_000, **values: str):
+    """Open ``tab``, type ``values`` into its controls, press Run, and wait for the status line to
+    say ``finished``; returns the status."""
     page.locator(".bk-tab", has_text=tab).click()
     status = page.locator(".lab-status").first
     expect(status).to_contain_text("Ready", timeout=10_000)
+    for field, value in values.items():
+        set_value(page, field, value)
     page.get_by_role("button", name="Run", exact=True).click()
-    expect(status).to_contain_text(finished, timeout=30_000)
+    expect(status).to_contain_text(finished, timeout=timeout)
     return status
 
 
@@ -161,12 +164,7 @@ def test_repeated_games_tab_shows_a_match_and_trains_a_learner(page):
 
 
 def test_cooperation_collapse_tab_animates_the_lattices(page):
-    page.locator(".bk-tab", has_text="Cooperation collapse").click()
-    status = page.locator(".lab-status").first
-    expect(status).to_contain_text("Ready", timeout=10_000)
-    set_value(page, "steps", "300")
-    page.get_by_role("button", name="Run", exact=True).click()
-    expect(status).to_contain_text("Finished 300 steps", timeout=30_000)
+    run_tab_to_the_end(page, "Cooperation collapse", "Finished 300 steps", steps="300")
     page.wait_for_timeout(500)
     grids = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate(
         "el => el.data.map(t => t.z.flat().filter(v => v === 0 || v === 1).length)")
@@ -214,12 +212,7 @@ def test_synchrony_tab_redraws_on_a_parameter_and_explains_a_malformed_file(page
 
 
 def test_llm_rl_tab_runs_two_objectives_marks_collapses_and_explains_bad_input(page):
-    page.locator(".bk-tab", has_text="LLM-RL").click()
-    status = page.locator(".lab-status").first
-    expect(status).to_contain_text("Ready", timeout=10_000)
-    set_value(page, "steps", "60")
-    page.get_by_role("button", name="Run", exact=True).click()
-    expect(status).to_contain_text("Finished 60 steps", timeout=60_000)
+    status = run_tab_to_the_end(page, "LLM-RL", "Finished 60 steps", timeout=60_000, steps="60")
     page.wait_for_timeout(500)
     reward = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate("el => el.data.map(t => t.name)")
     assert {"grpo: training reward", "minirl: training reward"} <= set(reward)
@@ -237,13 +230,8 @@ def test_llm_rl_tab_runs_two_objectives_marks_collapses_and_explains_bad_input(p
 
 
 def test_critic_values_tab_draws_the_value_landscape_and_explains_a_bad_env(page):
-    page.locator(".bk-tab", has_text="Critic values").click()
-    status = page.locator(".lab-status").first
-    expect(status).to_contain_text("Ready", timeout=10_000)
-    for field, value in (("steps", "300"), ("learning_starts", "100"), ("overestimation_every", "100")):
-        set_value(page, field, value)
-    page.get_by_role("button", name="Run", exact=True).click()
-    expect(status).to_contain_text("Finished 300 steps", timeout=60_000)
+    status = run_tab_to_the_end(page, "Critic values", "Finished 300 steps", timeout=60_000, steps="300",
+                                learning_starts="100", overestimation_every="100")
     page.wait_for_timeout(500)
     landscape = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate(
         "el => el.data.map(t => t.type + ':' + t.z.length)")
