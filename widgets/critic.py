@@ -10,7 +10,7 @@ from lab.critic.sac import SACConfig, SACTrainer
 from lab.critic.value_grid import ValueGrid, value_grid
 
 from .labview import LabView
-from .live import thin
+from .live import add_band, thin
 
 ABOUT = ("Soft Actor-Critic trains every seed of a population at once on a torch-batched Pendulum. "
          "Watch the returns climb from about −1,400 toward −150 while the temperature α falls; switch the "
@@ -25,22 +25,25 @@ def _empty(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def mean_with_interval(fig: go.Figure, history: History, metric: str, name: str, color: str) -> go.Figure:
+    """``metric``'s mean over seeds as a line over its 95% bootstrap band."""
+    summary = history.summary(metric, n_boot=200)
+    steps, mean, lo, hi = thin(summary["step"].to_numpy(), summary["mean"].to_numpy(),
+                               summary["lo"].to_numpy(), summary["hi"].to_numpy())
+    add_band(fig, steps, lo, hi, BAND, "95% interval")
+    fig.add_scatter(x=steps, y=mean, mode="lines", name=name, line=dict(width=3, color=color))
+    return fig
+
+
 def returns_figure(history: History | None, config: SACConfig) -> go.Figure:
-    """Episode return: mean over seeds with a 95% bootstrap band, and each seed thinly."""
+    """Episode return (the evaluation return when recorded): mean over seeds with a 95% bootstrap band."""
     fig = go.Figure(layout=dict(title="Episode return (mean over seeds, 95% interval)", xaxis_title="step",
                                 yaxis_title="return", height=360, uirevision="keep",
                                 margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25)))
     if history is None or not len(history):
         return _empty(fig)
     name = "eval_return" if "eval_return" in history.metrics else "episode_return"
-    summary = history.summary(name, n_boot=200)
-    steps, mean, lo, hi = thin(summary["step"].to_numpy(), summary["mean"].to_numpy(),
-                               summary["lo"].to_numpy(), summary["hi"].to_numpy())
-    fig.add_scatter(x=np.r_[steps, steps[::-1]], y=np.r_[hi, lo[::-1]], fill="toself", fillcolor=BAND,
-                    line=dict(width=0), name="95% interval", hoverinfo="skip")
-    fig.add_scatter(x=steps, y=mean, mode="lines", name=f"mean {name.replace('_', ' ')}",
-                    line=dict(width=3, color="#1f77b4"))
-    return fig
+    return mean_with_interval(fig, history, name, f"mean {name.replace('_', ' ')}", "#1f77b4")
 
 
 PANELS = [("alpha", "temperature α"), ("entropy", "entropy"), ("critic_loss", "critic loss"),
@@ -99,13 +102,7 @@ def overestimation_figure(history: History | None, config: SACConfig) -> go.Figu
     if history is None or not len(history) or "overestimation" not in history.metrics:
         fig.add_scatter(x=[], y=[], mode="lines", name="set overestimation_every > 0 and press Run")
         return fig
-    summary = history.summary("overestimation", n_boot=200)
-    steps, mean, lo, hi = thin(summary["step"].to_numpy(), summary["mean"].to_numpy(),
-                               summary["lo"].to_numpy(), summary["hi"].to_numpy())
-    fig.add_scatter(x=np.r_[steps, steps[::-1]], y=np.r_[hi, lo[::-1]], fill="toself", fillcolor=BAND,
-                    line=dict(width=0), name="95% interval", hoverinfo="skip")
-    fig.add_scatter(x=steps, y=mean, mode="lines", name="mean over seeds", line=dict(width=3, color="#d62728"))
-    return fig
+    return mean_with_interval(fig, history, "overestimation", "mean over seeds", "#d62728")
 
 
 def critic_view() -> LabView:
@@ -114,7 +111,7 @@ def critic_view() -> LabView:
                    [returns_figure, overestimation_figure, diagnostics_figure], ABOUT, values=VIEW_START)
 
     def landscape_now(history: History | None, config: SACConfig) -> go.Figure:
-        trainer = view.run.trainer if view.run is not None else None
+        trainer = view.trainer
         drawable = trainer is not None and config.env == "pendulum" and history is not None and len(history)
         return landscape_figure(value_grid(trainer, 0, 31, 31, actions=4) if drawable else None, config)
 

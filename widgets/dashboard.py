@@ -11,8 +11,7 @@ import argparse
 
 import panel as pn
 
-from . import cliff, critic, games, lattice, repeated, synchrony
-from . import llmrl
+from . import cliff, critic, games, lattice, llmrl, repeated, synchrony
 
 # (tab title, function building the tab's content for one session)
 TABS = [

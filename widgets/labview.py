@@ -90,6 +90,11 @@ class LabView:
         return self.run.history if self.run is not None else None
 
     @property
+    def trainer(self) -> Trainer | None:
+        """The current run's trainer (for figures of live state, e.g. a lattice), or None."""
+        return self.run.trainer if self.run is not None else None
+
+    @property
     def progress(self) -> float:
         return self.run.step / self.run.steps if self.run is not None else 0.0
 

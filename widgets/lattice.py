@@ -85,7 +85,7 @@ def lattice_view() -> LabView:
 
     def grids_now(history: History | None, config: LatticeConfig) -> go.Figure:
         shown = shown_lattices(config)
-        trainer = view.run.trainer if view.run is not None else None
+        trainer = view.trainer
         taus = [tau_inits(config)[i // config.seeds] for i in shown]
         grids = trainer.actions()[shown].cpu().numpy() if trainer is not None else None
         return lattice_figure(grids, taus, config)

@@ -23,6 +23,14 @@ def thin(*columns: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray
     return tuple(np.asarray(c)[index] for c in columns)
 
 
+def add_band(fig: go.Figure, x, low, high, fillcolor: str, name: str, **where) -> None:
+    """A filled band between ``low`` and ``high`` over ``x`` (an interval, a spread); ``where`` passes
+    row/col for subplots."""
+    x = np.asarray(x)
+    fig.add_scatter(x=np.r_[x, x[::-1]], y=np.r_[np.asarray(high), np.asarray(low)[::-1]], fill="toself",
+                    fillcolor=fillcolor, line=dict(width=0), name=name, hoverinfo="skip", **where)
+
+
 def update_in_place(target: go.Figure, fresh: go.Figure) -> None:
     """Make ``target`` show ``fresh``'s traces, patching them when the trace layout is the same."""
     same_shape = len(target.data) == len(fresh.data) and all(

@@ -18,7 +18,7 @@ from lab.llmrl import LLMRLConfig
 from lab.llmrl.compare import OWN_METRICS, CompareConfig, CompareTrainer
 
 from .labview import LabView
-from .live import thin
+from .live import add_band, thin
 
 ABOUT = ("A tiny token policy learns a verifiable task (digits that sum to a target) by GRPO or a "
          "stabilized objective; the same seeds train under 'objective' and 'versus' at once. It starts on "
@@ -114,9 +114,7 @@ def reward_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
         mean = history.values("reward_mean")[:, idx].mean(1)
         spread = history.values("reward_std")[:, idx].mean(1)
         steps, mean, spread = thin(history.steps, mean, spread)
-        fig.add_scatter(x=np.r_[steps, steps[::-1]], y=np.r_[mean + spread, (mean - spread)[::-1]], fill="toself",
-                        fillcolor=_fill(color), line=dict(width=0), name=f"{objective}: ± std in the batch",
-                        hoverinfo="skip")
+        add_band(fig, steps, mean - spread, mean + spread, _fill(color), f"{objective}: ± std in the batch")
         fig.add_scatter(x=steps, y=mean, mode="lines", name=f"{objective}: training reward",
                         line=dict(color=color, width=3))
         if hackable:
@@ -196,8 +194,7 @@ def kl_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
     for objective, idx in groups(history, config):
         color = COLORS[objective]
         steps, mean, lo, hi = thin(history.steps, kl[:, idx].mean(1), kl[:, idx].min(1), kl[:, idx].max(1))
-        fig.add_scatter(x=np.r_[steps, steps[::-1]], y=np.r_[hi, lo[::-1]], fill="toself", fillcolor=_fill(color),
-                        line=dict(width=0), name=f"{objective}: range over seeds", hoverinfo="skip")
+        add_band(fig, steps, lo, hi, _fill(color), f"{objective}: range over seeds")
         fig.add_scatter(x=steps, y=mean, mode="lines", name=f"{objective}: mean KL", line=dict(color=color, width=3))
         if objective == "safe":
             s, tau = thin(history.steps, history.values("safe_threshold")[:, idx].mean(1))

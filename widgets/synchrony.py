@@ -27,10 +27,9 @@ from plotly.subplots import make_subplots
 
 from lab.core import History
 from lab.synchrony import (DIMENSIONS, POLICIES, AdaptationController, AdaptationControllerConfig, Dialogs,
-                           Persona, PolicyGrid, Replay, Scaler, cosine, default_sweeps, frontier_comparison,
-                           load_dialogs, load_turn_metrics, policy, replay, shipped_corpus, summarize)
-from lab.synchrony.frontier import best_tradeoff, pareto_front
-from lab.synchrony.policies import PARAMETERS
+                           Persona, PolicyGrid, Replay, Scaler, best_tradeoff, cosine, default_sweeps,
+                           frontier_comparison, load_dialogs, load_turn_metrics, policy, replay, shipped_corpus,
+                           sweep)
 from lab.synchrony.synthetic import PERSONA_RAW
 
 from .labview import LabView
@@ -101,10 +100,7 @@ class Corpus:
 def sweep_table(grid: PolicyGrid, corpus: Corpus, chosen: int = 0) -> pd.DataFrame:
     """``lab.synchrony.sweep`` of ``grid`` on ``corpus``, with a ``chosen`` column true on the first
     ``chosen`` settings and a ``label`` naming each setting."""
-    metrics = {k: v.cpu().numpy() for k, v in summarize(replay(grid, corpus.user, corpus.mask, corpus.c)).items()}
-    table = pd.DataFrame({"policy": grid.names,
-                          **{k: [s[k] for s in grid.settings] for k in PARAMETERS}, **metrics})
-    table["on_frontier"] = pareto_front(table["synchrony"], table["stability"])
+    table = sweep(grid, corpus.user, corpus.mask, corpus.c)
     table["chosen"] = np.arange(len(table)) < chosen
     table["label"] = [setting_label(n, s) for n, s in zip(grid.names, grid.settings)]
     return table
@@ -317,7 +313,7 @@ def controller_view(corpus: Corpus | None = None) -> LabView:
         return objective_figure(history, config, view.corpus.table)
 
     def against_frontier(history: History | None, config: AdaptationControllerConfig) -> go.Figure:
-        trainer = view.run.trainer if view.run is not None else None
+        trainer = view.trainer
         comparison = frontier_comparison(trainer, view.corpus.table) if trainer is not None else None
         return controller_frontier_figure(comparison, view.corpus.table, config)
 
@@ -371,7 +367,7 @@ PARAMETER_SLIDERS = {  # name: (label, start, end, step)
     "radius": ("r (radius)", 0.05, 5.0, 0.05),
     "cache_eps": ("ε_cache", 0.0, 0.5, 0.001),
 }
-PAPER_DEFAULTS = {"alpha": 0.5, "cap": 0.25, "deadband": 0.1, "radius": 0.75, "cache_eps": 0.01}
+PAPER_DEFAULTS = {k: v for p in POLICIES.values() for k, v in p.defaults.items()}  # α 0.5, cap 0.25, …
 
 
 def synchrony_tab():

@@ -42,3 +42,9 @@ class Trainer:
 
     def step(self) -> dict[str, Metric]:
         raise NotImplementedError
+
+
+def member_norm(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """Each population member's L2 norm over a list of tensors with a leading member axis (a
+    gradient's norm per seed, say): (members, ...) each → (members,)."""
+    return sum(t.detach().pow(2).flatten(1).sum(1) for t in tensors).sqrt()

@@ -194,7 +194,28 @@ class Pendulum(TorchEnv):
         return torch.stack([torch.atan2(obs[:, 1], obs[:, 0]), obs[:, 2]], dim=1).to(torch.float64)
 
 
-class PointMass(TorchEnv):
+class NoisyRewardEnv(TorchEnv):
+    """A torch env with a ``noise`` option scaling Gaussian reward noise, whose state is its observation."""
+
+    name: str            # the env's name in ``make_env``, for error messages
+    noise_meaning: str   # what ``noise`` is, for error messages
+    max_noise = 10.0
+
+    def __init__(self, n: int, device: str | torch.device | None = None, seed: int = 0, noise: float = 1.0):
+        if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise <= self.max_noise:
+            raise ValueError(f"{self.name}: noise = {noise!r} is not allowed: must be a number ≥ 0 and "
+                             f"≤ {self.max_noise:g} ({self.noise_meaning})")
+        self.noise = float(noise)
+        super().__init__(n, device, seed)
+
+    def observe(self, state):
+        return state.to(torch.float32)
+
+    def state_from_observation(self, obs):
+        return obs.to(torch.float64)
+
+
+class PointMass(NoisyRewardEnv):
     """A 1-D point mass pushed toward the origin, with heteroscedastic reward noise.
 
     State (x, v) on a track [−2, 2]; action: force u ∈ [−1, 1]. Dynamics (dt = 0.1):
@@ -208,16 +229,12 @@ class PointMass(TorchEnv):
     uncertainty. Start: x ~ U(−2, 2), v = 0. Never terminates; truncated after 100 steps.
     """
 
+    name, noise_meaning = "point-mass", "reward noise scale at the walls"
     obs_dim, act_dim, state_dim, max_steps = 2, 1, 2, 100
     x_max, v_max, dt = 2.0, 1.0, 0.1
-    max_noise = 10.0
 
     def __init__(self, n: int, device: str | torch.device | None = None, seed: int = 0, noise: float = 1.0):
-        if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise <= self.max_noise:
-            raise ValueError(f"point-mass: noise = {noise!r} is not allowed: must be a number ≥ 0 and "
-                             f"≤ {self.max_noise:g} (reward noise scale at the walls)")
-        self.noise = float(noise)
-        super().__init__(n, device, seed)
+        super().__init__(n, device, seed, noise)
         self._bounds(-1.0, 1.0)
 
     def noise_scale(self, x: torch.Tensor) -> torch.Tensor:
@@ -236,12 +253,6 @@ class PointMass(TorchEnv):
         x_new = x + v * self.dt
         at_wall = x_new.abs() >= self.x_max
         return torch.stack([x_new.clamp(-self.x_max, self.x_max), torch.where(at_wall, 0.0, v)], dim=1), reward
-
-    def observe(self, state):
-        return state.to(torch.float32)
-
-    def state_from_observation(self, obs):
-        return obs.to(torch.float64)
 
 
 class GymVectorEnv(BatchedEnv):
@@ -307,7 +318,7 @@ class GymVectorEnv(BatchedEnv):
         self.env.close()
 
 
-class NoisyReward(TorchEnv):
+class NoisyReward(NoisyRewardEnv):
     """A task built to show critic overestimation: the reward is pure noise, whatever the agent does.
 
     Each step the agent sees a context x ~ U(−1, 1), drawn afresh (it predicts nothing), picks
@@ -321,15 +332,11 @@ class NoisyReward(TorchEnv):
     after 100 steps.
     """
 
+    name, noise_meaning = "noisy-reward", "reward noise scale"
     obs_dim, act_dim, state_dim, max_steps = 1, 20, 1, 100
-    max_noise = 10.0
 
     def __init__(self, n: int, device: str | torch.device | None = None, seed: int = 0, noise: float = 1.0):
-        if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise <= self.max_noise:
-            raise ValueError(f"noisy-reward: noise = {noise!r} is not allowed: must be a number ≥ 0 and "
-                             f"≤ {self.max_noise:g} (reward noise scale)")
-        self.noise = float(noise)
-        super().__init__(n, device, seed)
+        super().__init__(n, device, seed, noise)
         self._bounds(-1.0, 1.0)
 
     def initial_state(self, n, generator):
@@ -338,12 +345,6 @@ class NoisyReward(TorchEnv):
     def transition(self, state, action):
         eps = torch.randn(len(state), generator=self.generator, device=self.device, dtype=torch.float64)
         return self.initial_state(len(state), self.generator), self.noise * eps
-
-    def observe(self, state):
-        return state.to(torch.float32)
-
-    def state_from_observation(self, obs):
-        return obs.to(torch.float64)
 
 
 TORCH_ENVS: dict[str, type[TorchEnv]] = {"pendulum": Pendulum, "point-mass": PointMass, "noisy-reward": NoisyReward}
@@ -358,9 +359,18 @@ def check_env_name(name: str) -> None:
                          f"(any gymnasium id with Box spaces, e.g. 'gym:MountainCarContinuous-v0')")
 
 
+def env_options(name: str) -> list[str]:
+    """The options a torch env takes beyond (n, device, seed), e.g. ['noise']; none for gymnasium ids
+    (their keyword arguments go to gymnasium unchecked)."""
+    check_env_name(name)
+    if name.startswith(GYM_PREFIX):
+        return []
+    return [p for p in inspect.signature(TORCH_ENVS[name]).parameters if p not in ("n", "device", "seed")]
+
+
 def make_env(name: str, n: int, device: str | torch.device | None = None, seed: int = 0,
              **options) -> BatchedEnv:
-    """n copies of env ``name``: 'pendulum', 'point-mass' or 'gym:<gymnasium id>'.
+    """n copies of env ``name``: one of ``TORCH_ENVS`` or 'gym:<gymnasium id>'.
 
     ``options`` go to the env: ``noise`` for 'point-mass' and 'noisy-reward', env kwargs for a
     gymnasium id.
@@ -368,10 +378,9 @@ def make_env(name: str, n: int, device: str | torch.device | None = None, seed: 
     check_env_name(name)
     if name.startswith(GYM_PREFIX):
         return GymVectorEnv(name[len(GYM_PREFIX):], n, device, seed, **options)
-    env_class = TORCH_ENVS[name]
-    known = [p for p in inspect.signature(env_class).parameters if p not in ("n", "device", "seed")]
+    known = env_options(name)
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise ValueError(f"env {name!r} has no option {', '.join(map(repr, unknown))}; "
                          f"its options: {', '.join(map(repr, known)) or 'none'}")
-    return env_class(n, device, seed, **options)
+    return TORCH_ENVS[name](n, device, seed, **options)

@@ -43,13 +43,6 @@ def mlp(params: list[torch.Tensor], x: torch.Tensor, dropout: float = 0.0,
     return x
 
 
-def member_norm(tensors: list[torch.Tensor], member_dims: int = 1) -> torch.Tensor:
-    """The L2 norm over everything but the leading ``member_dims`` axes (summed across tensors):
-    each member's own norm, shape ``tensors[0].shape[:member_dims]``."""
-    total = sum(t.detach().pow(2).flatten(member_dims).sum(-1) for t in tensors)
-    return total.sqrt()
-
-
 def polyak(target: list[torch.Tensor], online: list[torch.Tensor], tau: float) -> None:
     """θ̄ ← τ·θ + (1 − τ)·θ̄, in place."""
     with torch.no_grad():

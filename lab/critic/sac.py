@@ -35,14 +35,13 @@ from typing import Literal
 import pydantic
 import torch
 
-from lab.core import Field, LabConfig, Trainer
+from lab.core import Field, LabConfig, Trainer, member_norm
 
 from .actor import SquashedGaussianActor
 from .advantage import clipped_advantage
 from .critics import CRITICS, make_critic
-from .envs import ENV_NAMES, GYM_PREFIX, TORCH_ENVS, check_env_name, make_env
+from .envs import ENV_NAMES, GYM_PREFIX, TORCH_ENVS, check_env_name, env_options, make_env
 from .mdpo import PreviousPolicy
-from .networks import member_norm
 from .overestimation import overestimation
 from .replay import Replay
 
@@ -177,7 +176,7 @@ class SACTrainer(Trainer):
 
     def _make_env(self, n: int, seed: int):
         c = self.config
-        options = {"noise": c.reward_noise} if c.env in ("point-mass", "noisy-reward") else {}
+        options = {"noise": c.reward_noise} if "noise" in env_options(c.env) else {}
         return make_env(c.env, n, self.device, seed, **options)
 
     @property

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import torch
 
-from .critic_base import Backup, BatchedCritic
+from .critic_base import BatchedCritic
 from .dsac_t import gaussian_head
 
 
@@ -54,14 +54,10 @@ class STACCritic(BatchedCritic):
     def std(self, obs, act, params=None) -> torch.Tensor:
         return self.distribution(obs, act, params)[1].squeeze(1)
 
-    def loss(self, obs, act, target, train: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-        """½(μ − y)² + ½(y − μ̂)²/σ² + log σ (μ̂ = μ detached), averaged over the batch."""
-        mean, std = self.distribution(obs, act, train=train)
+    def loss(self, obs, act, target) -> tuple[torch.Tensor, torch.Tensor]:
+        """½(μ − y)² + ½(y − μ̂)²/σ² + log σ (μ̂ = μ detached), averaged over the batch; an update's
+        forward pass, so with dropout."""
+        mean, std = self.distribution(obs, act, train=True)
         y = target.unsqueeze(1)
         nll = 0.5 * (y - mean.detach()) ** 2 / std ** 2 + std.log()
         return (0.5 * (mean - y) ** 2 + nll).mean(-1).sum(-1), mean
-
-    def td_loss(self, obs, act, next_obs, next_act, backup: Backup) -> tuple[torch.Tensor, torch.Tensor]:
-        with torch.no_grad():
-            target = backup(self.estimate(next_obs, next_act, self.target_params))
-        return self.loss(obs, act, target, train=True)

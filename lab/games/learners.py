@@ -102,7 +102,7 @@ def naive_learners(game: Game2x2, delta: float = 0.9, seeds: int = 16, steps: in
 
 
 class QLearningConfig(LabConfig):
-    """Tabular Q-learning over the last k joint moves against a fixed strategy."""
+    """Tabular Q-learning over the last k joint moves against a fixed strategy or a second Q-learner."""
 
     game: Literal["prisoners-dilemma", "akata-pd", "akata-bos"] = Field("prisoners-dilemma", description="stage game")
     opponent: Literal[OPPONENT_NAMES + ("q-learner",)] = Field(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from lab.core import Trainer
+from lab.core import Trainer, member_norm
 
 from . import policy
 from .advantages import advantages
@@ -57,11 +57,6 @@ def take(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     if x.dim() == 3:
         index = index.unsqueeze(-1).expand(-1, -1, x.shape[-1])
     return torch.gather(x, 1, index)
-
-
-def member_norm(grads: list[torch.Tensor]) -> torch.Tensor:
-    """Each seed's L2 norm over a list of (S, ...) tensors: (S,)."""
-    return sum(g.pow(2).flatten(1).sum(1) for g in grads).sqrt()
 
 
 class LLMRLTrainer(Trainer):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pydantic
 import torch
@@ -27,7 +28,7 @@ import torch
 from lab.core import Field, LabConfig, Trainer
 
 from .dialogs import Dialogs
-from .frontier import best_tradeoff
+from .frontier import best_tradeoff, pareto_front
 from .metrics import masked_mean
 from .style_space import Persona, Scaler, cosine
 from .synthetic import shipped_corpus
@@ -164,7 +165,7 @@ def frontier_comparison(trainer: AdaptationController, table: pd.DataFrame) -> p
     for i, (lam, seed) in enumerate(zip(trainer.lam.tolist(), trainer.seed_index.tolist())):
         best, value = best_tradeoff(syn, stab, lam)
         x, y = result["synchrony"][i], result["stability"][i]
-        dominated = bool((((syn >= x) & (stab >= y)) & ((syn > x) | (stab > y))).any())
+        dominated = not pareto_front(np.append(syn, x), np.append(stab, y))[-1]
         rows.append({"lam": lam, "seed": seed, "synchrony": x, "stability": y, "objective": result["objective"][i],
                      "best_policy": table["policy"].iloc[best], "best_objective": value,
                      "gap": result["objective"][i] - value, "dominated": dominated})

@@ -1,6 +1,5 @@
 """The repeated game as gymnasium and PettingZoo environments pass their ecosystems' checks."""
 import gymnasium
-import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test

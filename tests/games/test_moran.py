@@ -1,5 +1,4 @@
 """The Moran process: neutral drift fixes at rate 1/N; defectors invade cooperators."""
-import numpy as np
 import pytest
 
 from lab.games import strategies as st

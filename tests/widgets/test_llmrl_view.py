@@ -98,7 +98,7 @@ def test_gradient_norm_ratio_is_guarded_and_matches_agent_wise_normalization():
         history = Run(LLMRLTrainer(config, "cpu"), 20, progress=False).run()
         ratios[normalization] = np.nanmedian(grad_norm_ratios(history, np.arange(2), 1))
         fig = grad_norm_figure(history, config)
-        drawn, = by_name(fig, f"grpo: agent 1 / agent 0")
+        drawn, = by_name(fig, "grpo: agent 1 / agent 0")
         assert np.all(np.isfinite([y for y in drawn.y if y is not None]))
         assert f"grpo {np.nanmedian(grad_norm_ratios(history, np.arange(2), 1)):.2f}" in fig.layout.title.text
     assert ratios["global"] > 2 and abs(ratios["agent"] - 1) < 0.25, ratios
