@@ -26,7 +26,12 @@ class RunFileError(ValueError):
 
 
 class History:
-    """Per-member, columnar record of a run; safe to read while a background run appends."""
+    """Per-member, columnar record of a run; safe to read while a background run appends.
+
+    A reader that needs several columns (every figure does) takes ``snapshot()`` first: one
+    frozen History in which every column has the same length and nothing changes, whatever the
+    run appends meanwhile.
+    """
 
     def __init__(self, members: dict[str, list], meta: dict | None = None):
         sizes = {len(v) for v in members.values()}
@@ -40,13 +45,28 @@ class History:
         self._n = 0
         self._lock = threading.Lock()
         self.version = 0  # bumps on every append; live views redraw when it changes
+        self.frozen = False
 
     def __len__(self) -> int:
         return self._n
 
     @property
     def metrics(self) -> list[str]:
-        return list(self._values)
+        with self._lock:
+            return list(self._values)
+
+    def snapshot(self) -> "History":
+        """A frozen, consistent copy of what is recorded now: all columns cut at the same row, one
+        version. Cheap: rows below the current length are never written again (growing the columns
+        allocates new arrays), so the snapshot shares them as read-only views instead of copying."""
+        with self._lock:
+            snap = History.__new__(History)
+            snap.members, snap.population, snap.meta = self.members, self.population, dict(self.meta)
+            snap._steps = _read_only(self._steps[: self._n])
+            snap._values = {name: _read_only(column[: self._n]) for name, column in self._values.items()}
+            snap._n, snap.version, snap.frozen = self._n, self.version, True
+            snap._lock = threading.Lock()
+        return snap
 
     @property
     def steps(self) -> np.ndarray:
@@ -55,6 +75,8 @@ class History:
 
     def append(self, step: int, metrics: dict[str, np.ndarray | float]) -> None:
         """Add one recorded step: each metric a scalar or an array of shape (population,)."""
+        if self.frozen:
+            raise RuntimeError("this History is a snapshot: it cannot be appended to")
         with self._lock:
             if self._n == len(self._steps):
                 self._steps = np.resize(self._steps, 2 * self._n)
@@ -87,6 +109,8 @@ class History:
 
     def frame(self) -> pd.DataFrame:
         """The long table: one row per (step, member) with member labels and every metric."""
+        if not self.frozen:
+            return self.snapshot().frame()
         steps = self.steps
         n, p = len(steps), self.population
         table = {"step": np.repeat(steps, p), "member": np.tile(np.arange(p), n)}
@@ -103,6 +127,8 @@ class History:
         Columns: step, [by], mean, lo, hi, n. The interval is the percentile bootstrap of the
         mean over members, ``n_boot`` resamples, at confidence ``level``.
         """
+        if not self.frozen:
+            return self.snapshot().summary(name, by, level, n_boot, seed)
         values, steps = self.values(name), self.steps[: len(self)]
         rng = np.random.default_rng(seed)
         parts = []
@@ -118,6 +144,8 @@ class History:
               n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
         """Each member's mean of ``name`` over the last ``window`` of recorded steps, then the mean
         over members per label ``by`` with a bootstrap CI. Columns: [by], mean, lo, hi, n."""
+        if not self.frozen:
+            return self.snapshot().final(name, by, window, level, n_boot, seed)
         if not 0 < window <= 1:
             raise ValueError(f"window = {window!r} must be in (0, 1]")
         if not len(self):
@@ -192,6 +220,12 @@ def bootstrap_mean(sample: np.ndarray, level: float, n_boot: int,
     boot = sample[:, resample].mean(axis=2)                      # (rows, n_boot)
     lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=1)
     return sample.mean(axis=1), lo, hi
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _atomic_write(path: Path, write) -> None:

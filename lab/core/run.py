@@ -2,16 +2,29 @@
 
 - Blocking (notebooks, tests, papermill): ``Run(trainer, steps).run()`` shows a tqdm.auto
   progress bar and returns the History.
-- Background (UIs): ``run.start()``; ``pause()``, ``resume()`` and ``stop()`` only set events,
-  which the loop checks before every step, so they take effect within one step.
-- Guard: every metric is checked for NaN/inf; the run stops with a ``NonFiniteMetric`` error
-  naming the metric, the step and the members, keeping the history recorded so far.
-- Callbacks ``fn(run)`` are called after every chunk of ``chunk`` steps and at the end.
+- Background (UIs): ``run.start()``; ``pause()``, ``resume()`` and ``stop()`` are safe from any
+  thread and only set events, which the loop checks before every step, so they take effect
+  within one step and never wait for it.
+- Guards, on *every* step (recorded or not): a NaN/inf metric stops the run with a
+  ``NonFiniteMetric`` error naming the metric, the step and the members, keeping the history
+  recorded before it; a finite metric beyond the trainer's plausible bound
+  (``Trainer.metric_bounds()``, |Q| > 1e6 say) adds a warning to ``run.warnings`` and
+  ``history.meta["warnings"]``, once per metric. Metrics stay on the trainer's device between
+  flushes: they are checked and recorded in one transfer per chunk.
+- Callbacks ``fn(run)`` are called after every chunk of ``chunk`` steps (or every
+  ``FLUSH_S`` seconds, whichever comes first) and at the end.
+- Live state for views: ``request_view_state()`` asks the loop to copy the trainer's
+  ``view_state()`` at the next step boundary (and at the end); views read ``view_state`` and
+  never touch the trainer itself.
+- At interpreter exit every live background run is stopped and joined, so a process (a
+  kernel, the dashboard) that exits while runs train exits cleanly.
 """
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -20,6 +33,8 @@ import torch
 from .device import environment
 from .history import History
 from .trainer import Trainer
+
+FLUSH_S = 0.25  # a slow trainer still reaches its History (and the live views) this often
 
 
 class NonFiniteMetric(FloatingPointError):
@@ -43,6 +58,7 @@ class Run:
         self.step = 0
         self.state = "idle"
         self.error: BaseException | None = None
+        self.warnings: list[str] = []
         self.history = History(trainer.members(), meta={
             "trainer": f"{type(trainer).__module__}.{type(trainer).__qualname__}",
             "config": trainer.config.model_dump(),
@@ -50,45 +66,54 @@ class Run:
             "steps": steps,
             "environment": environment(trainer.device),
         })
-        self._stop, self._running = threading.Event(), threading.Event()
+        self.view_state = None  # (step, trainer.view_state()) once a view asked for it
+        self._bounds = trainer.metric_bounds()
+        self._pending: list[tuple[int, dict]] = []
+        self._lock = threading.Lock()  # state transitions
+        self._stop, self._running, self._state_wanted = threading.Event(), threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
 
     # --- control (safe to call from any thread) -----------------------------------------
 
     def start(self) -> "Run":
         """Train in a background thread; returns at once."""
-        if self.state != "idle":
-            raise RuntimeError(f"this run is {self.state}; make a new Run to train again")
-        self.state = "running"
-        self._running.set()
-        self._thread = threading.Thread(target=self._loop, args=(False,), daemon=True, name="lab-run")
-        self._thread.start()
+        with self._lock:
+            self._begin()
+            self._thread = threading.Thread(target=self._loop, args=(False,), daemon=True, name="lab-run")
+            _LIVE.add(self)
+            self._thread.start()
         return self
 
     def run(self) -> History:
         """Train to the end (or to the first error) in this thread; returns the History."""
-        if self.state != "idle":
-            raise RuntimeError(f"this run is {self.state}; make a new Run to train again")
-        self.state = "running"
-        self._running.set()
+        with self._lock:
+            self._begin()
         self._loop(self.progress)
         if self.error is not None:
             raise self.error
         return self.history
 
     def pause(self) -> None:
-        if self.state == "running":
-            self.state = "paused"
-            self._running.clear()
+        with self._lock:
+            if self.state == "running" and not self._stop.is_set():
+                self.state = "paused"
+                self._running.clear()
 
     def resume(self) -> None:
-        if self.state == "paused":
-            self.state = "running"
-            self._running.set()
+        with self._lock:
+            if self.state == "paused":
+                self.state = "running"
+                self._running.set()
 
     def stop(self) -> None:
+        """Ask the loop to stop before its next step; returns at once (``join`` waits)."""
         self._stop.set()
         self._running.set()  # wake a paused loop so it can see the stop
+
+    @property
+    def stopping(self) -> bool:
+        """Stop was asked and the loop has not ended yet."""
+        return self._stop.is_set() and not self.done
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for a background run; True when it has ended."""
@@ -98,56 +123,145 @@ class Run:
         return self.state not in ("running", "paused")
 
     @property
+    def alive(self) -> bool:
+        """Its background thread is still running (a stopped run's thread ends within one step)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def done(self) -> bool:
         return self.state in ("stopped", "finished", "failed")
 
+    def request_view_state(self) -> None:
+        """Ask for a fresh copy of the trainer's ``view_state()`` at the next step boundary."""
+        self._state_wanted.set()
+
     # --- the loop --------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        if self.state != "idle":
+            raise RuntimeError(f"this run is {self.state}; make a new Run to train again")
+        self.state = "running"
+        self._running.set()
 
     def _loop(self, show_progress: bool) -> None:
         bar = None
         if show_progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=self.steps, desc=type(self.trainer).__name__, leave=False)
-        started = time.perf_counter()
+        started = flushed = time.perf_counter()
         try:
             while self.step < self.steps:
-                self._running.wait()
+                if not self._running.is_set():
+                    self._take_view_state()  # a paused run's views see where it paused
+                    self._running.wait()
                 if self._stop.is_set():
-                    self.state = "stopped"
                     break
-                metrics = self.trainer.step()
+                self._pending.append((self.step + 1, _kept(self.trainer.step())))
                 self.step += 1
-                if self.step % self.record_every == 0 or self.step == self.steps:
-                    self.history.append(self.step, self._checked(metrics))
                 if bar is not None:
                     bar.update(1)
-                if self.step % self.chunk == 0:
+                if self._state_wanted.is_set():
+                    self._take_view_state()
+                now = time.perf_counter()
+                if self.step % self.chunk == 0 or now - flushed > FLUSH_S:
+                    self._flush()
+                    flushed = now
                     self._notify()
-            else:
-                self.state = "finished"
+            self._flush()
+            self._end("stopped" if self.step < self.steps else "finished")
         except BaseException as err:  # noqa: BLE001 - kept on the run, shown by the front-end
-            self.error, self.state = err, "failed"
+            self.error = err
+            self._end("failed")
         finally:
             self.history.meta["wall_s"] = time.perf_counter() - started
             self.history.meta["state"] = self.state
+            if self.warnings:
+                self.history.meta["warnings"] = list(self.warnings)
+            self._take_view_state()
             if bar is not None:
                 bar.close()
             self._notify()
+            _LIVE.discard(self)
 
-    def _checked(self, metrics: dict) -> dict[str, np.ndarray]:
-        plain = {}
-        for name, value in metrics.items():
-            array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
-            bad = ~np.isfinite(array)
-            if bad.any():
-                members = np.flatnonzero(np.broadcast_to(bad, (self.history.population,)))
-                raise NonFiniteMetric(
-                    f"metric '{name}' became {array.reshape(-1)[bad.reshape(-1)][0]} at step {self.step} "
-                    f"(members {members[:8].tolist()}); the run stopped, its history up to step "
-                    f"{self.step - 1} is kept. Try a smaller step size.")
-            plain[name] = array
-        return plain
+    def _end(self, state: str) -> None:
+        with self._lock:
+            self.state = state
+            self._running.set()
+
+    def _flush(self) -> None:
+        """Check every pending step's metrics (NaN/inf stops the run; beyond a bound warns) and
+        record the steps due, in one transfer per metric."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        columns = {name: _stacked([metrics[name] for _, metrics in pending], self.history.population)
+                   for name in pending[0][1]}
+        for row, (step, _) in enumerate(pending):
+            for name, column in columns.items():
+                values = column[row]
+                bad = ~np.isfinite(values)
+                if bad.any():
+                    self.step = step
+                    raise NonFiniteMetric(
+                        f"metric '{name}' became {values[bad][0]} at step {step} (members "
+                        f"{np.flatnonzero(bad)[:8].tolist()}); the run stopped, its history up to step "
+                        f"{step - 1} is kept. Try a smaller step size.")
+                self._check_bound(name, values, step)
+            if step % self.record_every == 0 or step == self.steps:
+                self.history.append(step, {name: column[row] for name, column in columns.items()})
+
+    def _check_bound(self, name: str, values: np.ndarray, step: int) -> None:
+        bound = self._bounds.get(name)
+        if bound is None or not (np.abs(values) > bound).any():
+            return
+        self._bounds.pop(name)  # one warning per metric
+        members = np.flatnonzero(np.abs(values) > bound)
+        self.warnings.append(f"metric '{name}' reached {values[members[0]]:.3g} at step {step} (members "
+                             f"{members[:8].tolist()}), beyond its plausible bound ±{bound:g}: it is "
+                             f"probably diverging.")
+        self.history.meta["warnings"] = list(self.warnings)
+
+    def _take_view_state(self) -> None:
+        self._state_wanted.clear()
+        state = self.trainer.view_state()
+        if state is not None:
+            self.view_state = (self.step, state)
 
     def _notify(self) -> None:
         for callback in self.callbacks:
             callback(self)
+
+
+def _kept(metrics: dict) -> dict:
+    """A step's metrics, tensors copied (on their device): a trainer may update in place the tensor it
+    returned before the pending steps are flushed."""
+    return {name: v.detach().clone() if isinstance(v, torch.Tensor) else v for name, v in metrics.items()}
+
+
+def _stacked(values: list, population: int) -> np.ndarray:
+    """Per-step metric values (scalars or (population,) tensors/arrays) as a (steps, population)
+    float array, with one device-to-host transfer when they are tensors."""
+    if any(isinstance(v, torch.Tensor) for v in values):
+        device = next(v.device for v in values if isinstance(v, torch.Tensor))
+        rows = [torch.as_tensor(v, device=device).detach().to(torch.float64).broadcast_to((population,))
+                for v in values]
+        return torch.stack(rows).cpu().numpy()
+    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (population,)) for v in values])
+
+
+# --- clean exit ------------------------------------------------------------------------------
+
+_LIVE: "weakref.WeakSet[Run]" = weakref.WeakSet()
+EXIT_JOIN_S = 5.0
+
+
+@atexit.register
+def stop_live_runs() -> None:
+    """Stop and join every background run still training (a daemon thread killed inside torch at
+    interpreter exit aborts the process: "terminate called without an active exception")."""
+    runs = list(_LIVE)
+    for run in runs:
+        run.stop()
+    deadline = time.monotonic() + EXIT_JOIN_S
+    for run in runs:
+        run.join(max(0.0, deadline - time.monotonic()))

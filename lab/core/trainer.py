@@ -43,6 +43,18 @@ class Trainer:
     def step(self) -> dict[str, Metric]:
         raise NotImplementedError
 
+    def metric_bounds(self) -> dict[str, float]:
+        """``{metric: bound}``: finite values with |value| beyond ``bound`` are implausible here (a
+        critic's Q beyond what the rewards allow, say); ``Run`` warns the first time one is reached."""
+        return {}
+
+    def view_state(self):
+        """A copy of the live state that views draw (detached from training), or None.
+
+        ``Run`` calls it in the training thread between steps when a view asked for it; views
+        compute from the copy with generators of their own, so drawing never changes training."""
+        return None
+
 
 def member_norm(tensors: list[torch.Tensor]) -> torch.Tensor:
     """Each population member's L2 norm over a list of tensors with a leading member axis (a

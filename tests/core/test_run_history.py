@@ -67,7 +67,25 @@ def test_background_run_pause_resume_stop():
     assert run.join(timeout=2)
     assert time.perf_counter() - started < 1.0
     assert run.state == "stopped" and 0 < run.step < 10**6
-    assert chunks and all(step % 100 == 0 for step in chunks[:-1])
+    assert chunks and all(b - a <= 100 for a, b in zip(chunks, chunks[1:]))  # a chunk, or FLUSH_S if sooner
+
+
+def test_nan_guard_checks_every_step_not_only_recorded_ones():
+    """Recording every 10th step, a NaN at step 991 is reported at 991 (it used to be seen at the next
+    recorded step, or missed when it came and went between two)."""
+    run = Run(make(blow_up_at=991), 2000, record_every=10, progress=False)
+    with pytest.raises(NonFiniteMetric, match=r"metric 'loss' became nan at step 991"):
+        run.run()
+    assert run.step == 991 and run.history.steps[-1] == 990
+
+
+def test_a_finite_blow_up_beyond_the_trainers_bound_is_a_warning():
+    """The toy declares |loss| ≤ 1e6 plausible; at rate 3, x doubles each step, so loss = x² passes 1e6
+    around step 10 while staying finite to step 60 (float32): a warning, in the run and its History."""
+    history = Run(make(rate=3.0), 40, progress=False).run()
+    warnings = history.meta["warnings"]
+    assert len(warnings) == 1 and "metric 'loss' reached" in warnings[0] and "±1e+06" in warnings[0]
+    assert Run(make(rate=0.1), 200, progress=False).run().meta.get("warnings") is None
 
 
 def test_summary_mean_and_bootstrap_interval():

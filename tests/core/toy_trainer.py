@@ -24,6 +24,9 @@ class DecayTrainer(Trainer):
     def population(self):
         return self.config.members
 
+    def metric_bounds(self):
+        return {"loss": 1e6}
+
     def step(self):
         self.t += 1
         noise = torch.randn(self.population, generator=self.generator, device=self.device)
