@@ -111,9 +111,8 @@ def critic_view() -> LabView:
                    [returns_figure, overestimation_figure, diagnostics_figure], ABOUT, values=VIEW_START)
 
     def landscape_now(history: History | None, config: SACConfig) -> go.Figure:
-        trainer = view.trainer
-        drawable = trainer is not None and config.env == "pendulum" and history is not None and len(history)
-        return landscape_figure(value_grid(trainer, 0, 31, 31, actions=4) if drawable else None, config)
+        state = view.view_state() if config.env == "pendulum" and history is not None and len(history) else None
+        return landscape_figure(value_grid(state, 0, 31, 31, actions=4) if state is not None else None, config)
 
     view.figure_fns.insert(0, landscape_now)
     return view

@@ -85,9 +85,9 @@ def lattice_view() -> LabView:
 
     def grids_now(history: History | None, config: LatticeConfig) -> go.Figure:
         shown = shown_lattices(config)
-        trainer = view.trainer
+        actions = view.view_state()
         taus = [tau_inits(config)[i // config.seeds] for i in shown]
-        grids = trainer.actions()[shown].cpu().numpy() if trainer is not None else None
+        grids = actions[shown].cpu().numpy() if actions is not None else None
         return lattice_figure(grids, taus, config)
 
     view.figure_fns.insert(0, grids_now)

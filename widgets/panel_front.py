@@ -1,22 +1,72 @@
 """The Panel front-end of a LabView (the dashboard).
 
-Built per browser session: a periodic callback of that session redraws a few times per
-second (on the server's event loop, so it may touch the document), and the session's run
-is stopped when the browser goes away.
+Built per browser session. The server's event loop only does cheap work: a periodic tick of the
+session puts the status line, the progress bar and figures already computed on the page. The
+figures themselves are computed from History snapshots by a worker thread of the view (the
+server stays responsive for every session while a heavy figure is drawn). When the page goes
+away — its websocket closed for ``GONE_S`` seconds, or Bokeh destroys the session — the run is
+stopped, the worker ends and the view lets go of its trainer, instead of training on for the
+half minute Bokeh takes to notice.
 """
 from __future__ import annotations
 
+import threading
+import time
+
 import panel as pn
+import plotly.graph_objects as go
 
 from .controls import control_specs, panel_help, panel_widget
 from .labview import REFRESH_S, LabView, Redrawer
+
+GONE_S = 2.0  # a session without a connection for this long is a closed page
+
+
+class FigureWorker:
+    """A thread that draws a view's figures off the event loop; ``take()`` hands over the fresh ones."""
+
+    def __init__(self, redraw: Redrawer):
+        self.redraw = redraw
+        self._fresh: dict[int, go.Figure] = {}
+        self._lock = threading.Lock()
+        self._wake, self._closed = threading.Event(), threading.Event()
+        redraw.show_figure = self._keep
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="lab-figures")
+        self._thread.start()
+
+    def _keep(self, i: int, fig: go.Figure) -> None:
+        with self._lock:
+            self._fresh[i] = fig
+
+    def _loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self.redraw.draw_figures()
+            except Exception:  # noqa: BLE001 - figure errors are caught per figure; this is a last guard
+                pass
+            self._wake.wait(REFRESH_S)
+            self._wake.clear()
+
+    def poke(self) -> None:
+        """Something changed (a control, a button): draw now rather than at the next period."""
+        self._wake.set()
+
+    def take(self) -> dict[int, go.Figure]:
+        with self._lock:
+            fresh, self._fresh = self._fresh, {}
+        return fresh
+
+    def close(self) -> None:
+        self._closed.set()
+        self._wake.set()
 
 
 def panel_front(view: LabView) -> pn.viewable.Viewable:
     specs = control_specs(view.config_cls, view.values)
     controls = {spec.name: panel_widget(spec) for spec in specs}
     buttons = {name: pn.widgets.Button(label=name, color=kind, width=90, css_classes=[f"button-{name.lower()}"])
-               for name, kind in [("Run", "primary"), ("Pause", "default"), ("Stop", "warning"), ("Reset", "light")]}
+               for name, kind in [("Run", "primary"), ("Pause", "default"), ("Resume", "default"),
+                                  ("Stop", "warning"), ("Reset", "light")]}
     progress = pn.indicators.Progress(value=0, max=1000, sizing_mode="stretch_width", height=16)
     status = pn.pane.Alert("", alert_type="secondary", css_classes=["lab-status"], sizing_mode="stretch_width")
     panes = [pn.pane.Plotly(fig, sizing_mode="stretch_width", css_classes=[f"lab-figure-{i}"])
@@ -26,24 +76,75 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
         status.object = sentence
         status.alert_type = "danger" if is_error else "secondary"
 
-    # A fresh figure per redraw: Panel sends it whole (Plotly.react keeps the zoom via uirevision);
-    # patching a figure in place through the pane's plotly hooks failed to serialize for some traces.
-    redraw = Redrawer(view, lambda i, fresh: setattr(panes[i], "object", fresh), show_status,
-                      lambda p: setattr(progress, "value", int(1000 * p)))
+    def show_progress(fraction: float) -> None:
+        value = int(1000 * fraction)
+        if progress.value != value:
+            progress.value = value
+
+    redraw = Redrawer(view, lambda i, fresh: None, show_status, show_progress)
+    worker = FigureWorker(redraw)
+
+    def put_figures_on_the_page() -> None:
+        for i, fig in worker.take().items():
+            started = time.perf_counter()
+            panes[i].object = fig  # Panel sends it whole; Plotly.react keeps the zoom (uirevision)
+            redraw.add_cost(i, time.perf_counter() - started)
+
+    def on_change(name, value) -> None:
+        view.set_value(name, value)
+        redraw.draw_status()
+        worker.poke()
+
+    def press(action) -> None:
+        action()
+        redraw.draw_status()
+        worker.poke()
 
     for name, control in controls.items():
-        control.param.watch(lambda event, name=name: (view.set_value(name, event.new), redraw()), "value")
-    actions = {"Run": view.start, "Pause": view.pause, "Stop": view.stop, "Reset": view.reset}
+        control.param.watch(lambda event, name=name: on_change(name, event.new), "value")
+    actions = {"Run": view.start, "Pause": view.pause, "Resume": view.resume, "Stop": view.stop, "Reset": view.reset}
     for name, button in buttons.items():
-        button.on_click(lambda event, act=actions[name]: (act(), redraw()))
+        button.on_click(lambda event, act=actions[name]: press(act))
 
-    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-        callback = pn.state.add_periodic_callback(redraw, period=int(REFRESH_S * 1000))
-        pn.state.on_session_destroyed(lambda context: (callback.stop(), view.stop()))
-    redraw()
-    return pn.Column(
+    redraw.draw_status()
+    layout = pn.Column(
         pn.pane.Markdown(f"### {view.title}\n\n{view.about}"),
         pn.GridBox(*[pn.Row(controls[s.name], panel_help(s)) for s in specs], ncols=3),
         pn.Row(*buttons.values()), progress, status, *panes,
         sizing_mode="stretch_width",
     )
+    document = pn.state.curdoc
+    if document is not None and document.session_context is not None:
+        _follow_the_session(document.session_context, view, worker, redraw, put_figures_on_the_page)
+    else:
+        worker.close()  # no server session (a test building the layout): nothing to keep drawn
+    return layout
+
+
+def _follow_the_session(context, view: LabView, worker: FigureWorker, redraw: Redrawer, put_figures) -> None:
+    """Tick on the session's event loop while its page is open; end everything when it goes away."""
+    seen = {"connected": False, "gone_since": None}
+
+    def close(_context=None) -> None:
+        callback.stop()
+        worker.close()
+        view.close()
+
+    def tick() -> None:
+        session = context.session
+        connected = session is not None and session.connection_count > 0
+        if connected:
+            seen["connected"], seen["gone_since"] = True, None
+        elif seen["connected"]:
+            seen["gone_since"] = seen["gone_since"] or time.monotonic()
+            if time.monotonic() - seen["gone_since"] > GONE_S:
+                close()
+            return  # nothing to send to a page that is not there
+        try:
+            redraw.draw_status()
+            put_figures()
+        except Exception as err:  # noqa: BLE001 - a tick must never take the session down
+            redraw.show_status(f"The live view could not redraw: {type(err).__name__}: {err}", True)
+
+    callback = pn.state.add_periodic_callback(tick, period=int(REFRESH_S * 1000))
+    pn.state.on_session_destroyed(close)

@@ -313,8 +313,8 @@ def controller_view(corpus: Corpus | None = None) -> LabView:
         return objective_figure(history, config, view.corpus.table)
 
     def against_frontier(history: History | None, config: AdaptationControllerConfig) -> go.Figure:
-        trainer = view.trainer
-        comparison = frontier_comparison(trainer, view.corpus.table) if trainer is not None else None
+        state = view.view_state()
+        comparison = frontier_comparison(state, view.corpus.table) if state is not None else None
         return controller_frontier_figure(comparison, view.corpus.table, config)
 
     view.figure_fns[:] = [objective, against_frontier]

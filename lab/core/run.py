@@ -72,6 +72,7 @@ class Run:
         self._lock = threading.Lock()  # state transitions
         self._stop, self._running, self._state_wanted = threading.Event(), threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
+        self._watched = False  # a view asked for live state at least once
 
     # --- control (safe to call from any thread) -----------------------------------------
 
@@ -133,7 +134,11 @@ class Run:
 
     def request_view_state(self) -> None:
         """Ask for a fresh copy of the trainer's ``view_state()`` at the next step boundary."""
-        self._state_wanted.set()
+        self._watched = True
+        if self.done and (self.view_state is None or self.view_state[0] != self.step):
+            self._take_view_state()  # nothing trains any more: copy it here
+        else:
+            self._state_wanted.set()
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -152,7 +157,8 @@ class Run:
         try:
             while self.step < self.steps:
                 if not self._running.is_set():
-                    self._take_view_state()  # a paused run's views see where it paused
+                    if self._watched:
+                        self._take_view_state()  # a paused run's views see where it paused
                     self._running.wait()
                 if self._stop.is_set():
                     break
@@ -177,7 +183,8 @@ class Run:
             self.history.meta["state"] = self.state
             if self.warnings:
                 self.history.meta["warnings"] = list(self.warnings)
-            self._take_view_state()
+            if self._watched:
+                self._take_view_state()  # the views' last picture is of the end
             if bar is not None:
                 bar.close()
             self._notify()
@@ -223,7 +230,11 @@ class Run:
 
     def _take_view_state(self) -> None:
         self._state_wanted.clear()
-        state = self.trainer.view_state()
+        try:
+            state = self.trainer.view_state()
+        except Exception as err:  # noqa: BLE001 - a view's needs must never stop training
+            self.warnings.append(f"the live view's state could not be copied: {type(err).__name__}: {err}")
+            return
         if state is not None:
             self.view_state = (self.step, state)
 

@@ -29,7 +29,9 @@ independent.
 """
 from __future__ import annotations
 
+import copy
 import math
+from types import SimpleNamespace
 from typing import Literal
 
 import pydantic
@@ -187,6 +189,19 @@ class SACTrainer(Trainer):
     def alpha(self) -> torch.Tensor:
         """Each seed's temperature α, (seeds,)."""
         return self.log_alpha.detach().exp()
+
+    def metric_bounds(self) -> dict[str, float]:
+        """Plausible magnitudes: the torch envs' rewards are O(10) per step, so |Q| ≲ 10/(1 − γ) ≤ 1e4
+        for γ ≤ 0.999; Q or a critic loss far beyond is a diverging critic, even while finite."""
+        return {"q_mean": 1e6, "critic_loss": 1e12}
+
+    def view_state(self) -> SimpleNamespace:
+        """What ``value_grids`` needs — config, device, actor, critic, α — copied, the critic's random
+        generator (flow and DSAC-T critics sample with it) replaced by one of the copy's own."""
+        own = torch.Generator(self.device).manual_seed(0)
+        return SimpleNamespace(config=self.config, device=self.device, alpha=self.alpha.clone(),
+                               actor=copy.deepcopy(self.actor),
+                               critic=copy.deepcopy(self.critic, memo={id(self.generator): own}))
 
     # --- one step ----------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ For every (θ, θ̇) on a grid over θ ∈ [−π, π] and θ̇ ∈ [−8, 8] (o
   one ('dsac-t', 'stac'); else None.
 
 The critic runs for every seed at once (its weights are batched); ``value_grids`` returns all
-seeds, ``value_grid`` one.
+seeds, ``value_grid`` one. ``trainer`` is a SACTrainer or its ``view_state()`` copy; actions are
+sampled with a generator of the grid's own (``seed``), never the trainer's.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class ValueGrid:
 
 
 @torch.no_grad()
-def value_grids(trainer, n_angle: int = 41, n_velocity: int = 41, actions: int = 8) -> ValueGrid:
+def value_grids(trainer, n_angle: int = 41, n_velocity: int = 41, actions: int = 8, seed: int = 0) -> ValueGrid:
     """Every seed's grid: arrays (seeds, n_angle, n_velocity). Pendulum only."""
     if trainer.config.env != "pendulum":
         raise ValueError(f"value grids are drawn over Pendulum's (angle, velocity); this run's env is "
@@ -49,7 +50,7 @@ def value_grids(trainer, n_angle: int = 41, n_velocity: int = 41, actions: int =
     th, thdot = torch.meshgrid(angle, velocity, indexing="ij")
     obs = torch.stack([th.cos(), th.sin(), thdot], dim=-1).reshape(1, -1, 3).expand(S, -1, -1)  # (S, N, 3)
     repeated = obs.repeat_interleave(actions, dim=1)                           # (S, N·actions, 3)
-    action, log_pi = trainer.actor.sample(repeated, trainer.generator)
+    action, log_pi = trainer.actor.sample(repeated, torch.Generator(dev).manual_seed(seed))
     soft_q = trainer.critic.estimate(repeated, action) - trainer.alpha[:, None] * log_pi
     shape = (S, n_angle, n_velocity)
     value = soft_q.view(S, -1, actions).mean(-1).view(shape)

@@ -202,6 +202,10 @@ class LatticeTrainer(Trainer):
         c = self.config
         return self.history[:, self.t % c.buffer].reshape(self.lattices, c.size, c.size)
 
+    def view_state(self) -> torch.Tensor:
+        """A copy of the lattices of actions, for live views."""
+        return self.actions().clone()
+
     # --- one step ----------------------------------------------------------------------------
 
     def step(self) -> dict[str, torch.Tensor | float]:

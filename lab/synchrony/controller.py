@@ -18,6 +18,7 @@ sits on the same axes as the hand-made policies' frontier.
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -137,6 +138,13 @@ class AdaptationController(Trainer):
         return {"objective": (rewards.sum(-1) / turns[..., 0]).mean(1).detach(),
                 "synchrony": masked_mean(cosine(targets, user), mask).mean(1),
                 "stability": masked_mean(cosine(targets, previous), mask).mean(1)}
+
+    def view_state(self) -> "AdaptationController":
+        """For live views: a shallow copy whose controller weights are a snapshot (the dialogs, λ and
+        persona are never changed by training); ``evaluate()`` on it uses no random numbers."""
+        state = copy.copy(self)
+        state.weights = self.weights.detach().clone()
+        return state
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, torch.Tensor]:

@@ -50,7 +50,8 @@ def test_run_in_background_redraws_in_place_and_stops_quickly():
     assert len(target.data[0].x) > first > 0
     started = time.perf_counter()
     view.stop()
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 0.05    # Stop only asks; it never waits for training
+    assert view.run.join(timeout=1.0)              # the run ends within one step
     redraw()
     assert statuses[-1].startswith("Stopped at step")
     view.reset()

@@ -1,0 +1,30 @@
+"""Every lab's LabView, with small settings that train in a second or two: the views' shared tests
+(consistent snapshots, redraws that never touch training) run over all of them."""
+from widgets.cliff import cliff_view
+from widgets.critic import critic_view
+from widgets.games import preference_view
+from widgets.lattice import lattice_view
+from widgets.llmrl import llmrl_view
+from widgets.repeated import learner_view
+from widgets.synchrony import controller_view
+
+# name: (view factory, control values for a small run)
+LAB_VIEWS = {
+    "cliff": (cliff_view, dict(seeds=4, n_eps=3)),
+    "games": (preference_view, {}),
+    "repeated": (learner_view, {}),
+    "lattice": (lattice_view, dict(size=6, tau_points=2, seeds=2)),
+    "critic": (critic_view, dict(seeds=2, hidden=16, batch=32, learning_starts=20, overestimation_every=25,
+                                 overestimation_states=4)),
+    "synchrony": (controller_view, {}),
+    "llmrl": (llmrl_view, dict(seeds=2)),
+}
+
+
+def small_view(name: str, **values):
+    """The lab's view with its small settings (and ``values``) set on its controls."""
+    factory, small = LAB_VIEWS[name]
+    view = factory()
+    for field, value in {**small, **values}.items():
+        assert view.set_value(field, value), view.status()
+    return view
