@@ -44,3 +44,4 @@ def update_in_place(target: go.Figure, fresh: go.Figure) -> None:
             target.add_traces(list(fresh.data))
         target.layout.title = fresh.layout.title
         target.layout.annotations = fresh.layout.annotations
+        target.layout.margin = fresh.layout.margin   # room for the title's run line
