@@ -22,9 +22,13 @@ $(STAMP): pyproject.toml
 dashboard: $(STAMP)
 	$(PY) -m widgets.dashboard --port $(PORT)
 
-# JupyterLab on the notebooks, with the venv's kernel registered as "Python (Stability Lab)".
+# JupyterLab on the notebooks (localhost only), with the venv's kernel "Python (Stability Lab)".
+# Port 8888 unless PORT is given (make lab PORT=8890). As root (containers, CI) Jupyter needs
+# --allow-root, and there is no desktop browser to open.
+lab: LAB_PORT = $(if $(filter command line environment,$(origin PORT)),$(PORT),8888)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
+	  --ServerApp.root_dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root --ServerApp.open_browser=False )
 
 # Debian's Chromium for the dashboard's browser test (Playwright cannot download its own here).
 chromium:

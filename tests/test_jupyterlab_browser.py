@@ -1,0 +1,357 @@
+"""The primary face: real JupyterLab in headless Chromium.
+
+A JupyterLab server from the venv (a subprocess on a free port, with a token this test knows,
+``--allow-root`` when root) serves a temporary directory holding copies of notebooks prepared
+by papermill with small parameters. For each notebook the test runs every cell through
+JupyterLab's Run menu, types a long run into the live view's ``steps`` box, presses the
+LabView's Run, sees the live figure's last drawn step grow, presses Stop and sees it stop
+(and the status line say so). In one notebook it then runs a new cell that keeps the kernel
+busy: the view's status line must say so, and a Run pressed meanwhile starts when the cell
+ends. No request may leave the JupyterLab server, and the page may raise no error.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import papermill as pm
+import pytest
+import yaml
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.access(CHROMIUM, os.X_OK):
+    pytest.skip(f"{CHROMIUM} is missing: the JupyterLab browser test needs Debian's chromium "
+                "(`make chromium` installs it)", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SMALL = yaml.safe_load((Path(__file__).parent / "notebooks.yaml").read_text())
+JUPYTER = Path(sys.executable).parent / "jupyter"
+KERNEL = "stability-lab"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LONG_RUN = 100_000  # typed into the live view's `steps`: long enough to watch it grow, and to Stop it
+
+# The largest x of a plotly graph's traces: the step the live figure has drawn up to (bands draw x
+# forwards and back, so the last x of a trace is not always its largest).
+DRAWN_STEP = """el => { let m = -1; for (const t of (el.data || [])) for (const x of (t.x || [])) if (x > m) m = x;
+                        return m; }"""
+
+# JupyterLab's settings for the test server: no news or update checks (nothing leaves the machine), and
+# every cell kept in the page (the default windowing may detach cells that are scrolled away).
+SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                       "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+# notebook → (parameters for papermill, index of the live figure that shows training over steps, whether to also
+# press Run while the kernel runs another cell)
+CASES = {
+    "01_policy_cliff": (SMALL["01_policy_cliff.ipynb"]["parameters"], 1, True),         # π(a₂) over training
+    "08_llm_rl_stability": (SMALL["08_llm_rl_stability.ipynb"]["parameters"], 0, False),  # reward against step
+}
+BUSY_S = 10  # how long the cell that keeps the kernel busy sleeps
+# What a live view's status line adds while the kernel runs another cell (widgets/jupyter_front.py).
+KERNEL_BUSY = "The kernel is running another cell"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class JupyterLab:
+    """A JupyterLab server on 127.0.0.1 serving ``root``; ``stop()`` ends it and its kernels."""
+
+    def __init__(self, root: Path, home: Path):
+        self.root, self.port, self.token = root, free_port(), secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        for name, value in SETTINGS.items():
+            path = home / "settings" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(value))
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+               "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+               "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "PYTHONUNBUFFERED": "1",
+               # One intra-op torch thread in the kernels: the labs' matrices are small, and on a 2-core machine
+               # shared with other jobs two contending threads made notebook 01's runs ~8× slower (see conftest.py).
+               "OMP_NUM_THREADS": "1"}
+        args = [str(JUPYTER), "lab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
+                f"--IdentityProvider.token={self.token}",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            args.append("--allow-root")
+        self.log = (home / "jupyterlab.log").open("w")
+        self.process = subprocess.Popen(args, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        self.log_path = home / "jupyterlab.log"
+        self._wait_until_up(timeout=90)
+
+    def api(self, path: str, method: str = "GET"):
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def _wait_until_up(self, timeout: float) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited ({self.process.returncode}):\n{self.log_text()}")
+            try:
+                self.api("/api/status")
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"JupyterLab did not answer within {timeout} s:\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text()[-4000:]
+
+    def shut_down_kernels(self) -> None:
+        for session in self.api("/api/sessions"):
+            self.api(f"/api/sessions/{session['id']}", method="DELETE")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # twice: JupyterLab's shutdown without confirmation
+            time.sleep(0.2)
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the server's own process group: it and its kernels
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("notebooks")
+    for name, (parameters, *_) in CASES.items():
+        pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(root / f"{name}.ipynb"), parameters=parameters,
+                            prepare_only=True, kernel_name=KERNEL, progress_bar=False)
+    server = JupyterLab(root, tmp_path_factory.mktemp("jupyter-home"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, jupyterlab):
+    """A page that may talk only to the JupyterLab server; ``page.problems`` lists foreign requests (aborted)
+    and page errors, ``page.served`` the requests that went to the server."""
+    problems, served = [], []
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
+    own = urlsplit(jupyterlab.url).netloc
+
+    def only_the_server(route):
+        parts = urlsplit(route.request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != own:
+            problems.append(f"request left the server: {route.request.url}")
+            return route.abort()
+        served.append(route.request.url)
+        return route.continue_()
+
+    context.route("**/*", only_the_server)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("console", lambda msg: print(f"console {msg.type}: {msg.text[:300]}") if msg.type == "error" else None)
+    page.problems, page.served = problems, served
+    try:
+        yield page
+    finally:
+        context.close()
+        jupyterlab.shut_down_kernels()
+
+
+def drawn_step(figure) -> float:
+    return figure.evaluate(DRAWN_STEP)
+
+
+def wait_for_growth(figure, above: float, timeout: float = 30) -> float:
+    """Wait until the figure has drawn a step beyond ``above``; returns it."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        step = drawn_step(figure)
+        if step > above:
+            return step
+        time.sleep(0.25)
+    raise AssertionError(f"the live figure did not draw beyond step {above} within {timeout} s")
+
+
+def wait_until_steady(figure, quiet: float = 1.5, timeout: float = 20) -> float:
+    """Wait until the figure's drawn step has not changed for ``quiet`` seconds; returns it."""
+    deadline = time.time() + timeout
+    last, since = drawn_step(figure), time.time()
+    while time.time() < deadline:
+        time.sleep(0.25)
+        step = drawn_step(figure)
+        if step != last:
+            last, since = step, time.time()
+        elif time.time() - since >= quiet:
+            return step
+    raise AssertionError(f"the live figure kept drawing {timeout} s after Stop (at step {last})")
+
+
+def wait_for_the_kernel(page, timeout: float = 120) -> None:
+    """Wait until the notebook's kernel, "Python (Stability Lab)", has started and is idle. JupyterLab sometimes
+    asks which kernel to start (when the notebook opens before it has listed the kernels): the dialog then
+    offers the notebook's own kernel, which is accepted."""
+    status = page.locator(".jp-StatusBar-Widget, #jp-main-statusbar").filter(has_text="Python (Stability Lab) | Idle")
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if status.count():
+            return
+        if dialog.count():
+            choice = dialog.locator("select").evaluate("s => s.options[s.selectedIndex].text")
+            assert choice == "Python (Stability Lab)", f"JupyterLab offers the kernel {choice!r}"
+            dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+        time.sleep(0.5)
+    raise AssertionError(f"the kernel did not start within {timeout} s: the status bar says "
+                         f"{page.locator('#jp-main-statusbar').inner_text()!r}")
+
+
+def run_a_new_cell(page, panel, source: str) -> None:
+    """Add a code cell at the end of the notebook and run it (keyboard: Escape, B, Enter, type, Shift+Enter)."""
+    panel.locator(".jp-Cell").last.locator(".jp-InputPrompt").click()  # selects the last cell, command mode
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    editor = panel.locator(".jp-Cell").last.locator(".cm-content")
+    expect(editor).to_have_count(1)
+    page.keyboard.press("Enter")
+    page.keyboard.type(source)
+    expect(editor).to_contain_text(source.splitlines()[-1])
+    page.keyboard.press("Shift+Enter")
+
+
+def code_cells(path: Path) -> int:
+    return sum(cell["cell_type"] == "code" for cell in json.loads(path.read_text())["cells"])
+
+
+def run_all_cells(page, panel, expected: int, timeout: float = 240) -> None:
+    """Run → Run All Cells from JupyterLab's menu bar, then wait until all ``expected`` code cells have run."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-item", has_text=re.compile(r"^\s*Run All Cells")).click()
+    prompts = panel.locator(".jp-CodeCell .jp-InputPrompt")
+    errors = panel.locator('[data-mime-type="application/vnd.jupyter.error"]')
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if errors.count():
+            raise AssertionError(f"a cell failed:\n{errors.first.inner_text()[-2000:]}")
+        texts = prompts.all_inner_texts()
+        if len(texts) == expected and all(re.fullmatch(r"\[\d+\]:", t.strip()) for t in texts):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the notebook did not finish within {timeout} s: prompts {prompts.all_inner_texts()}")
+
+
+class Clock:
+    """Prints how long each phase took (pytest shows it when a test fails, or with -s)."""
+
+    def __init__(self, name: str):
+        self.name, self.start = name, time.time()
+
+    def __call__(self, phase: str) -> None:
+        print(f"[{self.name}] {time.time() - self.start:6.1f} s  {phase}", flush=True)
+
+
+def start_long_run(page, view) -> None:
+    """Type LONG_RUN into the view's ``steps`` box and press Run."""
+    steps = view.locator(".widget-text", has=page.locator("label", has_text=re.compile(r"^steps$"))).locator("input")
+    steps.fill(str(LONG_RUN))
+    steps.press("Enter")
+    steps.press("Tab")
+    view.get_by_role("button", name="Run", exact=True).click()
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_notebook_runs_in_jupyterlab_and_its_live_view_trains_and_stops(page, jupyterlab, name):
+    _, figure_index, press_run_while_busy = CASES[name]
+    clock = Clock(name)
+    page.set_default_timeout(60_000)
+    # A workspace of its own, reset: only this notebook opens (not the tabs of an earlier test).
+    page.goto(f"{jupyterlab.url}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={jupyterlab.token}")
+    # JupyterLab's first load is slow; then the notebook's kernel must start ("Python (Stability Lab)").
+    panel = page.locator(".jp-NotebookPanel")
+    expect(panel.locator(".jp-CodeCell").first).to_be_visible(timeout=120_000)
+    expect(panel).to_have_count(1)
+    clock("JupyterLab shows the notebook")
+    wait_for_the_kernel(page)
+    clock("its kernel is idle")
+
+    run_all_cells(page, panel, code_cells(jupyterlab.root / f"{name}.ipynb"))
+    clock("Run All Cells has run every cell")
+    view = panel.locator(".jp-CodeCell").filter(has=page.get_by_role("button", name="Run", exact=True))
+    expect(view).to_have_count(1)
+    expect(view).to_contain_text("Ready")
+    expect(view).not_to_contain_text(KERNEL_BUSY)  # the kernel is idle again
+    figure = view.locator(".js-plotly-plot").nth(figure_index)
+    expect(figure).to_be_attached()
+
+    view.scroll_into_view_if_needed()
+    start_long_run(page, view)
+    expect(view).to_contain_text(re.compile(rf"Running: step [\d,]+ of {LONG_RUN:,}"), timeout=60_000)
+    clock("the live view runs")
+    first = wait_for_growth(figure, 0)
+    second = wait_for_growth(figure, first)
+    third = wait_for_growth(figure, second)
+    assert first < second < third
+    clock(f"the live figure grew: steps {first}, {second}, {third}")
+
+    view.get_by_role("button", name="Stop", exact=True).click()
+    expect(view).to_contain_text("Stopped at step", timeout=30_000)
+    clock("the status line says Stopped")
+    stopped = wait_until_steady(figure)
+    stopped_at = int(re.search(r"Stopped at step ([\d,]+)", view.inner_text()).group(1).replace(",", ""))
+    assert third <= stopped <= stopped_at < LONG_RUN
+    page.wait_for_timeout(2000)
+    assert drawn_step(figure) == stopped
+    expect(view).to_contain_text("Stopped at step")
+    clock(f"the live figure stays at step {stopped} (stopped at step {stopped_at})")
+
+    if press_run_while_busy:
+        # A new last cell keeps the kernel busy: the view says that clicks wait, and a Run pressed now starts
+        # when that cell ends.
+        run_a_new_cell(page, panel, f"import time\ntime.sleep({BUSY_S})")
+        expect(view).to_contain_text(KERNEL_BUSY, timeout=(BUSY_S - 3) * 1000)
+        pressed = time.time()
+        view.get_by_role("button", name="Run", exact=True).click()
+        clock("the view says the kernel is busy; Run pressed")
+        expect(view).to_contain_text(re.compile(rf"Running: step [\d,]+ of {LONG_RUN:,}"), timeout=60_000)
+        expect(view).not_to_contain_text(KERNEL_BUSY)
+        clock(f"the run started {time.time() - pressed:.1f} s after Run was pressed, when the cell ended")
+        view.get_by_role("button", name="Stop", exact=True).click()
+        expect(view).to_contain_text("Stopped at step", timeout=30_000)
+
+    assert page.served, "the check on requests saw none: is the route in place?"
+    assert not page.problems, page.problems
