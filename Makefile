@@ -11,11 +11,14 @@ KERNEL := stability-lab
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The kernel runs torch on one intra-op thread: the labs' tensors are small, and two threads on a
+# 2-core machine shared with the browser and the server made cells 5-10x slower (clicks waited on them).
+$(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[test]"
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (Stability Lab)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (Stability Lab)" \
+	  --env OMP_NUM_THREADS 1 >/dev/null
 	touch $(STAMP)
 
 # Serve the Panel dashboard (every lab a tab) on localhost only.
