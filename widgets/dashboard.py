@@ -1,39 +1,86 @@
-"""The Panel dashboard: one tab per lab, built afresh for every browser session.
+"""The Panel dashboard: a landing page of the labs, then one tab per lab, each built for a browser
+session when first opened.
 
     python -m widgets.dashboard [--port 5006] [--address 127.0.0.1]
 
-Serves on localhost only and prints the URL. Each session gets its own LabViews (so two
-browsers never share a run), and its runs stop when the session closes.
+Serves on localhost only and prints the URL; Ctrl-C stops it. Each session gets its own
+LabViews (so two browsers never share a run), built lazily: a page costs only the labs it
+opens. Every JS and CSS file comes from this server, never from a CDN.
 """
 from __future__ import annotations
 
 import argparse
+import signal
 
 import panel as pn
+import torch
+from panel.links import Callback
 
 from . import cliff, critic, games, lattice, llmrl, repeated, synchrony
 
-# (tab title, function building the tab's content for one session)
+# (tab title, what the lab shows — for the landing page, function building the tab for one session)
 TABS = [
-    ("Policy Cliff", cliff.cliff_tab),
-    ("Preference games", games.preference_tab),
-    ("Repeated games", repeated.repeated_tab),
-    ("Cooperation collapse", lattice.lattice_tab),
-    ("Critic values", critic.critic_tab),
-    ("Synchrony", synchrony.synchrony_tab),
-    ("LLM-RL stability", llmrl.llmrl_tab),
+    ("Policy Cliff", "an optimal policy jumps where two rewards tie; entropy regularization makes the map "
+                     "Lipschitz (Xu 2025)", cliff.cliff_tab),
+    ("Preference games", "Nash-MP and its peers reach a preference game's equilibrium, and where each one's "
+                         "last iterate converges (Tiapkin et al. 2025)", games.preference_tab),
+    ("Repeated games", "a tournament of classic strategies in the iterated Prisoner's Dilemma, one match "
+                       "move by move, a Q-learner in the repeated game", repeated.repeated_tab),
+    ("Cooperation collapse", "Double DQN agents on a Prisoner's Dilemma lattice stop cooperating as "
+                             "exploration grows (Weng & Lee)", lattice.lattice_tab),
+    ("Critic values", "SAC on a population of seeds: the critic's value landscape, returns with intervals, "
+                      "overestimation (Haarnoja et al. 2018)", critic.critic_tab),
+    ("Synchrony", "a chatbot mirrors its user's style or stays itself: the synchrony–stability frontier "
+                  "and a learned controller (Brandt 2025)", synchrony.synchrony_tab),
+    ("LLM-RL stability", "a tiny token policy under GRPO and its stabilizers: entropy collapse, exploding "
+                         "ratios, gradient imbalance, reward hacking", llmrl.llmrl_tab),
 ]
 
 
+def landing() -> pn.pane.Markdown:
+    """The first tab: what each lab shows. It costs the server almost nothing, so a page opens at once."""
+    labs = "\n".join(f"- **{title}**: {about}." for title, about, _ in TABS)
+    return pn.pane.Markdown(
+        "## Stability Lab\nSee an instability happen, turn one knob, watch it go away. Each tab is a lab: "
+        f"small trainers run a population of seeds while the figures follow them.\n\n{labs}",
+        css_classes=["lab-landing"], sizing_mode="stretch_width")
+
+
 def app() -> pn.Tabs:
-    """The dashboard of one browser session."""
-    return pn.Tabs(*[(title, build()) for title, build in TABS], dynamic=True, sizing_mode="stretch_width")
+    """The dashboard of one browser session: the landing page now, each lab the first time its tab is
+    opened (building all seven labs made every page cost seconds of the server's time)."""
+    labs = [pn.Column(sizing_mode="stretch_width") for _ in TABS]
+    tabs = pn.Tabs(("Labs", landing()), *[(title, lab) for (title, _, _), lab in zip(TABS, labs)],
+                   dynamic=True, sizing_mode="stretch_width")
+
+    def build(event) -> None:
+        lab = event.new - 1  # tab 0 is the landing page
+        if lab >= 0 and not labs[lab].objects:
+            labs[lab].objects = [TABS[lab][2]()]
+
+    tabs.param.watch(build, "active")
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.on_session_destroyed(lambda session_context: forget_js_links(tabs))
+    return tabs
+
+
+def forget_js_links(layout: pn.viewable.Viewable) -> None:
+    """Drop ``layout``'s widgets from Panel's registry of JS links. Its keys are weak, but an editable
+    slider's entry refers back to the slider, so without this every session's controls (and the
+    LabViews behind them) stayed in memory for good."""
+    for obj in layout.select():
+        Callback.registry.pop(obj, None)
 
 
 def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, threaded: bool = False,
           **server_options):
     """Start the server; returns it (a thread when ``threaded``, for tests). ``server_options``
-    go to Bokeh's server (tests shorten ``unused_session_lifetime_milliseconds``)."""
+    go to Bokeh's server (tests shorten ``unused_session_lifetime_milliseconds``).
+
+    Torch gets one intra-op thread: every session's run trains in a thread of its own, and two
+    intra-op threads each on a 2-core machine made the Policy Cliff's small steps 20× slower
+    (1,440 → 67 steps/s, measured with the server and a browser running)."""
+    torch.set_num_threads(1)
     pn.extension("plotly", notifications=False)
     origins = [f"localhost:{port}", f"127.0.0.1:{port}"]
     return pn.serve(app, port=port, address=address, websocket_origin=origins, show=show,
@@ -48,7 +95,15 @@ def main(argv: list[str] | None = None) -> None:
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} must be in 1..65535")
     print(f"Stability Lab dashboard: http://localhost:{args.port}  (Ctrl-C stops it)", flush=True)
-    serve(args.port, args.address)
+    try:
+        server = serve(args.port, args.address)  # returns when Ctrl-C stops the event loop (Panel's handler)
+    except KeyboardInterrupt:  # Ctrl-C before Panel took over the signal
+        server = None
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts the exit
+    if server is not None:
+        server.stop()
+    # lab.core.run stops and joins the runs still training when the interpreter exits
+    print("Stability Lab dashboard stopped.", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -368,6 +369,38 @@ PARAMETER_SLIDERS = {  # name: (label, start, end, step)
     "cache_eps": ("ε_cache", 0.0, 0.5, 0.001),
 }
 PAPER_DEFAULTS = {k: v for p in POLICIES.values() for k, v in p.defaults.items()}  # α 0.5, cap 0.25, …
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_shipped_corpus() -> Corpus:
+    """The shipped corpus with its sweep table, built once per process and shared by every dashboard
+    session (each page used to replay the 121-setting sweep). Sessions only read it: loading a file
+    or going back replaces a session's corpus, never changes this one."""
+    with _SHARED_LOCK:
+        return _shipped_corpus_with_table()
+
+
+@cache
+def _shipped_corpus_with_table() -> Corpus:
+    corpus = Corpus.shipped()
+    corpus.table  # replayed now, under the lock, rather than lazily by whichever session asks first
+    return corpus
+
+
+def chosen_table(grid: PolicyGrid, corpus: Corpus) -> pd.DataFrame:
+    """``sweep_table(combined_grid(grid), corpus, chosen=len(grid))``: the chosen settings and the sweep,
+    replayed as one batch (a separate replay of the chosen ones differs in the last float digits, and
+    a setting would then dominate its own twin). On the shared shipped corpus each choice is replayed
+    once per process: every new page starts from the same one. The caller gets its own copy."""
+    if corpus is not shared_shipped_corpus():
+        return sweep_table(combined_grid(grid), corpus, chosen=len(grid))
+    return _shipped_chosen_table(tuple(zip(grid.names, (tuple(sorted(s.items())) for s in grid.settings)))).copy()
+
+
+@lru_cache(maxsize=32)
+def _shipped_chosen_table(choice: tuple) -> pd.DataFrame:
+    grid = PolicyGrid(tuple(name for name, _ in choice), tuple(dict(setting) for _, setting in choice))
+    return sweep_table(combined_grid(grid), shared_shipped_corpus(), chosen=len(grid))
 
 
 def synchrony_tab():
@@ -375,7 +408,7 @@ def synchrony_tab():
     the frontier with the chosen settings on it, and the learned controller live."""
     import panel as pn
 
-    state = {"corpus": Corpus.shipped(), "loaded": None, "switching": False}
+    state = {"corpus": shared_shipped_corpus(), "loaded": None, "switching": False}
     upload = pn.widgets.FileInput(accept=".csv,.jsonl,.ndjson", css_classes=["synchrony-upload"])
     shipped = pn.widgets.Button(label="Use the synthetic corpus", css_classes=["synchrony-shipped"])
     data_message = pn.pane.Alert("", alert_type="secondary", css_classes=["synchrony-data"],
@@ -414,7 +447,7 @@ def synchrony_tab():
         except (ValueError, TypeError) as err:
             status.object, status.alert_type = f"Not a valid setting: {err}", "danger"
             return
-        table = sweep_table(combined_grid(grid), corpus, chosen=len(grid))
+        table = chosen_table(grid, corpus)
         run = replay(grid, corpus.user, corpus.mask, corpus.c)
         k = corpus.dialogs.ids.index(dialog.value) if dialog.value in corpus.dialogs.ids else 0
         dialog_id = corpus.dialogs.ids[k]
@@ -460,7 +493,7 @@ def synchrony_tab():
     upload.param.watch(on_upload, ["value", "filename"])
     def on_shipped(event):
         state["loaded"] = None
-        corpus = Corpus.shipped()
+        corpus = shared_shipped_corpus()
         use(corpus, describe(corpus))
 
     shipped.on_click(on_shipped)

@@ -1,0 +1,88 @@
+"""What the dashboard's browser tests share: a served dashboard, Chromium kept to the lab's own
+server, and the server's log."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import time
+from urllib.parse import urlparse
+
+import panel as pn
+
+from widgets import dashboard
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SERVER_LOGGERS = ("bokeh", "tornado", "panel", "asyncio")
+# What pages closing must not flood the server's log with (seen by the hundred before sessions were
+# followed): writes to closed websockets, Bokeh's protocol assertions, failed websocket requests.
+FLOOD = ("Failed sending message", "WebSocketClosedError", "AssertionError", "Uncaught exception")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served_dashboard():
+    """The dashboard served by a thread of this process; yields its URL. Sessions of closed pages are
+    destroyed within a few seconds (Bokeh's default is 15 s)."""
+    port = free_port()
+    dashboard.serve(port, threaded=True, unused_session_lifetime_milliseconds=3000,
+                    check_unused_sessions_milliseconds=500)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://localhost:{port}"
+    finally:
+        pn.state.kill_all_servers()  # stops the server thread, also when the test failed
+
+
+def keep_local(target, url: str) -> list[str]:
+    """Route every request of ``target`` (a Playwright page or context): those to ``url``'s server go
+    on, any other is aborted and recorded in the returned list (the dashboard must work offline)."""
+    host, foreign = urlparse(url).netloc, []
+
+    def handle(route):
+        address = urlparse(route.request.url)
+        if address.scheme in ("http", "https") and address.netloc != host:
+            foreign.append(route.request.url)
+            return route.abort()
+        return route.continue_()
+
+    target.route("**/*", handle)
+    return foreign
+
+
+class ServerLog(logging.Handler):
+    """Records what the server logs at WARNING or above while installed (``with ServerLog() as log``)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+        self.lines.append(f"{record.name}: {text}")
+
+    def floods(self) -> list[str]:
+        return [line for line in self.lines if any(flood in line for flood in FLOOD)]
+
+    def __enter__(self) -> "ServerLog":
+        for name in SERVER_LOGGERS:
+            logging.getLogger(name).addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for name in SERVER_LOGGERS:
+            logging.getLogger(name).removeHandler(self)
