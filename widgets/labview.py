@@ -26,7 +26,9 @@ from lab.core import ConfigError, History, LabConfig, Run, Trainer
 
 FigureFn = Callable[[History | None, LabConfig], go.Figure]
 REFRESH_S = 0.15  # the fastest a figure is redrawn (about 7 times a second)
-BUDGET = 0.2      # the share of time that redrawing a view's figures may take, whatever their cost
+BUDGET = 0.1      # the share of time that redrawing a view's figures may take, whatever their cost: half
+                  # the 20 % target, since drawing also keeps the trainer's Python waiting for the GIL
+                  # (benchmarks/README.md: LLM-RL in JupyterLab ×0.79 at 0.2, ×0.86 at 0.1)
 
 
 class LabView:
@@ -331,9 +333,11 @@ class Redrawer:
                 self._drawn_key[i], self._drawn_at[i] = key, now
 
     def __call__(self) -> None:
-        """Status, progress and due figures, in this thread (JupyterLab's redraw thread, tests)."""
-        self.draw_figures()
+        """Status, progress and due figures, in this thread (JupyterLab's redraw thread, tests); the
+        status first, so "Stopped" is not kept waiting by a round of figures (a figure's error shows
+        on the next call)."""
         self.draw_status()
+        self.draw_figures()
 
     def loop_while(self, alive: Callable[[], bool]) -> None:
         """Redraw every REFRESH_S while ``alive()``, then once more; an error in one redraw becomes a
