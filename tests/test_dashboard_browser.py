@@ -38,6 +38,15 @@ def page(server_url):
             browser.close()
 
 
+def open_tab(page, tab: str):
+    """Click ``tab`` and wait until its lab is built and says "Ready" (a lab is built when its tab is
+    first opened); returns its status line."""
+    page.locator(".bk-tab", has_text=tab).click()
+    status = page.locator(".lab-status").first
+    expect(status).to_contain_text("Ready", timeout=30_000)
+    return status
+
+
 def drawn_step(page) -> float:
     return page.locator(".lab-figure-1 .js-plotly-plot").first.evaluate(DRAWN_STEP)
 
@@ -49,9 +58,7 @@ def set_value(page, field: str, value: str) -> None:
 
 
 def test_policy_cliff_tab_trains_live_stops_and_reports_bad_input(page):
-    page.locator(".bk-tab", has_text="Policy Cliff").click()
-    status = page.locator(".lab-status").first
-    expect(status).to_contain_text("Ready")
+    status = open_tab(page, "Policy Cliff")
     set_value(page, "steps", "200000")  # long enough to watch it grow and stop it
     page.get_by_role("button", name="Run", exact=True).click()
     expect(status).to_contain_text("Running", timeout=10_000)
@@ -85,7 +92,7 @@ def running_trainers() -> int:
 
 
 def test_closing_the_page_stops_its_run(page):
-    page.locator(".bk-tab", has_text="Policy Cliff").click()
+    open_tab(page, "Policy Cliff")
     set_value(page, "steps", "200000")
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.locator(".lab-status").first).to_contain_text("Running", timeout=10_000)
@@ -100,9 +107,7 @@ def test_closing_the_page_stops_its_run(page):
 def run_tab_to_the_end(page, tab: str, finished: str, timeout: int = 30_000, **values: str):
     """Open ``tab``, type ``values`` into its controls, press Run, and wait for the status line to
     say ``finished``; returns the status."""
-    page.locator(".bk-tab", has_text=tab).click()
-    status = page.locator(".lab-status").first
-    expect(status).to_contain_text("Ready", timeout=10_000)
+    status = open_tab(page, tab)
     for field, value in values.items():
         set_value(page, field, value)
     page.get_by_role("button", name="Run", exact=True).click()
@@ -121,7 +126,7 @@ def test_preference_games_tab_runs_all_algorithms(page):
 
 
 def test_matrix_editor_explains_bad_matrices_and_plays_good_ones(page):
-    page.locator(".bk-tab", has_text="Preference games").click()
+    open_tab(page, "Preference games")
     text = page.locator(".matrix-text textarea").first
     message = page.locator(".matrix-message").first
     text.fill("0.5, 0.7\n0.7, 0.5")
@@ -156,7 +161,7 @@ def test_cooperation_collapse_tab_animates_the_lattices(page):
 
 
 def test_synchrony_tab_redraws_on_a_parameter_and_explains_a_malformed_file(page, tmp_path):
-    page.locator(".bk-tab", has_text="Synchrony").click()
+    open_tab(page, "Synchrony")
     frontier = page.locator(".synchrony-frontier .js-plotly-plot").first
     trajectory = page.locator(".synchrony-trajectory .js-plotly-plot").first
     expect(frontier).to_be_visible(timeout=15_000)
@@ -247,9 +252,7 @@ TIME_STOP = """([stop, status]) => {
 def test_stop_shows_within_a_second_on_the_heaviest_tab(page):
     """Critic values, whose value landscape is the costliest redraw: 1 s at most from the click on
     Stop to "Stopped" in the status line, timed in the page. Before issue 11: 11.9 s."""
-    page.locator(".bk-tab", has_text="Critic values").click()
-    status = page.locator(".lab-status").first
-    expect(status).to_contain_text("Ready", timeout=10_000)
+    status = open_tab(page, "Critic values")
     set_value(page, "learning_starts", "100")
     set_value(page, "steps", "100000")
     page.get_by_role("button", name="Run", exact=True).click()

@@ -10,13 +10,17 @@ opens. Every JS and CSS file comes from this server, never from a CDN.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import signal
 
 import panel as pn
 import torch
+from panel.io.resources import LOCAL_DIST, patch_model_css
 from panel.links import Callback
 
 from . import cliff, critic, games, lattice, llmrl, repeated, synchrony
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
 
 # (tab title, what the lab shows — for the landing page, function building the tab for one session)
 TABS = [
@@ -59,9 +63,22 @@ def app() -> pn.Tabs:
             labs[lab].objects = [TABS[lab][2]()]
 
     tabs.param.watch(build, "active")
-    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+    document = pn.state.curdoc
+    if document is not None and document.session_context is not None:
+        document.add_next_tick_callback(lambda: serve_styles_locally(document))
         pn.state.on_session_destroyed(lambda session_context: forget_js_links(tabs))
     return tabs
+
+
+def serve_styles_locally(document) -> None:
+    """Point the stylesheets of ``document``, and of what is added to it later, at this server, as Panel
+    does when it renders a page. A page whose session expired before its websocket connected (a slow
+    load, a busy machine) is given a fresh session that no page render patched: its stylesheets came
+    from Panel's CDN, and offline the page lost its styles."""
+    dist_url = f"{pn.state.rel_path}/{LOCAL_DIST}" if pn.state.rel_path else LOCAL_DIST
+    document.template_variables["dist_url"] = dist_url
+    for root in document.roots:
+        patch_model_css(root, dist_url=dist_url)
 
 
 def forget_js_links(layout: pn.viewable.Viewable) -> None:
@@ -70,6 +87,16 @@ def forget_js_links(layout: pn.viewable.Viewable) -> None:
     LabViews behind them) stayed in memory for good."""
     for obj in layout.select():
         Callback.registry.pop(obj, None)
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Let glibc's malloc keep at most ``arenas`` arenas. By default threads get up to 8 per core and
+    each arena keeps what it frees; the dashboard starts threads for every run and live figure, so its
+    memory crept up with each round of sessions although every object was freed. Elsewhere: nothing."""
+    try:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, threaded: bool = False,
@@ -81,6 +108,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, thre
     intra-op threads each on a 2-core machine made the Policy Cliff's small steps 20× slower
     (1,440 → 67 steps/s, measured with the server and a browser running)."""
     torch.set_num_threads(1)
+    limit_malloc_arenas()
     pn.extension("plotly", notifications=False)
     origins = [f"localhost:{port}", f"127.0.0.1:{port}"]
     return pn.serve(app, port=port, address=address, websocket_origin=origins, show=show,
