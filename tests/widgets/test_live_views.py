@@ -52,22 +52,29 @@ def test_a_snapshot_is_consistent_while_a_run_appends():
 
 @pytest.mark.parametrize("lab", list(LAB_VIEWS))
 def test_every_labs_figures_draw_while_its_run_trains(lab, one_torch_thread):
-    """Each lab's figure functions, in a loop in this thread for a second while the lab's run trains in
-    another: no exception in any frame (before snapshots, the LLM-RL view raised 'operands could not be
-    broadcast together with shapes (30,8) (29,8)' and the critic's 'All arrays must be of the same
-    length'), and the frames saw the History grow."""
+    """Each lab's figure functions, in a loop in this thread for at least two seconds while the lab's
+    run trains in another: no exception in any frame (before snapshots, the LLM-RL view raised
+    'operands could not be broadcast together with shapes (30,8) (29,8)' and the critic's 'All arrays
+    must be of the same length'), and the frames saw the History grow at least three times.
+
+    The loop sleeps as long as each frame took (a redraw budget of 50 %, the front-ends use 10 %): a
+    loop that draws without pause holds the GIL so that the run thread, which gives it up at every
+    torch operation, waits ~5 ms (the switch interval) per operation — in CI the critic's and LLM-RL's
+    first step did not finish in 20 s of back-to-back frames (461 and 269 frames, History empty)."""
     view = small_view(lab, steps=4000)                 # recorded every 2nd step
     view.start()
     try:
         frames, seen = 0, set()
         started = time.perf_counter()
-        while time.perf_counter() - started < 1.0 or (len(seen) < 3 and time.perf_counter() - started < 20):
+        while time.perf_counter() - started < 2.0 or (len(seen) < 3 and time.perf_counter() - started < 60):
             running = view.run.state == "running"
+            drawing = time.perf_counter()
             figures = view.figures()
             assert len(figures) == len(view.figure_fns)
             if running:
                 seen.add(len(view.history))
             frames += 1
+            time.sleep(time.perf_counter() - drawing)
         assert len(seen) >= 3, (frames, seen)          # frames drawn while the History grew
     finally:
         view.stop()
