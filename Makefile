@@ -21,9 +21,10 @@ $(STAMP): pyproject.toml Makefile
 	  --env OMP_NUM_THREADS 1 >/dev/null
 	touch $(STAMP)
 
-# Serve the Panel dashboard (every lab a tab) on localhost only.
+# Serve the Panel dashboard (every lab a tab) on localhost only; ADDRESS=0.0.0.0 serves the network
+# behind a password ($$LAB_DASHBOARD_PASSWORD, or one generated and printed).
 dashboard: $(STAMP)
-	$(PY) -m widgets.dashboard --port $(PORT)
+	$(PY) -m widgets.dashboard --port $(PORT) $(if $(ADDRESS),--address $(ADDRESS))
 
 # JupyterLab on the notebooks (localhost only), with the venv's kernel "Python (Stability Lab)".
 # Port 8888 unless PORT is given (make lab PORT=8890). As root (containers, CI) Jupyter needs

@@ -25,12 +25,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_dashboard(session_lifetime_ms: int = 3000):
+def served_dashboard(session_lifetime_ms: int = 3000, **serve_options):
     """The dashboard served by a thread of this process; yields its URL. A session without a page
-    is destroyed after ``session_lifetime_ms`` (Bokeh's default is 15 s)."""
+    is destroyed after ``session_lifetime_ms`` (Bokeh's default is 15 s). ``serve_options``:
+    ``address``, ``password`` of ``dashboard.serve``."""
     port = free_port()
     dashboard.serve(port, threaded=True, unused_session_lifetime_milliseconds=session_lifetime_ms,
-                    check_unused_sessions_milliseconds=min(500, session_lifetime_ms))
+                    check_unused_sessions_milliseconds=min(500, session_lifetime_ms), **serve_options)
     try:
         deadline = time.time() + 30
         while time.time() < deadline:

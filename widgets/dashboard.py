@@ -1,9 +1,10 @@
 """The Panel dashboard: a landing page of the labs, then one tab per lab, each built for a browser
 session when first opened.
 
-    python -m widgets.dashboard [--port 5006] [--address 127.0.0.1]
+    python -m widgets.dashboard [--port 5006] [--address 127.0.0.1] [--origin HOST:PORT ...]
 
-Serves on localhost only and prints the URL; Ctrl-C stops it. Each session gets its own
+Serves on localhost by default and prints the URL; Ctrl-C stops it. Another address serves the
+network and requires a password (see ``widgets.serving``). Each session gets its own
 LabViews (so two browsers never share a run), built lazily: a page costs only the labs it
 opens. Every JS and CSS file comes from this server, never from a CDN.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import signal
+import sys
 
 import panel as pn
 import torch
@@ -19,6 +21,7 @@ from panel.io.resources import LOCAL_DIST, patch_model_css
 from panel.links import Callback
 
 from . import cliff, critic, games, lattice, llmrl, repeated, synchrony
+from .serving import allowed_origins, auth_options, is_loopback, network_password, require_websocket_origin
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
 
@@ -100,31 +103,56 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 
 
 def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, threaded: bool = False,
-          **server_options):
+          password: str | None = None, origins: tuple[str, ...] = (), **server_options):
     """Start the server; returns it (a thread when ``threaded``, for tests). ``server_options``
     go to Bokeh's server (tests shorten ``unused_session_lifetime_milliseconds``).
+
+    A non-loopback ``address`` serves the network and needs ``password`` (a ValueError without
+    one); ``origins`` adds the ``host:port`` names the network uses for this machine. Websockets
+    without an Origin header are refused on every address.
 
     Torch gets one intra-op thread: every session's run trains in a thread of its own, and two
     intra-op threads each on a 2-core machine made the Policy Cliff's small steps 20× slower
     (1,440 → 67 steps/s, measured with the server and a browser running)."""
+    options = {}
+    if not is_loopback(address):
+        if not password:
+            raise ValueError(f"serving on {address!r} opens the dashboard to the network: give a password "
+                             f"(python -m widgets.dashboard sets one), or serve on 127.0.0.1")
+        options = auth_options(password)
     torch.set_num_threads(1)
     limit_malloc_arenas()
+    require_websocket_origin()
     pn.extension("plotly", notifications=False)
-    origins = [f"localhost:{port}", f"127.0.0.1:{port}"]
-    return pn.serve(app, port=port, address=address, websocket_origin=origins, show=show,
-                    title="Stability Lab", threaded=threaded, verbose=False, **server_options)
+    return pn.serve(app, port=port, address=address, websocket_origin=allowed_origins(address, port, origins),
+                    show=show, title="Stability Lab", threaded=threaded, verbose=False, **options,
+                    **server_options)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve the Stability Lab dashboard on localhost.")
+    parser = argparse.ArgumentParser(description="Serve the Stability Lab dashboard (localhost only unless "
+                                                 "--address says otherwise; then a password is required).")
     parser.add_argument("--port", type=int, default=5006, help="port to serve on (default 5006)")
-    parser.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1, local only)")
+    parser.add_argument("--address", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1, this machine only; another address serves "
+                             "the network behind a password: $LAB_DASHBOARD_PASSWORD or one printed at start)")
+    parser.add_argument("--origin", action="append", default=[], metavar="HOST:PORT",
+                        help="a name the network uses for this server, whose pages may connect (repeatable; "
+                             "this machine's host names are allowed already)")
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} must be in 1..65535")
-    print(f"Stability Lab dashboard: http://localhost:{args.port}  (Ctrl-C stops it)", flush=True)
-    try:
-        server = serve(args.port, args.address)  # returns when Ctrl-C stops the event loop (Panel's handler)
+    password = None
+    if not is_loopback(args.address):
+        password, generated = network_password()
+        print(f"WARNING: serving on {args.address}:{args.port}: anyone who can reach this machine and has the "
+              f"password can open the dashboard and train on its CPU/GPU.", file=sys.stderr, flush=True)
+        print(f"Log in as user 'lab' with password {password}" if generated else
+              "Log in as user 'lab' with the password in $LAB_DASHBOARD_PASSWORD.", flush=True)
+    host = "localhost" if password is None else args.address
+    print(f"Stability Lab dashboard: http://{host}:{args.port}  (Ctrl-C stops it)", flush=True)
+    try:  # returns when Ctrl-C stops the event loop (Panel's handler)
+        server = serve(args.port, args.address, password=password, origins=tuple(args.origin))
     except KeyboardInterrupt:  # Ctrl-C before Panel took over the signal
         server = None
     signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts the exit

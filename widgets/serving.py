@@ -1,0 +1,96 @@
+"""Who may reach the dashboard: localhost by default; the network only deliberately, with a password.
+
+- On a loopback address (127.0.0.1, ::1, localhost) the dashboard needs no login: only this
+  machine can reach it, and websockets must come from its own pages (their Origin is
+  ``localhost:PORT`` or ``127.0.0.1:PORT``).
+- On any other address it requires a password (Panel's basic auth, user ``lab``): the one in
+  ``LAB_DASHBOARD_PASSWORD`` or, when that is unset, one generated and printed once at start. The
+  server also prints a warning that it is reachable from the network. The login and logout pages
+  are the lab's own (Panel's fetch their logo from its CDN).
+- A websocket without an Origin header is refused (403) on every address. Browsers always send
+  one, and Bokeh checks it against the allowed origins; a request without one came from a
+  program, which would otherwise drive sessions past that check.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import socket
+from pathlib import Path
+
+from bokeh.server.urls import per_app_patterns
+from panel.io.server import WSHandler
+
+PASSWORD_ENV = "LAB_DASHBOARD_PASSWORD"
+USER = "lab"
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def is_loopback(address: str) -> bool:
+    """``address`` reaches only this machine."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a host name: what it resolves to decides
+        try:
+            return all(ipaddress.ip_address(info[4][0]).is_loopback
+                       for info in socket.getaddrinfo(address, None))
+        except (OSError, ValueError):
+            return False
+
+
+def allowed_origins(address: str, port: int, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The ``host:port`` origins whose pages may open websockets: this machine's names, the bound
+    address (unless it is a wildcard) and ``extra`` (the names the network uses for this host)."""
+    hosts = ["localhost", "127.0.0.1"]
+    if not is_loopback(address):
+        hosts += [socket.gethostname(), socket.getfqdn()]
+        if not (_is_ip(address) and ipaddress.ip_address(address).is_unspecified):  # not 0.0.0.0 or ::
+            hosts.append(address)
+    origins = [f"{host}:{port}" for host in dict.fromkeys(hosts)]
+    return origins + [origin for origin in extra if origin not in origins]
+
+
+def _is_ip(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+        return True
+    except ValueError:
+        return False
+
+
+def network_password() -> tuple[str, bool]:
+    """The password for a dashboard served to the network and whether it was generated here."""
+    given = os.environ.get(PASSWORD_ENV, "")
+    if given:
+        return given, False
+    return secrets.token_urlsafe(12), True
+
+
+def auth_options(password: str) -> dict:
+    """``pn.serve`` options for basic auth with ``password`` and the lab's own login pages."""
+    return dict(basic_auth={USER: password}, cookie_secret=secrets.token_hex(32),
+                basic_login_template=str(TEMPLATES / "login.html"),
+                logout_template=str(TEMPLATES / "logout.html"))
+
+
+class OriginRequiredWSHandler(WSHandler):
+    """Panel's websocket handler that refuses a connection without an Origin header."""
+
+    async def prepare(self):
+        headers = self.request.headers
+        if "Origin" not in headers and "Sec-Websocket-Origin" not in headers:
+            self.set_status(403, "Origin header required")
+            self.finish()
+            return
+        await super().prepare()
+
+
+def require_websocket_origin() -> None:
+    """Make servers created from now on use ``OriginRequiredWSHandler`` for their websockets
+    (Bokeh builds each server's routes from ``per_app_patterns``)."""
+    for i, (pattern, handler) in enumerate(per_app_patterns):
+        if pattern == r"/ws" and handler is not OriginRequiredWSHandler:
+            per_app_patterns[i] = (pattern, OriginRequiredWSHandler)
