@@ -31,6 +31,8 @@ from lab.synchrony import (DIMENSIONS, POLICIES, AdaptationController, Adaptatio
                            Persona, PolicyGrid, Replay, Scaler, best_tradeoff, cosine, default_sweeps,
                            frontier_comparison, load_dialogs, load_turn_metrics, policy, replay, shipped_corpus,
                            sweep)
+from lab.synchrony.dialog_files import (UPLOAD_LIMITS, DialogFileError, DialogLimits, check_size,
+                                        dialogs_from_bytes)
 from lab.synchrony.synthetic import PERSONA_RAW
 
 from .labview import LabView
@@ -334,27 +336,26 @@ def use_corpus(view: LabView, corpus: Corpus) -> None:
 ARTIFACT_COLUMNS = ("session_id", "user_style_vector")
 
 
-def load_dialog_bytes(content: bytes, filename: str) -> Dialogs:
-    """Dialogs from an uploaded file's bytes: a CSV or JSONL of turns (``load_dialogs``), or the
-    paper's ``turn_level_metrics.csv`` (recognized by its ``session_id`` and ``user_style_vector``
-    columns). Errors (``ValueError``) name ``filename`` instead of the temporary file."""
+def load_dialog_bytes(content: bytes, filename: str, limits: DialogLimits = UPLOAD_LIMITS) -> Dialogs:
+    """Dialogs from an uploaded file's bytes, within ``limits``: a CSV or JSONL of turns
+    (``dialogs_from_bytes``), or the paper's ``turn_level_metrics.csv`` (recognized by its
+    ``session_id`` and ``user_style_vector`` columns). Every fault is a ``DialogFileError`` naming
+    ``filename``, never a traceback."""
     suffix = Path(filename).suffix.lower()
-    handle, temp = tempfile.mkstemp(suffix=suffix or ".unknown", prefix="lab-dialogs-")
+    check_size(len(content), filename, limits)
+    header = content.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    if suffix != ".csv" or not all(c in header for c in ARTIFACT_COLUMNS):
+        return dialogs_from_bytes(content, filename, suffix, limits=limits)
+    handle, temp = tempfile.mkstemp(suffix=suffix, prefix="lab-dialogs-")
     try:
         with os.fdopen(handle, "wb") as f:
             f.write(content)
         try:
-            header = content.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-            if suffix == ".csv" and all(c in header for c in ARTIFACT_COLUMNS):
-                return load_turn_metrics(temp)
-            return load_dialogs(temp)
-        except UnicodeDecodeError as err:
-            raise ValueError(f"{filename}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-        except ValueError as err:
-            raise ValueError(str(err).replace(temp, filename)) from None
-        except Exception as err:  # csv.Error and the like: still a sentence, never a traceback
-            raise ValueError(f"{filename}: could not be read ({type(err).__name__}: "
-                             f"{str(err).replace(temp, filename)})") from None
+            return load_turn_metrics(temp)
+        except Exception as err:  # noqa: BLE001 - the artifact reader's faults, still a sentence
+            message = str(err).replace(temp, filename)
+            raise DialogFileError(message if isinstance(err, DialogFileError) else
+                                  f"{filename}: could not be read ({type(err).__name__}: {message})") from None
     finally:
         os.unlink(temp)
 
