@@ -2,13 +2,13 @@
 
 Each metric is a ``(recorded steps, population)`` array; scalar metrics are broadcast to
 every member. Member labels (seed, ε, ...) come from the trainer. A History is the single
-source for figures, test assertions and saved files. Saving writes Parquet (the long table)
-plus a JSON of the run's metadata (config, seed, device, versions), each atomically;
-never pickle.
+source for figures, test assertions and saved files. A saved run is a directory: the long table
+in Parquet and ``run.json`` with the run's metadata (config, seed, device, versions), written
+whole or not at all (``lab.core.run_files``) and checked field by field on loading
+(``lab.core.run_format``); never pickle.
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
@@ -16,13 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TABLE_FILE = "history.parquet"
-META_FILE = "run.json"
-FORMAT = "stability-lab-run/1"
+from .run_files import RunFileError, read_run, write_run
+from .run_format import decode_run, encode_run
 
-
-class RunFileError(ValueError):
-    """A saved run is missing, truncated or malformed."""
+__all__ = ["History", "RunFileError", "bootstrap_mean"]
 
 
 class History:
@@ -168,48 +165,24 @@ class History:
         labels = np.asarray(self.members[by])
         return [(g, np.flatnonzero(labels == g)) for g in np.unique(labels)]
 
-    # --- saving and loading -------------------------------------------------------------
+    # --- saving and loading (lab.core.run_files: on disk; lab.core.run_format: what a run holds) ---
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write ``history.parquet`` and ``run.json`` into ``directory``, each atomically."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        meta = {"format": FORMAT, "population": self.population, "members": self.members,
-                "metrics": self.metrics, "rows": len(self) * self.population, "meta": self.meta}
-        _atomic_write(directory / TABLE_FILE, lambda tmp: self.frame().to_parquet(tmp, index=False))
-        _atomic_write(directory / META_FILE, lambda tmp: tmp.write_text(json.dumps(meta, indent=2, default=str)))
-        return directory
+        """Write the run into ``directory``, whole or not at all: ``run.json`` and the Parquet table it
+        names. Saves of a live run take one snapshot; concurrent saves to one directory take turns."""
+        snapshot = self if self.frozen else self.snapshot()
+        manifest, table = encode_run(snapshot.frame(), self.population, self.members, snapshot.metrics, self.meta)
+        write_run(Path(directory), manifest, table)
+        return Path(directory)
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "History":
-        """Read a run saved by ``save``; a missing, truncated or malformed run is a RunFileError."""
-        directory = Path(directory)
-        meta_path, table_path = directory / META_FILE, directory / TABLE_FILE
-        for path in (meta_path, table_path):
-            if not path.is_file():
-                raise RunFileError(f"{directory} is not a saved run: {path.name} is missing")
-        try:
-            meta = json.loads(meta_path.read_text())
-            if meta.get("format") != FORMAT:
-                raise RunFileError(f"{meta_path}: format {meta.get('format')!r}, expected {FORMAT!r}")
-            population, members, metrics = meta["population"], meta["members"], meta["metrics"]
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
-            raise RunFileError(f"{meta_path} is malformed ({type(err).__name__}: {err})") from None
-        try:
-            table = pd.read_parquet(table_path)
-        except Exception as err:  # pyarrow raises several types for truncated files
-            raise RunFileError(f"{table_path} cannot be read as Parquet "
-                               f"(truncated or not a Parquet file): {err}") from None
-        missing = {"step", "member", *metrics} - set(table.columns)
-        if missing:
-            raise RunFileError(f"{table_path} lacks columns {sorted(missing)}")
-        if len(table) != meta["rows"] or len(table) % population:
-            raise RunFileError(f"{table_path} has {len(table)} rows, {meta_path.name} says {meta['rows']}")
-        table = table.sort_values(["step", "member"])
-        columns = {m: table[m].to_numpy(dtype=float).reshape(-1, population) for m in metrics}
-        history = cls(members, meta.get("meta"))
-        for i, step in enumerate(table["step"].to_numpy()[::population]):
-            history.append(int(step), {m: column[i] for m, column in columns.items()})
+        """Read a run saved by ``save``; a missing, truncated or malformed run is a RunFileError that
+        names the file and the fault."""
+        run = decode_run(*read_run(Path(directory)))
+        history = cls(run.members, run.meta)
+        for i, step in enumerate(run.steps):
+            history.append(int(step), {metric: values[i] for metric, values in run.values.items()})
         return history
 
 
@@ -226,9 +199,3 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     view = array.view()
     view.flags.writeable = False
     return view
-
-
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
