@@ -3,11 +3,17 @@
 The user's turns are fixed (recorded or synthetic); a policy only decides the bot's style
 target b_t after each user turn u_t, starting from b_0 = c, the persona — the paper's replay
 (Brandt 2025, arXiv 2510.00339) of the adaptive-condition user vectors.
+
+``batches`` splits a corpus for replays whose memory is linear in its turns: a replay holds
+(dialogs, settings, longest turns, 8) tensors, so one long dialog among many short ones made the
+dashboard pad all of them to it (issue 12: 200/400 one-turn dialogs and one 200/400-turn dialog,
+129 settings: 1.4/4.2 GB, 600: 12.3 GB).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .policies import PolicyGrid, adapt
@@ -55,3 +61,33 @@ def replay(grid: PolicyGrid, user: torch.Tensor, mask: torch.Tensor, persona: to
         bots.append(b)
         hits.append(hit & real)
     return Replay(grid, user, mask, persona.to(user), torch.stack(bots, dim=2), torch.stack(hits, dim=2))
+
+
+BATCH_ELEMENTS = 2 ** 21
+"""The most (dialogs × padded turns × settings × 8) in one batch of ``batches``: 16 MB per float64
+tensor of its replay (the shipped corpus with the 129 settings of the dashboard fits: 1.5 M)."""
+
+
+def batches(lengths, settings: int, elements: int = BATCH_ELEMENTS) -> list[np.ndarray]:
+    """Dialog indices in groups to replay one after the other, so that memory is linear in the turns.
+
+    ``lengths``: each dialog's turns (padded ones excluded). All dialogs in their order when padding
+    them to the longest at most doubles their turns and fits ``elements`` (so a corpus of similar
+    lengths replays exactly as one batch); otherwise sorted by length into groups that each pad at
+    most ×2 and fit ``elements`` (a dialog too long for it alone is a group of one).
+    """
+    lengths = np.maximum(np.asarray(lengths, dtype=np.int64), 1)
+    cells = max(1, elements // (settings * 8))  # dialogs × padded turns per batch
+    padded = len(lengths) * int(lengths.max())
+    if padded <= min(2 * int(lengths.sum()), cells):
+        return [np.arange(len(lengths))]
+    groups, group, turns = [], [], 0
+    for i in np.argsort(lengths, kind="stable"):
+        n = int(lengths[i])
+        if group and (len(group) + 1) * n > min(2 * (turns + n), cells):
+            groups.append(np.array(group))
+            group, turns = [], 0
+        group.append(i)
+        turns += n
+    groups.append(np.array(group))
+    return groups
