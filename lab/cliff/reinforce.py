@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pydantic
 import torch
 
 from lab.core import Field, LabConfig, Trainer
@@ -34,11 +33,15 @@ class CliffBanditConfig(LabConfig):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
     steps: int = Field(2000, ge=1, le=200_000, description="training steps")
 
-    @pydantic.model_validator(mode="after")
-    def _tied_within_arms(self):
+    def problems(self) -> list[str]:
         if self.tied > self.arms:
-            raise ValueError(f"'tied' = {self.tied} must be at most 'arms' = {self.arms}")
-        return self
+            return [f"'tied' = {self.tied} must be at most 'arms' = {self.arms}"]
+        return []
+
+    def memory_parts(self) -> dict[str, float]:
+        """A step's float64 (members, batch, arms) tensors: the one-hot actions, the score and its product."""
+        members = self.n_eps * self.seeds
+        return {"a step's samples (n_eps·seeds·batch·arms)": 8 * 3 * members * self.batch * self.arms}
 
 
 class CliffBanditTrainer(Trainer):

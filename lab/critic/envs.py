@@ -17,11 +17,13 @@ Observations and rewards come back as float32 tensors on ``device``; the flags a
 The torch envs (``Pendulum``, ``PointMass``) keep their raw state in float64 and expose it
 through ``state`` / ``set_state(state, t)``, so a test can start them where another
 implementation is, and ``state_from_observation(obs)`` recovers a state from what a replay
-buffer stored. ``GymVectorEnv`` wraps any gymnasium id behind the same interface.
+buffer stored. ``GymVectorEnv`` wraps any registered gymnasium id (never a 'module:Id', whose module
+gymnasium would import) behind the same interface.
 ``make_env(name, n, device, seed)`` builds one by name.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lab.core.config import shown
 from lab.core.device import device as pick_device
 
 GYM_PREFIX = "gym:"
@@ -260,8 +263,9 @@ class GymVectorEnv(BatchedEnv):
 
     Slower than the torch envs (the copies step one after another on the CPU), but real.
     Uses gymnasium's same-step autoreset, which is this interface's (``final_obs`` becomes
-    ``Step.next_obs``). ``reset`` seeds the copies with one integer drawn from the generator
-    (gymnasium gives copy i the seed + i). ``options`` go to ``gymnasium.make_vec`` as env kwargs.
+    ``Step.next_obs``). Only registered ids (``gym_dims``). ``reset`` seeds the copies with one
+    integer drawn from the generator (gymnasium gives copy i the seed + i). ``options`` go to
+    ``gymnasium.make_vec`` as env kwargs.
     """
 
     def __init__(self, env_id: str, n: int, device: str | torch.device | None = None, seed: int = 0,
@@ -271,17 +275,13 @@ class GymVectorEnv(BatchedEnv):
 
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n = {n!r} must be a positive integer (the number of env copies)")
+        gym_dims(env_id)  # registered, with 1-D Box spaces: checked before make_vec sees the id
         try:
             self.env = gymnasium.make_vec(env_id, num_envs=n, vectorization_mode="sync",
                                           vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP}, **options)
         except gymnasium.error.Error as err:
-            raise ValueError(f"gymnasium cannot make {env_id!r}: {err}") from None
+            raise ValueError(f"gymnasium cannot make {shown(env_id)}: {shown(str(err), 200)}") from None
         obs_space, act_space = self.env.single_observation_space, self.env.single_action_space
-        for role, space in (("observation", obs_space), ("action", act_space)):
-            if not isinstance(space, gymnasium.spaces.Box) or len(space.shape) != 1:
-                self.env.close()
-                raise ValueError(f"gymnasium env {env_id!r} has {role} space {space}; "
-                                 f"only 1-D Box (continuous) spaces are supported")
         self.env_id, self.n = env_id, n
         self.device = device if isinstance(device, torch.device) else pick_device(device)
         self.generator = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -349,14 +349,52 @@ class NoisyReward(NoisyRewardEnv):
 
 TORCH_ENVS: dict[str, type[TorchEnv]] = {"pendulum": Pendulum, "point-mass": PointMass, "noisy-reward": NoisyReward}
 ENV_NAMES = (*TORCH_ENVS, GYM_PREFIX + "<id>")
+ALLOWED_ENVS = (f"{', '.join(repr(n) for n in ENV_NAMES)} (a registered gymnasium id with 1-D Box spaces, "
+                f"e.g. 'gym:MountainCarContinuous-v0')")
 
 
 def check_env_name(name: str) -> None:
-    """Raise a ValueError listing the allowed names unless ``name`` is one (gym ids are checked on make)."""
-    if not isinstance(name, str) or not (name in TORCH_ENVS or (name.startswith(GYM_PREFIX)
-                                                                and len(name) > len(GYM_PREFIX))):
-        raise ValueError(f"unknown env {name!r}; allowed: {', '.join(repr(n) for n in ENV_NAMES)} "
-                         f"(any gymnasium id with Box spaces, e.g. 'gym:MountainCarContinuous-v0')")
+    """Raise a ValueError saying what is allowed unless ``name`` is a torch env or 'gym:<id>' with <id> in
+    gymnasium's registry (never 'module:Id', which gymnasium would import) and 1-D Box spaces."""
+    if isinstance(name, str) and name.startswith(GYM_PREFIX) and name != GYM_PREFIX:
+        gym_dims(name[len(GYM_PREFIX):])
+    elif not isinstance(name, str) or name not in TORCH_ENVS:
+        raise ValueError(f"unknown env {shown(name)}; allowed: {ALLOWED_ENVS}")
+
+
+@functools.lru_cache(maxsize=256)
+def gym_dims(env_id: str) -> tuple[int, int]:
+    """(obs_dim, act_dim) of a registered gymnasium id, from one copy made and closed; a ValueError
+    unless the id is registered and its spaces are 1-D Boxes. Nothing reaches gymnasium's ``make``
+    (which imports the module of a 'module:Id') before the id is found in the registry."""
+    import gymnasium
+
+    if ":" in env_id:
+        raise ValueError(f"gymnasium cannot make {shown(env_id)}: 'module:Id' ids would import a module; "
+                         f"only registered gymnasium ids are allowed: {ALLOWED_ENVS}")
+    if env_id not in gymnasium.envs.registry:
+        raise ValueError(f"gymnasium cannot make {shown(env_id)}: it is not a registered gymnasium id; "
+                         f"allowed: {ALLOWED_ENVS}")
+    try:
+        env = gymnasium.make(env_id)
+    except Exception as err:  # a registered env's own constructor (a missing dependency, say) may raise anything
+        raise ValueError(f"gymnasium cannot make {shown(env_id)}: {shown(str(err), 200)}") from None
+    try:
+        for role, space in (("observation", env.observation_space), ("action", env.action_space)):
+            if not isinstance(space, gymnasium.spaces.Box) or len(space.shape) != 1:
+                raise ValueError(f"gymnasium env {shown(env_id)} has {role} space {shown(space)}; "
+                                 f"only 1-D Box (continuous) spaces are supported")
+        return env.observation_space.shape[0], env.action_space.shape[0]
+    finally:
+        env.close()
+
+
+def env_dims(name: str) -> tuple[int, int]:
+    """(obs_dim, act_dim) of env ``name`` (checked by ``check_env_name``)."""
+    check_env_name(name)
+    if name.startswith(GYM_PREFIX):
+        return gym_dims(name[len(GYM_PREFIX):])
+    return TORCH_ENVS[name].obs_dim, TORCH_ENVS[name].act_dim
 
 
 def env_options(name: str) -> list[str]:
@@ -373,7 +411,7 @@ def make_env(name: str, n: int, device: str | torch.device | None = None, seed: 
     """n copies of env ``name``: one of ``TORCH_ENVS`` or 'gym:<gymnasium id>'.
 
     ``options`` go to the env: ``noise`` for 'point-mass' and 'noisy-reward', env kwargs for a
-    gymnasium id.
+    gymnasium id. A ValueError, before gymnasium sees anything, for any other name (``check_env_name``).
     """
     check_env_name(name)
     if name.startswith(GYM_PREFIX):
@@ -381,6 +419,6 @@ def make_env(name: str, n: int, device: str | torch.device | None = None, seed: 
     known = env_options(name)
     unknown = sorted(set(options) - set(known))
     if unknown:
-        raise ValueError(f"env {name!r} has no option {', '.join(map(repr, unknown))}; "
+        raise ValueError(f"env {shown(name)} has no option {', '.join(map(repr, unknown))}; "
                          f"its options: {', '.join(map(repr, known)) or 'none'}")
     return TORCH_ENVS[name](n, device, seed, **options)

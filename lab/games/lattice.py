@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-import pydantic
 import torch
 
 from lab.core import Field, LabConfig, Trainer
@@ -89,19 +88,31 @@ class LatticeConfig(LabConfig):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
     steps: int = Field(2000, ge=1, le=200_000, description="training steps")
 
-    @pydantic.model_validator(mode="after")
-    def _consistent(self):
+    def problems(self) -> list[str]:
+        found = []
         if self.tau_final > self.tau_init:
-            raise ValueError(f"'tau_final' = {self.tau_final} must be at most 'tau_init' = {self.tau_init}")
+            found.append(f"'tau_final' = {self.tau_final} must be at most 'tau_init' = {self.tau_init}")
+        elif self.tau_points > 1 and self.tau_init == self.tau_final:
+            found.append(f"a sweep ('tau_points' = {self.tau_points}) needs 'tau_init' above "
+                         f"'tau_final' = {self.tau_final}")
         if self.sharing == "grouped" and self.groups > self.size ** 2:
-            raise ValueError(f"'groups' = {self.groups} must be at most the number of agents "
-                             f"size² = {self.size ** 2}")
-        if self.tau_points > 1 and self.tau_init == self.tau_final:
-            raise ValueError(f"a sweep ('tau_points' = {self.tau_points}) needs 'tau_init' above "
-                             f"'tau_final' = {self.tau_final}")
+            found.append(f"'groups' = {self.groups} must be at most the number of agents "
+                         f"size² = {self.size ** 2}")
         if self.buffer < self.n_step + 1:
-            raise ValueError(f"'buffer' = {self.buffer} must exceed 'n_step' = {self.n_step}")
-        return self
+            found.append(f"'buffer' = {self.buffer} must exceed 'n_step' = {self.n_step}")
+        return found
+
+    def memory_parts(self) -> dict[str, float]:
+        """Replay (uint8 actions + float32 rewards per agent and kept step), the networks with Adam state,
+        grads and targets (grouped and independent ones also gathered per agent), and an update's
+        (lattices, batch, agents, hidden) activations, kept for backward on the online and target nets."""
+        lattices, agents, h = self.tau_points * self.seeds, self.size ** 2, self.hidden
+        nets = {"shared": 1, "independent": agents, "grouped": self.groups}[self.sharing]
+        per_net = 4 * (8 * h + 2)
+        gathered = 0 if self.sharing == "shared" else 2 * lattices * agents * per_net
+        return {"replay (tau_points·seeds·buffer·size²)": 5 * lattices * self.buffer * agents,
+                "networks (tau_points·seeds·sharing·hidden)": 5 * lattices * nets * per_net + gathered,
+                "activations of an update (tau_points·seeds·batch·size²·hidden)": 4 * 4 * lattices * self.batch * agents * h}
 
 
 def tau_inits(config: LatticeConfig) -> list[float]:

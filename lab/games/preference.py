@@ -7,9 +7,12 @@ and CSV load/save. Everything is a float64 numpy array; the batched dynamics con
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
+
+from lab.core.config import shown
 
 TOLERANCE = 1e-9
 
@@ -86,19 +89,22 @@ def parse_preference(text: str) -> np.ndarray:
     try:
         rows = [[float(x) for x in line.replace(";", ",").split(",")] for line in text.strip().splitlines() if line.strip()]
     except ValueError as err:
-        raise PreferenceError(f"the matrix must be rows of comma-separated numbers ({err})") from None
+        raise PreferenceError(f"the matrix must be rows of comma-separated numbers ({shown(str(err), 160)})") from None
     if len({len(r) for r in rows}) > 1:
         raise PreferenceError(f"every row needs the same number of entries, got {[len(r) for r in rows]}")
     return check_preference(rows)
 
 
 def load_preference(path: str | os.PathLike) -> np.ndarray:
-    """Read a preference matrix from a CSV file of numbers (no header); validated."""
+    """Read a preference matrix from a CSV file of numbers (no header, UTF-8 with or without the byte
+    order mark Excel writes); validated. Every failure is a ``PreferenceError`` naming the file."""
     path = Path(path)
     try:
-        P = np.loadtxt(path, delimiter=",", ndmin=2)
-    except (OSError, ValueError) as err:
-        raise PreferenceError(f"{path}: cannot read a matrix of numbers ({err})") from None
+        with warnings.catch_warnings():  # an empty file: its shape (0, 0) is refused below
+            warnings.simplefilter("ignore", UserWarning)
+            P = np.loadtxt(path, delimiter=",", ndmin=2, encoding="utf-8-sig")
+    except (OSError, ValueError) as err:  # UnicodeDecodeError is a ValueError
+        raise PreferenceError(f"{path}: cannot read a matrix of numbers ({shown(str(err), 160)})") from None
     return check_preference(P, name=path.name)
 
 

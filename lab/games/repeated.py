@@ -11,17 +11,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab.core import Field, LabConfig
+from lab.core import ConfigError, Field, LabConfig
+from lab.core.config import shown
 
+from .payoff_check import payoff_number, payoff_table
 from .strategies import Strategy
 
 
 @dataclass(frozen=True)
 class Game2x2:
-    """Payoffs indexed [row action, column action]; action 0 = C / first option, 1 = D / second."""
+    """Payoffs indexed [row action, column action]; action 0 = C / first option, 1 = D / second.
+
+    ``row`` and ``column`` are (2, 2) tables of finite numbers, stored as float arrays; anything else
+    (NaN, another shape, strings) is a ``ConfigError`` naming the table."""
     name: str
     row: np.ndarray      # (2, 2) the row player's payoffs
     column: np.ndarray   # (2, 2) the column player's payoffs
+
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise ConfigError(f"'name' = {shown(self.name)} is not allowed: must be a string")
+        for table in ("row", "column"):
+            object.__setattr__(self, table, payoff_table(getattr(self, table), table, (2, 2)).astype(float))
 
     def for_player(self, player: int) -> np.ndarray:
         """Player's own payoffs indexed [own action, opponent's action]."""
@@ -29,9 +40,13 @@ class Game2x2:
 
 
 def prisoners_dilemma(R: float = 3, S: float = 0, T: float = 5, P: float = 1, name: str = "Prisoner's Dilemma") -> Game2x2:
-    """The symmetric PD with reward R, sucker S, temptation T, punishment P (Axelrod's 3, 0, 5, 1)."""
+    """The symmetric PD with reward R, sucker S, temptation T, punishment P (Axelrod's 3, 0, 5, 1):
+    finite numbers with T > R > P > S, else a ``ConfigError`` naming the payoff."""
+    R, S, T, P = (payoff_number(value, key, meaning) for value, key, meaning in (
+        (R, "R", "reward for mutual cooperation"), (S, "S", "sucker's payoff"), (T, "T", "temptation to defect"),
+        (P, "P", "punishment for mutual defection")))
     if not (T > R > P > S):
-        raise ValueError(f"a Prisoner's Dilemma needs T > R > P > S; got T={T}, R={R}, P={P}, S={S}")
+        raise ConfigError(f"a Prisoner's Dilemma needs T > R > P > S; got T={T:g}, R={R:g}, P={P:g}, S={S:g}")
     row = np.array([[R, S], [T, P]], dtype=float)
     return Game2x2(name, row, row.T.copy())
 
@@ -129,3 +144,8 @@ class TournamentConfig(LabConfig):
     noise: float = Field(0.0, ge=0.0, le=0.5, description="probability that an action is flipped")
     end_prob: float = Field(0.0, ge=0.0, le=1.0, description="probability that a match ends after each round")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
+
+    def memory_parts(self) -> dict[str, float]:
+        """One pairing's record (``play``'s int64 actions and float64 payoffs, 2 players per round); a
+        round robin of n strategies records n(n + 1)/2 of them."""
+        return {"one pairing's record (repetitions·turns)": 32 * self.repetitions * self.turns}

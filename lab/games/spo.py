@@ -11,7 +11,6 @@ Runs a population of independent seeds at once (leading dimension).
 """
 from __future__ import annotations
 
-import pydantic
 import torch
 
 from lab.core import Field, LabConfig
@@ -28,11 +27,10 @@ class SPOConfig(LabConfig):
     seeds: int = Field(8, ge=1, le=256, description="independent self-play runs")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed")
 
-    @pydantic.model_validator(mode="after")
-    def _shares(self):
+    def problems(self) -> list[str]:
         if self.share_a + self.share_b > 1:
-            raise ValueError(f"'share_a' + 'share_b' = {self.share_a + self.share_b:g} must be at most 1")
-        return self
+            return [f"'share_a' + 'share_b' = {self.share_a + self.share_b:g} must be at most 1"]
+        return []
 
     @property
     def proportions(self) -> tuple[float, float, float]:

@@ -66,6 +66,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .payoff_check import payoff_table
+
 CYCLIC = "Cyclic"
 WIN_WIN = "Win-win"
 BIASED = "Biased"
@@ -96,15 +98,13 @@ SYMMETRIC_NAMES = {
 # ---------------------------------------------------------------- payoffs and relabellings
 
 def _array(game) -> np.ndarray:
-    """Payoffs (2, 2, 2) [player, row action, column action], keeping their dtype."""
+    """Payoffs (2, 2, 2) [player, row action, column action], keeping their dtype; finite numbers, else a
+    ``ConfigError`` (a ValueError)."""
     if isinstance(game, OrdinalGame):
         return game.payoffs
     if hasattr(game, "row") and hasattr(game, "column"):
-        game = np.stack([np.asarray(game.row), np.asarray(game.column)])
-    p = np.asarray(game)
-    if p.shape != (2, 2, 2):
-        raise ValueError(f"a 2×2 game's payoffs need shape (2, 2, 2) [player, row, column]; got {p.shape}")
-    return p
+        game = [game.row, game.column]
+    return payoff_table(game, "game", (2, 2, 2))
 
 
 def as_payoffs(game) -> np.ndarray:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pydantic
 import torch
 
 from lab.core import Field, LabConfig, Trainer
@@ -41,11 +40,16 @@ class PreferenceDynamicsConfig(LabConfig):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the games and references")
     steps: int = Field(200, ge=1, le=100_000, description="iterations of every algorithm")
 
-    @pydantic.model_validator(mode="after")
-    def _some_algorithm(self):
+    def problems(self) -> list[str]:
         if not any(getattr(self, name) for name in SWITCHES):
-            raise ValueError("switch on at least one algorithm (nash_mp, nash_md, omd, omwu, extragradient)")
-        return self
+            return ["switch on at least one algorithm (nash_mp, nash_md, omd, omwu, extragradient)"]
+        return []
+
+    def memory_parts(self) -> dict[str, float]:
+        """The games' float64 (games, n, n) matrices: numpy's P, the torch copy, and one product in an
+        iteration; n = ``actions`` for random and Bradley–Terry games, else 3."""
+        n = self.actions if self.game in ("random", "bradley-terry") else 3
+        return {"preference matrices (games·actions²)": 8 * 3 * self.games * n * n}
 
     @property
     def algorithms(self) -> list[str]:

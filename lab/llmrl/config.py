@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pydantic
-
 from lab.core import Field, LabConfig
 
 OBJECTIVES = ("grpo", "minirl", "mhpo", "capo", "safe")
 NORMALIZATIONS = ("group", "global", "agent")
 REWARDS = ("true", "proxy", "robust")
 DIGITS = 10  # tokens 0..9 are digits; tokens 10.. are symbols (worth 0, and the reward ensemble's hack tokens)
+ROLLOUT_PASSES = 8  # passes over a batch's tokens alive in a step: sampling μ_old, π_old, π_θ (forward and
+                    # backward), the reference
 
 
 class LLMRLConfig(LabConfig):
@@ -66,17 +66,28 @@ class LLMRLConfig(LabConfig):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
     steps: int = Field(200, ge=1, le=100_000, description="training steps (rollout batches)")
 
-    @pydantic.model_validator(mode="after")
-    def _consistent(self):
+    def problems(self) -> list[str]:
+        found = []
         if self.vocab < DIGITS + self.ensemble:
-            raise ValueError(f"'vocab' = {self.vocab} must be at least 10 digits + 'ensemble' = {self.ensemble} "
-                             f"hack tokens, i.e. ≥ {DIGITS + self.ensemble}")
+            found.append(f"'vocab' = {self.vocab} must be at least 10 digits + 'ensemble' = {self.ensemble} "
+                         f"hack tokens, i.e. ≥ {DIGITS + self.ensemble}")
         if self.classes > self.prompts:
-            raise ValueError(f"'classes' = {self.classes} must be at most 'prompts' = {self.prompts}")
+            found.append(f"'classes' = {self.classes} must be at most 'prompts' = {self.prompts}")
         if self.classes > self.batch_prompts:
-            raise ValueError(f"'classes' = {self.classes} must be at most 'batch_prompts' = {self.batch_prompts} "
-                             "(every batch holds every class)")
+            found.append(f"'classes' = {self.classes} must be at most 'batch_prompts' = {self.batch_prompts} "
+                         "(every batch holds every class)")
         if self.minibatches > self.batch_prompts * self.group:
-            raise ValueError(f"'minibatches' = {self.minibatches} must be at most the rollouts per batch "
-                             f"batch_prompts·group = {self.batch_prompts * self.group}")
-        return self
+            found.append(f"'minibatches' = {self.minibatches} must be at most the rollouts per batch "
+                         f"batch_prompts·group = {self.batch_prompts * self.group}")
+        return found
+
+    def memory_parts(self) -> dict[str, float]:
+        """A step's float32 (seeds, rollouts, length, width) tensors — embeddings, hidden units and logits
+        of π_θ, π_old, μ_old and the reference, kept for backward — and the weights: θ, its grads and
+        Adam state, π_old, μ_old and the reference."""
+        rollouts = self.seeds * self.batch_prompts * self.group * self.length
+        width = self.embed + self.hidden + self.vocab
+        weights = (self.prompts + self.length + self.vocab) * self.embed + (self.embed + 1) * self.hidden \
+            + (self.hidden + 1) * self.vocab
+        return {"a step's rollouts (seeds·batch_prompts·group·length)": 4 * ROLLOUT_PASSES * rollouts * width,
+                "weights (seeds·hidden·vocab·embed)": 4 * 7 * self.seeds * weights}

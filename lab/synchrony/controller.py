@@ -23,7 +23,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import pydantic
 import torch
 
 from lab.core import Field, LabConfig, Trainer
@@ -35,6 +34,9 @@ from .style_space import Persona, Scaler, cosine
 from .synthetic import shipped_corpus
 
 N_FEATURES = 3
+TURNS = 24            # turns of the shipped corpus's longest dialog, for the memory estimate
+ROLLOUT_TENSORS = 12  # (members, batch, turns, 8) float32 tensors alive in a step: the gathered user
+                      # vectors, targets, previous targets, steps, their cosines' operands, gradients
 
 
 class AdaptationControllerConfig(LabConfig):
@@ -51,11 +53,21 @@ class AdaptationControllerConfig(LabConfig):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
     steps: int = Field(1000, ge=1, le=100_000, description="training steps")
 
-    @pydantic.model_validator(mode="after")
-    def _ordered_lambdas(self):
+    def problems(self) -> list[str]:
+        found = []
         if self.lam_min > self.lam_max:
-            raise ValueError(f"'lam_min' = {self.lam_min} must be at most 'lam_max' = {self.lam_max}")
-        return self
+            found.append(f"'lam_min' = {self.lam_min} must be at most 'lam_max' = {self.lam_max}")
+        elif self.n_lam > 1 and self.lam_min == self.lam_max:
+            found.append(f"a grid of 'n_lam' = {self.n_lam} values needs 'lam_max' above 'lam_min' = {self.lam_min}")
+        if self.lr_final > self.lr:
+            found.append(f"'lr_final' = {self.lr_final} must be at most 'lr' = {self.lr} (the step size decays)")
+        return found
+
+    def memory_parts(self) -> dict[str, float]:
+        """A step's rollout: float32 (members, batch, turns, 8) tensors kept for the backward pass, for
+        dialogs of ``TURNS`` turns (the shipped corpus's longest; longer uploaded dialogs take more)."""
+        members = self.n_lam * self.seeds
+        return {"a step's rollout (n_lam·seeds·batch)": 4 * ROLLOUT_TENSORS * members * self.batch * TURNS * 8}
 
 
 class AdaptationController(Trainer):
