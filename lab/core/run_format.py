@@ -175,11 +175,14 @@ def _check_member_numbers(table: pd.DataFrame, n: int, population: int, path: Pa
 
 
 def _check_label(table: pd.DataFrame, label: str, expected: np.ndarray, n: int, path: Path) -> None:
-    column = table[label]
-    kind = {"U": "O"}.get(expected.dtype.kind, expected.dtype.kind)  # text: '<U' in numpy, object in pandas
-    if not isinstance(column.dtype, np.dtype) or column.dtype.kind != kind:
+    column, kind = table[label], expected.dtype.kind
+    if kind == "U":  # text: numpy's '<U', pandas' str (or object) dtype
+        fits = pd.api.types.is_string_dtype(column.dtype)
+    else:
+        fits = isinstance(column.dtype, np.dtype) and column.dtype.kind == kind
+    if not fits:
         raise RunFileError(f"{path}: column '{label}' holds {column.dtype}, but {MANIFEST}'s members "
-                           f"'{label}' are {expected.dtype}")
+                           f"'{label}' are {'text' if kind == 'U' else expected.dtype}")
     values = column.to_numpy().reshape(n, expected.size)
     wrong = np.argwhere((values != expected) & ~(pd.isna(values) & pd.isna(expected)))
     if len(wrong):
