@@ -4,6 +4,10 @@ When a results path is set (``lab.results_to(path)``, which notebooks call with 
 ``results_path`` parameter, or the ``LAB_RESULTS`` environment variable), every record
 rewrites that JSON file atomically, so the file always holds everything recorded so far.
 Tests read it instead of parsing notebook outputs.
+
+``results_to`` checks its path at once and writes ``{}`` there, so that a directory, a name that is
+not ``.json`` or a place that cannot be written fails before a notebook trains, not at its first
+record.
 """
 from __future__ import annotations
 
@@ -14,16 +18,33 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import ConfigError, shown
+
 RESULTS_ENV = "LAB_RESULTS"
 _results: dict[str, object] = {}
 _path: Path | None = None
 
 
 def results_to(path: str | os.PathLike | None) -> None:
-    """Write recorded results to ``path`` (None or '': only ``$LAB_RESULTS`` if set)."""
+    """Write recorded results to ``path``, a .json file (None or '': only ``$LAB_RESULTS`` if set);
+    a path that cannot take them is a ``ConfigError`` naming ``results_path``, raised now."""
     global _path
-    _path = Path(path) if path else None
+    _path = None
     _results.clear()
+    if not path:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"'results_path' = {shown(str(path))} is not allowed: it is a directory; "
+                          f"name a .json file, e.g. {shown(str(target / 'results.json'))}")
+    if target.suffix.lower() != ".json":
+        raise ConfigError(f"'results_path' = {shown(str(path))} is not allowed: must name a .json file")
+    try:
+        _write(target)
+    except OSError as err:
+        raise ConfigError(f"'results_path' = {shown(str(path))} is not allowed: cannot write there "
+                          f"({err})") from None
+    _path = target
 
 
 def _plain(value):
@@ -51,11 +72,16 @@ def record(name: str, value) -> object:
     _results[name] = _plain(value)
     target = _path or (Path(os.environ[RESULTS_ENV]) if os.environ.get(RESULTS_ENV) else None)
     if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(_results, indent=2))
-        os.replace(tmp, target)
+        _write(target)
     return _results[name]
+
+
+def _write(target: Path) -> None:
+    """Everything recorded so far into ``target``, atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps(_results, indent=2))
+    os.replace(tmp, target)
 
 
 def recorded() -> dict[str, object]:
