@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .payoff_check import payoff_table
+
 C, D = 0, 1
 
 
@@ -115,8 +117,9 @@ def predict_then_act(payoff: np.ndarray) -> Strategy:
     not — and best-respond to the prediction in ``payoff`` (own payoffs, (own action, opponent's)).
     The analogue of Akata et al.'s social chain-of-thought prompting (arXiv 2305.16867).
     States: 0 = no history (plays its own best outcome's action), 1/2 = one opponent move seen
-    (C/D), 3 + 2·previous + last = two moves seen."""
-    payoff = np.asarray(payoff, dtype=float)
+    (C/D), 3 + 2·previous + last = two moves seen. ``payoff``: a (2, 2) table of finite numbers, else a
+    ``ConfigError`` naming it."""
+    payoff = payoff_table(payoff, "payoff", (2, 2)).astype(float)
     best_response = payoff.argmax(axis=0)                   # own action against each opponent action
     first = np.unravel_index(payoff.argmax(), payoff.shape)[0]
     cooperate = [1.0 - first, 1.0 - best_response[C], 1.0 - best_response[D]]

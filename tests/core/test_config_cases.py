@@ -2,8 +2,9 @@
 
 Each case is a call and what it must do: build (and give back the value named), or raise the
 lab's own error (``ConfigError``; ``PreferenceError`` for preference matrices) whose message
-contains the given words and stays short. Before the fix 48 of the 66 cases failed, after it
-none (``OMP_NUM_THREADS=1 .venv/bin/python -m pytest -q tests/core/test_config_cases.py``).
+contains the given words and stays short. Before the fix 63 of the 74 cases failed (wrong exception
+type, garbage accepted, a module imported), after it none
+(``OMP_NUM_THREADS=1 .venv/bin/python -m pytest -q tests/core/test_config_cases.py``).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from lab.critic.sac import SACConfig
 from lab.games.lattice import LatticeConfig
 from lab.games.preference import PreferenceError, load_preference
 from lab.games.repeated import Game2x2, TournamentConfig, prisoners_dilemma
+from lab.games.strategies import predict_then_act
 from lab.games.topology import as_payoffs
 from lab.games.trainer import PreferenceDynamicsConfig
 from lab.llmrl import LLMRLConfig
@@ -113,6 +115,7 @@ REFUSED = {
     "Game2x2 name": (lambda: Game2x2(None, PD, PD), ["'name'"]),
     "topology NaN payoffs": (lambda: as_payoffs(np.full((2, 2, 2), np.nan)), ["finite"]),
     "topology strings": (lambda: as_payoffs(np.full((2, 2, 2), "a")), ["numbers"]),
+    "predict-then-act NaN payoff": (lambda: predict_then_act(np.full((2, 2), np.nan)), ["'payoff'", "finite"]),
 }
 
 ACCEPTED = {
