@@ -117,10 +117,10 @@ def read_run(directory: Path) -> tuple[dict, bytes, Path, Path]:
             table = _read_table(table_path)
             break
         except FileNotFoundError:
-            again = _read_manifest(manifest_path)
-            if again == manifest:
+            manifest = _read_manifest(manifest_path)
+            if directory / _table_name(manifest, manifest_path) == table_path:
                 raise RunFileError(f"{table_path} is missing ({MANIFEST} names it)") from None
-            manifest = again  # a save replaced the run meanwhile
+            # else a save replaced the run meanwhile (every save names a new table): read that one
     else:
         raise RunFileError(f"{directory}: saves replaced the run {READ_ATTEMPTS} times while it was read")
     if manifest["format"] == FORMAT:

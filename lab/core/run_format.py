@@ -12,6 +12,7 @@ what is wrong with it.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def encode_run(frame: pd.DataFrame, population: int, members: dict[str, list], m
     """The manifest fields and Parquet bytes of a History's ``frame()``; a ValueError, before
     anything is written, for a History that ``decode_run`` would refuse."""
     names = [*RESERVED, *members, *metrics]
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    repeated = _repeated(names)
     if repeated:
         raise ValueError(f"cannot save: {repeated} name both a member label and a metric (or 'step'/'member')")
     steps = frame["step"].to_numpy()[::population]
@@ -52,6 +53,7 @@ def encode_run(frame: pd.DataFrame, population: int, members: dict[str, list], m
 
 
 def decode_run(manifest: dict, table_bytes: bytes, manifest_path: Path, table_path: Path) -> RunContents:
+    """The History that ``manifest`` and the Parquet ``table_bytes`` describe, once they are checked."""
     population = _integer(manifest, "population", 1, manifest_path)
     rows = _integer(manifest, "rows", 0, manifest_path)
     members = _members(manifest, population, manifest_path)
@@ -60,7 +62,7 @@ def decode_run(manifest: dict, table_bytes: bytes, manifest_path: Path, table_pa
     if not isinstance(meta, dict):
         raise RunFileError(f"{manifest_path}: 'meta' must be a JSON object, not {type(meta).__name__}")
     names = [*RESERVED, *members, *metrics]
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    repeated = _repeated(names)
     if repeated:
         raise RunFileError(f"{manifest_path}: {repeated} name both a member label and a metric (or 'step'/'member')")
 
@@ -115,10 +117,14 @@ def _metrics(manifest: dict, path: Path) -> list[str]:
     metrics = manifest["metrics"]
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise RunFileError(f"{path}: 'metrics' must be a list of names, not {shown(metrics)}")
-    twice = next((m for m in metrics if metrics.count(m) > 1), None)
-    if twice is not None:
-        raise RunFileError(f"{path}: 'metrics' names {twice!r} twice")
+    twice = _repeated(metrics)
+    if twice:
+        raise RunFileError(f"{path}: 'metrics' names {twice[0]!r} twice")
     return metrics
+
+
+def _repeated(names: list[str]) -> list[str]:
+    return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
 # --- the table -----------------------------------------------------------------------------
@@ -138,7 +144,8 @@ def _check_columns(table: pd.DataFrame, names: list[str], path: Path) -> None:
     missing = [name for name in names if name not in table.columns]
     if missing:
         raise RunFileError(f"{path} lacks the columns {shown(missing, 160)} that {MANIFEST} lists")
-    extra = [name for name in table.columns if name not in names]
+    known = set(names)
+    extra = [name for name in table.columns if name not in known]
     if extra:
         raise RunFileError(f"{path} has columns {shown(extra, 160)} that {MANIFEST} does not list")
 

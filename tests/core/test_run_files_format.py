@@ -112,6 +112,14 @@ def test_a_save_that_fails_while_writing_leaves_the_previous_run_and_nothing_of_
     same(History.load(directory), previous)
 
 
+def test_a_missing_table_is_reported_as_missing_whatever_the_meta_holds(tmp_path):
+    directory = history_with({"seed": [0, 1]}, note=float("nan")).save(tmp_path / "run")   # NaN != NaN
+    table = directory / manifest(directory)["table"]
+    table.unlink()
+    with pytest.raises(RunFileError, match=f"{table} is missing"):
+        History.load(directory)
+
+
 @pytest.mark.parametrize("field, value, fault", [
     ("table", "../elsewhere.parquet", "'table' must name"),
     ("table", "history-0123456789abcdef.parquet/../../x", "'table' must name"),
