@@ -8,7 +8,8 @@ controls (``widgets.controls``).
 A bad value raises ``ConfigError`` (a ``ValueError``), whose message names the field, the value
 given and what is allowed, from every entry point: the constructor, ``from_params``,
 ``model_validate`` / ``model_validate_json`` / ``model_validate_strings``, attribute assignment
-(which leaves the config as it was) and ``replace``. Values echoed in a message are cut to
+(which leaves the config as it was) and ``replace`` (pydantic's ``model_construct`` checks nothing,
+by design, and is no entry point for outside values). Values echoed in a message are cut to
 ``SHOWN_CHARS`` characters (``shown``), so a 1 MB string never comes back whole.
 
 Numbers — what each kind of field takes (anything else is refused, never converted):
