@@ -16,7 +16,7 @@ NUMBER = st.one_of(st.integers(-10, 10), st.floats(allow_nan=True, allow_infinit
                    st.booleans(), st.none(), st.text(max_size=5), st.sampled_from(["3", "nan", "1e999"]))
 TABLE = st.one_of(st.recursive(NUMBER, lambda inner: st.lists(inner, max_size=3), max_leaves=10),
                   st.lists(st.lists(NUMBER, min_size=2, max_size=2), min_size=2, max_size=2))
-SETTINGS = settings(max_examples=200, derandomize=True, deadline=None, database=None)
+SETTINGS = settings(max_examples=150, derandomize=True, deadline=None, database=None)
 
 
 @SETTINGS
