@@ -121,12 +121,12 @@ class SACConfig(LabConfig):
         if self.critic == "hl-gauss" and not self.hl_v_min < self.hl_v_max:
             found.append(f"'hl_v_min' = {self.hl_v_min:g} must be below 'hl_v_max' = {self.hl_v_max:g}")
         if self.learning_starts >= self.steps:
-            found.append(f"'learning_starts' = {self.learning_starts} ≥ 'steps' = {self.steps}: nothing would be "
-                         f"learned (the critic is first updated at step max(1, learning_starts))")
+            found.append(f"'learning_starts' = {self.learning_starts} ≥ 'steps' = {self.steps}: updates begin at "
+                         f"step learning_starts, so the run would update its networks at most once")
         if self.critic_warmup >= self.steps:
             found.append(f"'critic_warmup' = {self.critic_warmup} ≥ 'steps' = {self.steps}: "
                          f"the actor would never learn")
-        elif self.critic_warmup >= self.updates:
+        elif self.learning_starts < self.steps and self.critic_warmup >= self.updates:
             found.append(f"'critic_warmup' = {self.critic_warmup} ≥ the {self.updates} updates from "
                          f"'learning_starts' = {self.learning_starts} to 'steps' = {self.steps}: "
                          f"the actor would never learn")
