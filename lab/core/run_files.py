@@ -63,11 +63,11 @@ def write_run(directory: Path, manifest: dict, table: bytes) -> None:
         try:
             _write_synced(table_path, table)
             _write_synced(temporary, text)
-            os.replace(temporary, directory / MANIFEST)
-        except BaseException:
+        except BaseException:  # disk full, Ctrl-C...: the previous run stays, and nothing of this save
             table_path.unlink(missing_ok=True)
             temporary.unlink(missing_ok=True)
             raise
+        os.replace(temporary, directory / MANIFEST)  # the commit
         os.fsync(directory_fd)
         _remove_leftovers(directory, keep=table_name)
 
