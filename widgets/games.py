@@ -98,24 +98,54 @@ def preference_view() -> LabView:
                    [kl_figure, exploitability_figure, simplex_figure], ABOUT)
 
 
-def matrix_editor(view: LabView):
-    """A small editor for P: CSV rows; 'Use this matrix' makes the view's next run play it (one game,
-    uniform μ), 'Use the config's game' goes back. Bad matrices are explained, not run."""
-    import panel as pn
+EDITOR_MAX_ACTIONS = 50
+EDITOR_MAX_CHARS = 60_000  # 50 rows of 50 entries of up to 22 characters with their separators
+"""The matrix editor's limits (its text box cuts what is pasted beyond ``EDITOR_MAX_CHARS``; before issue 12
+its 5,000-character cap cut a 30 × 30 matrix mid-row and said "could not convert string to float: ''")."""
 
+
+def editor_matrix(text: str) -> np.ndarray:
+    """The preference matrix typed in the editor; a PreferenceError names the row and entry that is not
+    a number, or the editor's limit (larger games: the config's, up to 1,000 actions)."""
     from lab.games.preference import PreferenceError, parse_preference
 
+    larger = "larger games: a random or Bradley–Terry game of the config (up to 1,000 actions)"
+    if len(text) >= EDITOR_MAX_CHARS:
+        raise PreferenceError(f"the text reached the editor's limit of {EDITOR_MAX_CHARS:,} characters and was cut; "
+                              f"the editor takes up to {EDITOR_MAX_ACTIONS} actions ({larger})")
+    rows = [line for line in text.strip().splitlines() if line.strip()]
+    if len(rows) > EDITOR_MAX_ACTIONS:
+        raise PreferenceError(f"{len(rows)} rows; the editor takes up to {EDITOR_MAX_ACTIONS} actions ({larger})")
+    for i, line in enumerate(rows, start=1):
+        for j, entry in enumerate(line.replace(";", ",").split(","), start=1):
+            try:
+                float(entry)
+            except ValueError:
+                shown = repr(entry.strip()[:40]) if entry.strip() else "empty"
+                raise PreferenceError(f"row {i}, entry {j}: {shown} is not a number") from None
+    return parse_preference(text)
+
+
+def matrix_editor(view: LabView):
+    """A small editor for P: CSV rows; 'Use this matrix' makes the view's next run play it (one game,
+    uniform μ), 'Use the config's game' goes back. Bad matrices are explained (the text escaped), not run."""
+    import panel as pn
+
+    from lab.games.preference import PreferenceError
+
+    from .panel_front import markdown_text
+
     text = pn.widgets.TextAreaInput(value="0.5, 0, 1\n1, 0.5, 0\n0, 1, 0.5", height=120, width=260,
-                                    css_classes=["matrix-text"])
+                                    max_length=EDITOR_MAX_CHARS, css_classes=["matrix-text"])
     use, back = pn.widgets.Button(label="Use this matrix", css_classes=["matrix-use"]), pn.widgets.Button(
         label="Use the config's game")
     message = pn.pane.Markdown("Playing the config's game.", css_classes=["matrix-message"])
 
     def on_use(event):
         try:
-            P = parse_preference(text.value)
+            P = editor_matrix(text.value)
         except PreferenceError as err:
-            message.object = f"**Not a preference matrix:** {err}"
+            message.object = f"**Not a preference matrix:** {markdown_text(err)}"
             return
         n = len(P)
         view.trainer_options = {"P": P[None], "mu": np.full((1, n), 1.0 / n)}
@@ -127,7 +157,8 @@ def matrix_editor(view: LabView):
 
     use.on_click(on_use)
     back.on_click(on_back)
-    return pn.Column("**Edit P** (P[y, y′] = P(y ≻ y′), rows of CSV)", text, pn.Row(use, back), message)
+    return pn.Column(f"**Edit P** (P[y, y′] = P(y ≻ y′), rows of CSV, up to {EDITOR_MAX_ACTIONS} actions)", text,
+                     pn.Row(use, back), message)
 
 
 def preference_tab():

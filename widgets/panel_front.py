@@ -10,6 +10,9 @@ half minute Bokeh takes to notice.
 """
 from __future__ import annotations
 
+import html
+import re
+import string
 import threading
 import time
 
@@ -20,6 +23,14 @@ from .controls import control_specs, panel_help, panel_widget
 from .labview import REFRESH_S, LabView, Redrawer
 
 GONE_S = 2.0  # a session without a connection for this long is a closed page
+MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation.replace("&", "").replace(";", "")) + "])")
+
+
+def markdown_text(text) -> str:
+    """``text`` shown as it is in a Markdown pane (an Alert, a status line): HTML escaped, then every
+    ASCII punctuation mark backslashed, so that a user's string — a file name, a cell, a value an error
+    echoes — is never markup, a link or script (issue 12: ``<img src=x onerror=…>`` ran in the page)."""
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 class FigureWorker:
@@ -73,7 +84,7 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
              for i, fig in enumerate(view.figures())]
 
     def show_status(sentence: str, is_error: bool) -> None:
-        status.object = sentence
+        status.object = markdown_text(sentence)  # it may echo what a user typed (a ConfigError's value)
         status.alert_type = "danger" if is_error else "secondary"
 
     def show_progress(fraction: float) -> None:

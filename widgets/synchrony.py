@@ -12,9 +12,12 @@
 """
 from __future__ import annotations
 
+import functools
+import html
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -224,7 +227,7 @@ def trajectory_figure(run: Replay, dialog: int, dialog_id: str | None = None) ->
                             row=row, col=1)
         fig.update_yaxes(range=[-1.05, 1.05], row=row, col=1)
     fig.update_xaxes(title_text="user turn t", row=3, col=1)
-    name = dialog_id if dialog_id is not None else f"#{dialog}"
+    name = html.escape(dialog_id, quote=False) if dialog_id is not None else f"#{dialog}"
     fig.update_layout(title=f"Dialog {name}, turn by turn", height=620, uirevision="keep",
                       margin=dict(l=60, r=20, t=70, b=50), legend=dict(orientation="h", y=-0.12))
     return fig
@@ -241,7 +244,7 @@ def style_path_figure(run: Replay, dialog: int, dims: tuple[str, str] = ("inform
     n = int(run.mask[dialog].sum())
     user = run.user[dialog, :n].cpu().numpy()
     c = run.persona.cpu().numpy()
-    name = dialog_id if dialog_id is not None else f"#{dialog}"
+    name = html.escape(dialog_id, quote=False) if dialog_id is not None else f"#{dialog}"
     fig = go.Figure(layout=_layout(f"Dialog {name} in two style dimensions (z-space)",
                                    dims[0], dims[1], legend=dict(orientation="h", y=-0.18)))
     turns = np.arange(1, n + 1)
@@ -404,10 +407,58 @@ def _shipped_chosen_table(choice: tuple) -> pd.DataFrame:
     return sweep_table(combined_grid(grid), shared_shipped_corpus(), chosen=len(grid))
 
 
+WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="synchrony-work")
+"""Where uploads are read and settings replayed, for every session: never the server's event loop
+(issue 12: a 48 KB upload froze every session for 20 s)."""
+
+
+class Jobs:
+    """One session's heavy work off the event loop. ``submit(kind, work)`` runs ``work()`` on a worker
+    thread; the function it returns is then called on the session's document (where widgets may be
+    changed). Of one kind, only the newest job counts: an older one is skipped if it has not started
+    and its result dropped if it has. Without a server session (a test building the tab) a job runs at once."""
+
+    def __init__(self, on_error):
+        import panel as pn
+
+        document = pn.state.curdoc
+        self.document = document if document is not None and document.session_context is not None else None
+        self.on_error = on_error  # called on the document with an exception a job did not expect
+        self.newest: dict[str, int] = {}
+
+    def submit(self, kind: str, work) -> None:
+        ticket = self.newest[kind] = self.newest.get(kind, 0) + 1
+        if self.document is None:
+            work()()
+            return
+        WORKERS.submit(self._run, kind, ticket, work)
+
+    def _run(self, kind: str, ticket: int, work) -> None:
+        import panel as pn
+        from panel.io.state import set_curdoc
+
+        if self.newest[kind] != ticket:
+            return
+        try:
+            apply = work()
+        except Exception as err:  # noqa: BLE001 - shown in the page, never a dead worker
+            apply = functools.partial(self.on_error, err)
+
+        def on_the_document():
+            if self.newest[kind] == ticket:
+                apply()
+
+        with set_curdoc(self.document):
+            pn.state.execute(on_the_document, schedule=True)
+
+
 def synchrony_tab():
     """The dashboard tab: load dialogs, pick policies, drag their parameters; one dialog's trajectory,
-    the frontier with the chosen settings on it, and the learned controller live."""
+    the frontier with the chosen settings on it, and the learned controller live. Uploads and replays
+    run on ``WORKERS`` (``Jobs``); every user-supplied string is escaped (``markdown_text``)."""
     import panel as pn
+
+    from .panel_front import markdown_text
 
     state = {"corpus": shared_shipped_corpus(), "loaded": None, "switching": False}
     upload = pn.widgets.FileInput(accept=".csv,.jsonl,.ndjson", css_classes=["synchrony-upload"])
@@ -429,6 +480,11 @@ def synchrony_tab():
     numbers = pn.pane.DataFrame(index=False, sizing_mode="stretch_width", css_classes=["synchrony-numbers"])
     controller = controller_view(state["corpus"])
 
+    def say(pane, sentence: str, kind: str) -> None:
+        pane.object, pane.alert_type = markdown_text(sentence), kind
+
+    jobs = Jobs(lambda err: say(status, f"Could not replay: {type(err).__name__}: {err}", "danger"))
+
     def describe(corpus: Corpus) -> str:
         d = corpus.dialogs
         return (f"Dialogs: {corpus.name} — {len(d)} dialogs, {int(d.lengths.sum()):,} user turns "
@@ -441,26 +497,37 @@ def synchrony_tab():
         corpus = state["corpus"]
         names = list(chooser.value)
         if not names:
-            status.object, status.alert_type = "Pick at least one policy.", "warning"
+            say(status, "Pick at least one policy.", "warning")
             return
         try:
             grid = chosen_grid(names, {k: float(s.value) for k, s in sliders.items()})
         except (ValueError, TypeError) as err:
-            status.object, status.alert_type = f"Not a valid setting: {err}", "danger"
+            say(status, f"Not a valid setting: {err}", "danger")
             return
-        table = chosen_table(grid, corpus)
-        run = replay(grid, corpus.user, corpus.mask, corpus.c)
         k = corpus.dialogs.ids.index(dialog.value) if dialog.value in corpus.dialogs.ids else 0
+        say(status, f"Replaying {len(grid)} setting(s) and the sweep on {len(corpus.dialogs)} dialogs…", "secondary")
+        jobs.submit("view", functools.partial(replay_view, corpus, grid, k, (dim_x.value, dim_y.value)))
+
+    def replay_view(corpus: Corpus, grid: PolicyGrid, k: int, dims: tuple[str, str]):
+        """On a worker: the chosen settings with the sweep, one dialog's replay, the figures."""
+        table = chosen_table(grid, corpus)
+        n = int(corpus.dialogs.lengths[k])
+        run = replay(grid, corpus.user[k:k + 1, :n], corpus.mask[k:k + 1, :n], corpus.c)  # that dialog alone
         dialog_id = corpus.dialogs.ids[k]
-        trajectory.object = trajectory_figure(run, k, dialog_id)
-        path.object = style_path_figure(run, k, (dim_x.value, dim_y.value), dialog_id)
-        frontier.object = frontier_figure(table, f"The frontier on {corpus.name}: {len(table) - len(grid)} swept "
-                                                 f"settings and yours")
-        numbers.object = settings_frame(table)
+        figures = (trajectory_figure(run, 0, dialog_id), style_path_figure(run, 0, dims, dialog_id),
+                   frontier_figure(table, f"The frontier on {html.escape(corpus.name, quote=False)}: "
+                                          f"{len(table) - len(grid)} swept settings and yours"))
         on = int(table["chosen"].values[table["on_frontier"].values].sum())
-        status.object = (f"{len(grid)} setting(s) replayed on {len(corpus.dialogs)} dialogs; {on} of them on the "
-                         f"frontier. Dialog {dialog_id}: {int(corpus.dialogs.lengths[k])} turns.")
-        status.alert_type = "secondary"
+        sentence = (f"{len(grid)} setting(s) replayed on {len(corpus.dialogs)} dialogs; {on} of them on the "
+                    f"frontier. Dialog {dialog_id}: {n} turns.")
+
+        def show():
+            if corpus is not state["corpus"]:
+                return  # another corpus was loaded meanwhile; its own replay follows
+            trajectory.object, path.object, frontier.object = figures
+            numbers.object = settings_frame(table)
+            say(status, sentence, "secondary")
+        return show
 
     def use(corpus: Corpus, message: str) -> None:
         state["corpus"] = corpus
@@ -470,9 +537,18 @@ def synchrony_tab():
             dialog.param.update(options=ids, value=ids[0])
         finally:
             state["switching"] = False
-        data_message.object, data_message.alert_type = message, "success"
+        say(data_message, message, "success")
         use_corpus(controller, corpus)
         update()
+
+    def read(content: bytes, name: str):
+        """On a worker: the uploaded file as a corpus, or what is wrong with it."""
+        try:
+            corpus = Corpus.of(name, load_dialog_bytes(content, name))
+        except ValueError as err:  # DialogFileError, PersonaError, bad vectors: all explained
+            return functools.partial(say, data_message, f"Could not load {name}. {err} "
+                                     f"Still showing {state['corpus'].name}.", "danger")
+        return functools.partial(use, corpus, describe(corpus))
 
     def on_upload(*_):
         if upload.value is None or not upload.filename:
@@ -481,19 +557,13 @@ def synchrony_tab():
         if key == state["loaded"]:
             return
         state["loaded"] = key
-        try:
-            dialogs = load_dialog_bytes(upload.value, upload.filename)
-            corpus = Corpus.of(upload.filename, dialogs)
-        except ValueError as err:  # DialogFileError, PersonaError, bad vectors: all explained
-            data_message.object = (f"**Could not load {upload.filename}.** {err}\n\n"
-                                   f"Still showing {state['corpus'].name}.")
-            data_message.alert_type = "danger"
-            return
-        use(corpus, describe(corpus))
+        say(data_message, f"Loading {upload.filename} ({len(upload.value):,} bytes)…", "secondary")
+        jobs.submit("load", functools.partial(read, upload.value, upload.filename))
 
     upload.param.watch(on_upload, ["value", "filename"])
     def on_shipped(event):
         state["loaded"] = None
+        jobs.newest["load"] = jobs.newest.get("load", 0) + 1  # an upload still being read is dropped
         corpus = shared_shipped_corpus()
         use(corpus, describe(corpus))
 
@@ -503,9 +573,12 @@ def synchrony_tab():
     dialog.param.watch(update, "value")
     use(state["corpus"], describe(state["corpus"]))
 
-    formats = ("CSV or JSONL, one turn per row: `dialog_id`, optional `turn` and `speaker` (only `user` rows "
-               "are read), and the style as `vector` (a JSON list of 8), the 8 dimension columns, or `text`; "
-               "or the paper's `turn_level_metrics.csv`.")
+    limits = UPLOAD_LIMITS
+    formats = ("CSV or JSONL (UTF-8), one turn per row: `dialog_id`, optional `turn` and `speaker` (only `user` "
+               "rows are read), and the style as `vector` (a JSON list of 8), the 8 dimension columns, or `text`; "
+               f"or the paper's `turn_level_metrics.csv`. At most {limits.max_bytes / 1e6:g} MB, "
+               f"{limits.max_turns:,} turns, {limits.max_dialogs:,} dialogs, {limits.max_turns_per_dialog:,} "
+               "turns per dialog.")
     return pn.Column(
         pn.pane.Markdown(
             "## Synchrony and stability\nAfter Brandt, *Navigating the Synchrony–Stability Frontier in Adaptive "
