@@ -39,7 +39,8 @@ class CliffBanditConfig(LabConfig):
         return []
 
     def memory_parts(self) -> dict[str, float]:
-        """A step's float64 (members, batch, arms) tensors: the one-hot actions, the score and its product."""
+        """A step's float64 (members, batch, arms) tensors: the one-hot actions, the score and its product.
+        41 ε × 64 seeds, batch 1024, 20 arms, 3 steps on the CPU: 1.29 GB estimated, 1.03 GB of peak RSS."""
         members = self.n_eps * self.seeds
         return {"a step's samples (n_eps·seeds·batch·arms)": 8 * 3 * members * self.batch * self.arms}
 

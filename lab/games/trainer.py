@@ -46,10 +46,11 @@ class PreferenceDynamicsConfig(LabConfig):
         return []
 
     def memory_parts(self) -> dict[str, float]:
-        """The games' float64 (games, n, n) matrices: numpy's P, the torch copy, and one product in an
-        iteration; n = ``actions`` for random and Bradley–Terry games, else 3."""
+        """The games' float64 (games, n, n) matrices — numpy's P, the torch copy, the equilibria's and an
+        iteration's temporaries — n = ``actions`` for random and Bradley–Terry games, else 3. Against a
+        CPU process's peak RSS: 64 random games of 300 actions, 2 steps: 0.18 GB estimated, 0.15 GB used."""
         n = self.actions if self.game in ("random", "bradley-terry") else 3
-        return {"preference matrices (games·actions²)": 8 * 3 * self.games * n * n}
+        return {"preference matrices (games·actions²)": 8 * 4 * self.games * n * n}
 
     @property
     def algorithms(self) -> list[str]:

@@ -84,7 +84,8 @@ class LLMRLConfig(LabConfig):
     def memory_parts(self) -> dict[str, float]:
         """A step's float32 (seeds, rollouts, length, width) tensors — embeddings, hidden units and logits
         of π_θ, π_old, μ_old and the reference, kept for backward — and the weights: θ, its grads and
-        Adam state, π_old, μ_old and the reference."""
+        Adam state, π_old, μ_old and the reference. 16 seeds, 32 prompts × group 16, length 8, hidden
+        256, 2 steps on the CPU: 0.75 GB estimated, 0.58 GB of peak RSS."""
         rollouts = self.seeds * self.batch_prompts * self.group * self.length
         width = self.embed + self.hidden + self.vocab
         weights = (self.prompts + self.length + self.vocab) * self.embed + (self.embed + 1) * self.hidden \
