@@ -171,3 +171,22 @@ def test_the_matrix_editor_takes_50_actions_and_names_what_it_cannot_take():
         editor_matrix("\n".join(["0.5"] * 51))
     with pytest.raises(PreferenceError, match="reached the editor's limit of 60,000 characters and was cut"):
         editor_matrix(text + "," * (EDITOR_MAX_CHARS - len(text)))
+
+
+def test_an_upload_over_the_limits_is_refused_with_the_limit_named():
+    """Built without a server session, the tab's jobs run at once: a file over 4 MB, or with 2,001
+    dialogs, is refused in the data message and the shipped corpus stays."""
+    import panel as pn
+
+    from widgets import synchrony
+
+    tab = synchrony.synchrony_tab()
+    upload = tab.select(pn.widgets.FileInput)[0]
+    message = [a for a in tab.select(pn.pane.Alert) if "synchrony-data" in a.css_classes][0]
+    upload.param.update(value=b"dialog_id,text\n" + b"a,hello\n" * 500_001, filename="huge.csv")
+    shown = lambda: message.object.replace("\\", "")  # noqa: E731 - the text without Markdown's escapes
+    assert "huge.csv: 4,000,023 bytes; a dialog file may have at most 4,000,000 bytes (4 MB)" in shown()
+    many = "dialog_id,vector\n" + "".join(f"d{i},{VECTOR}\n" for i in range(2001))
+    upload.param.update(value=many.encode(), filename="many.csv")
+    assert "row 2001, column 'dialog_id': dialog 2,001; a dialog file may have at most 2,000 dialogs" in shown()
+    assert "Still showing the shipped synthetic corpus" in shown()
