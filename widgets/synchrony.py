@@ -32,7 +32,7 @@ from plotly.subplots import make_subplots
 from lab.core import History
 from lab.synchrony import (DIMENSIONS, POLICIES, AdaptationController, AdaptationControllerConfig, Dialogs,
                            Persona, PolicyGrid, Replay, Scaler, best_tradeoff, cosine, default_sweeps,
-                           frontier_comparison, load_dialogs, load_turn_metrics, policy, replay, shipped_corpus,
+                           frontier_comparison, load_turn_metrics, policy, replay, shipped_corpus,
                            sweep)
 from lab.synchrony.dialog_files import (UPLOAD_LIMITS, DialogFileError, DialogLimits, check_size,
                                         dialogs_from_bytes)
@@ -426,8 +426,13 @@ class Jobs:
         self.on_error = on_error  # called on the document with an exception a job did not expect
         self.newest: dict[str, int] = {}
 
+    def cancel(self, kind: str) -> None:
+        """Drop the jobs of ``kind`` submitted so far."""
+        self.newest[kind] = self.newest.get(kind, 0) + 1
+
     def submit(self, kind: str, work) -> None:
-        ticket = self.newest[kind] = self.newest.get(kind, 0) + 1
+        self.cancel(kind)
+        ticket = self.newest[kind]
         if self.document is None:
             work()()
             return
@@ -563,7 +568,7 @@ def synchrony_tab():
     upload.param.watch(on_upload, ["value", "filename"])
     def on_shipped(event):
         state["loaded"] = None
-        jobs.newest["load"] = jobs.newest.get("load", 0) + 1  # an upload still being read is dropped
+        jobs.cancel("load")  # an upload still being read is dropped
         corpus = shared_shipped_corpus()
         use(corpus, describe(corpus))
 

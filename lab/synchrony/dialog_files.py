@@ -165,7 +165,8 @@ def record_vector(record: dict, path, row: int, limits: DialogLimits | None = No
     too_large = np.flatnonzero(np.abs(vector) > MAX_MAGNITUDE)
     if too_large.size:
         k = too_large[0]
-        raise row_error(path, row, columns[k], f"{vector[k]:g} is too large for a style value (|x| ≤ {MAX_MAGNITUDE:g})")
+        raise row_error(path, row, columns[k],
+                        f"{vector[k]:g} is too large for a style value (|x| ≤ {MAX_MAGNITUDE:g})")
     return vector
 
 
