@@ -198,7 +198,7 @@ def test_synchrony_tab_redraws_on_a_parameter_and_explains_a_malformed_file(page
 
 
 def test_llm_rl_tab_runs_two_objectives_marks_collapses_and_explains_bad_input(page):
-    status = run_tab_to_the_end(page, "LLM-RL", "Finished 60 steps", timeout=60_000, steps="60")
+    status = run_tab_to_the_end(page, "LLM-RL", "Finished 60 steps", timeout=120_000, steps="60")
     page.wait_for_timeout(500)
     reward = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate("el => el.data.map(t => t.name)")
     assert {"grpo: training reward", "minirl: training reward"} <= set(reward)
@@ -216,8 +216,8 @@ def test_llm_rl_tab_runs_two_objectives_marks_collapses_and_explains_bad_input(p
 
 
 def test_critic_values_tab_draws_the_value_landscape_and_explains_a_bad_env(page):
-    status = run_tab_to_the_end(page, "Critic values", "Finished 300 steps", timeout=60_000, steps="300",
-                                learning_starts="100", overestimation_every="100")
+    status = run_tab_to_the_end(page, "Critic values", "Finished 300 steps", timeout=120_000,
+                                learning_starts="100", steps="300", overestimation_every="100")
     page.wait_for_timeout(500)
     landscape = page.locator(".lab-figure-0 .js-plotly-plot").first.evaluate(
         "el => el.data.map(t => t.type + ':' + t.z.length)")

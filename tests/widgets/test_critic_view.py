@@ -14,7 +14,7 @@ def test_critic_view_draws_landscape_returns_overestimation_and_diagnostics():
     view = critic_view()
     assert view.config.hidden == 64 and view.config.steps == 10_000
     assert "press Run" in view.figures()[0].layout.title.text
-    for name, value in dict(steps=150, learning_starts=50, hidden=16, batch=32, seeds=3,
+    for name, value in dict(learning_starts=50, steps=150, hidden=16, batch=32, seeds=3,
                             overestimation_every=50, overestimation_states=4).items():
         assert view.set_value(name, value), view.status()
     view.start()
