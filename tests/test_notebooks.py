@@ -46,10 +46,14 @@ def test_every_notebook_has_a_spec():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_papermill_reads_every_parameter(notebook):
     """A comment papermill cannot parse (an '=' in it, say) hides its parameter from
-    `papermill --help-notebook` and logs a warning on every run."""
+    `papermill --help-notebook` and logs a warning on every run. Every parameter is declared with
+    its type (`steps: int = 2000`), which --help-notebook shows and lab.check_parameters checks."""
     cell = next(c for c in nbformat.read(notebook, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
-    assigned = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign) for t in node.targets}
-    assert set(pm.inspect_notebook(str(notebook))) == assigned
+    body = ast.parse(cell.source).body
+    assert all(isinstance(node, ast.AnnAssign) for node in body), "a parameter without a type"
+    declared = {node.target.id: ast.unparse(node.annotation) for node in body}
+    shown = {name: p["inferred_type_name"] for name, p in pm.inspect_notebook(str(notebook)).items()}
+    assert shown == declared
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
