@@ -8,16 +8,15 @@ papermill injects (made by papermill itself) and the setup cell. One case runs a
 through papermill.
 """
 import json
-import re
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import pytest
+import yaml
 from jupyter_client.manager import start_new_kernel
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
-import yaml
 
 import lab
 from lab.core.params import check_parameters, fits, injected_names
@@ -161,10 +160,11 @@ def test_check_parameters_reads_declarations_and_injections():
                  "In": ["", "# Parameters (x)\nsteps: int = 3\nnames: list[str] = []\n", "# Parameters\nsteps = 10\n"]}
     check_parameters(namespace)
     namespace["In"].append("# Parameters\nSteps = 10\n")
-    with pytest.raises(lab.ConfigError, match=r"^unknown parameter 'Steps' \(did you mean 'steps'\?\); allowed: steps, names$"):
+    with pytest.raises(lab.ConfigError) as err:
         check_parameters(namespace)
-    namespace["In"].pop()
-    namespace["names"] = ["a", 2]  # a type checked without any injection too
+    assert str(err.value) == "unknown parameter 'Steps' (did you mean 'steps'?); allowed: steps, names"
+    namespace["In"] = namespace["In"][:2]
+    namespace["names"] = ["a", 2]  # types are checked without any injected cell too (a run in JupyterLab)
     with pytest.raises(lab.ConfigError, match=r"^'names' = \['a', 2\] is not allowed: must be a list of strings$"):
         check_parameters(namespace)
 
@@ -182,7 +182,7 @@ def test_parameter_names_renames_the_fields_in_config_errors():
     with pytest.raises(lab.ConfigError) as err:
         with lab.parameter_names(steps="episodes"):
             QLearningConfig.from_params(steps=0)
-    assert re.match(r"QLearningConfig: 'episodes' = 0 is not allowed", str(err.value)), str(err.value)
+    assert str(err.value).startswith("QLearningConfig: 'episodes' = 0 is not allowed"), str(err.value)
     with pytest.raises(KeyError):  # other errors pass through
         with lab.parameter_names(steps="episodes"):
             raise KeyError("steps")
@@ -193,8 +193,9 @@ def test_results_to_refuses_a_path_it_cannot_write_before_anything_is_recorded(t
              "/dev/null/results.json": "cannot write there"}
     try:
         for path, reason in cases.items():
-            with pytest.raises(lab.ConfigError, match=f"^'results_path' = {re.escape(repr(path))} is not allowed: {reason}"):
+            with pytest.raises(lab.ConfigError) as err:
                 lab.results_to(path)
+            assert str(err.value).startswith(f"'results_path' = {path!r} is not allowed: {reason}")
         target = tmp_path / "new" / "results.json"
         target.parent.mkdir()
         target.write_text('{"stale": 1}')

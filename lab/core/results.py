@@ -21,6 +21,7 @@ import numpy as np
 from .config import ConfigError, shown
 
 RESULTS_ENV = "LAB_RESULTS"
+PATH_CHARS = 400  # a path in a message is cut only past this length
 _results: dict[str, object] = {}
 _path: Path | None = None
 
@@ -35,16 +36,20 @@ def results_to(path: str | os.PathLike | None) -> None:
         return
     target = Path(path)
     if target.is_dir():
-        raise ConfigError(f"'results_path' = {shown(str(path))} is not allowed: it is a directory; "
-                          f"name a .json file, e.g. {shown(str(target / 'results.json'))}")
+        example = shown(str(target / "results.json"), PATH_CHARS)
+        raise _refused(path, f"it is a directory; name a .json file, e.g. {example}")
     if target.suffix.lower() != ".json":
-        raise ConfigError(f"'results_path' = {shown(str(path))} is not allowed: must name a .json file")
+        raise _refused(path, "must name a .json file")
     try:
         _write(target)
     except OSError as err:
-        raise ConfigError(f"'results_path' = {shown(str(path))} is not allowed: cannot write there "
-                          f"({err})") from None
+        raise _refused(path, f"cannot write there ({err})") from None
     _path = target
+
+
+def _refused(path, reason: str) -> ConfigError:
+    """The error for a results path that cannot take the results."""
+    return ConfigError(f"'results_path' = {shown(str(path), PATH_CHARS)} is not allowed: {reason}")
 
 
 def _plain(value):
