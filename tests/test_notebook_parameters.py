@@ -159,6 +159,8 @@ def test_check_parameters_reads_declarations_and_injections():
     namespace = {"__annotations__": {"steps": int, "names": list[str]}, "steps": 10, "names": ["a"],
                  "In": ["", "# Parameters (x)\nsteps: int = 3\nnames: list[str] = []\n", "# Parameters\nsteps = 10\n"]}
     check_parameters(namespace)
+    namespace["In"].append("# Parameters\nsteps = 10\nPAPERMILL_INPUT_PATH = 'a.ipynb'\n")  # --inject-paths
+    check_parameters(namespace)
     namespace["In"].append("# Parameters\nSteps = 10\n")
     with pytest.raises(lab.ConfigError) as err:
         check_parameters(namespace)

@@ -5,8 +5,9 @@ A notebook declares its parameters in the cell tagged ``parameters``, each with 
 papermill runs that cell, then the cell it injects (a first line ``# Parameters``, then one
 ``name = value`` per parameter given), then the notebook's setup cell, which calls
 ``lab.check_parameters(globals())``: a given name that the parameters cell does not declare, or a
-value not of its declared type, is a ``ConfigError`` that names it. The injected names are read
-with ``ast`` from the kernel's input history; no value is evaluated.
+value not of its declared type, is a ``ConfigError`` that names it. papermill's own names
+(``PAPERMILL_INPUT_PATH``, ``PAPERMILL_OUTPUT_PATH``: ``--inject-paths``) are let through. The
+injected names are read with ``ast`` from the kernel's input history; no value is evaluated.
 
 ``with lab.parameter_names(steps="episodes"): ...`` makes the config errors raised inside name the
 notebook's parameter (``episodes``) instead of the config field it feeds (``steps``).
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from .config import ConfigError, shown
 
 INJECTED = "# Parameters"  # the first line of the cell that papermill injects
+PAPERMILL_NAMES = {"PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH"}  # papermill's own (--inject-paths)
 KINDS = {bool: "True or False", int: "an integer", float: "a number", str: "a string"}
 ITEMS = {bool: "True/False values", int: "integers", float: "numbers", str: "strings"}
 TAKES = {bool: (bool,), int: (int,), float: (int, float), str: (str,)}
@@ -74,7 +76,8 @@ def check_parameters(namespace: dict) -> None:
     """Check a notebook's parameters in its ``globals()``: every name papermill injected is declared
     in the parameters cell, and every declared parameter has a value of its declared type."""
     declared = dict(namespace.get("__annotations__", {}))
-    unknown = [name for name in injected_names(namespace.get("In", ())) if name not in declared]
+    unknown = [name for name in injected_names(namespace.get("In", ()))
+               if name not in declared and name not in PAPERMILL_NAMES]
     if unknown:
         raise ConfigError(unknown_names(unknown, list(declared)))
     for name, kind in declared.items():
