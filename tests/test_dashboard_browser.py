@@ -180,7 +180,7 @@ def test_synchrony_tab_redraws_on_a_parameter_and_explains_a_malformed_file(page
 
     bad = tmp_path / "broken.csv"
     bad.write_text("dialog_id,vector\nd1,\"[0, 0, 10, 70, 0, 0, 0, 0.4]\"\nd1,\"[0, 0, 10]\"\n")
-    page.locator(".synchrony-upload input[type=file]").first.set_input_files(str(bad))
+    page.locator(".synchrony-upload input.filepond--browser").first.set_input_files(str(bad))
     message = page.locator(".synchrony-data").first
     expect(message).to_contain_text("Could not load broken.csv", timeout=10_000)
     expect(message).to_contain_text("row 2, column 'vector': must be a list of 8 numbers")
@@ -191,7 +191,7 @@ def test_synchrony_tab_redraws_on_a_parameter_and_explains_a_malformed_file(page
     good.write_text('{"dialog_id": "x", "text": "hey!! how r u lol"}\n'
                     '{"dialog_id": "x", "text": "I would like a formal summary of the quarterly report."}\n'
                     '{"dialog_id": "x", "text": "thanks so much, that is great :)"}\n')
-    page.locator(".synchrony-upload input[type=file]").first.set_input_files(str(good))
+    page.locator(".synchrony-upload input.filepond--browser").first.set_input_files(str(good))
     expect(message).to_contain_text("mine.jsonl — 1 dialogs, 3 user turns", timeout=10_000)
     expect(page.locator(".synchrony-status").first).to_contain_text("replayed on 1 dialogs")
     assert not page.errors, page.errors

@@ -6,7 +6,9 @@ stay responsive.
 Before (commit a8c8af4): the three Synchrony payloads below all ran their script in Chromium; an
 upload of N one-turn dialogs and one N-turn dialog grew the server by 1.4 GB (N = 200, 10 KB) and
 4.2 GB (N = 400; the issue measured 12.3 GB at N = 600) and blocked its event loop for the whole
-replay (6.1 s and 32.7 s here, 20 s at N = 600 in the issue).
+replay (6.1 s and 32.7 s here, 20 s at N = 600 in the issue). A 25 MB upload silently killed the page's session
+(FileInput sent it base64-encoded in one websocket message, past Bokeh's 20 MB limit); the FileDropper now
+refuses it in the browser (1.6 KB of unrelated messages sent meanwhile, none of the file).
 """
 import subprocess
 import sys
@@ -46,9 +48,11 @@ def assert_no_script_ran(page, seen):
     assert seen == {"dialogs": [], "requests": []}, seen
 
 
+UPLOAD_INPUT = ".synchrony-upload input.filepond--browser"  # FilePond's own file input in the FileDropper
+
+
 def upload(page, name: str, content: str):
-    page.locator(".synchrony-upload input[type=file]").first.set_input_files(
-        {"name": name, "mimeType": "text/csv", "buffer": content.encode()})
+    page.locator(UPLOAD_INPUT).first.set_input_files({"name": name, "mimeType": "text/csv", "buffer": content.encode()})
 
 
 def test_uploaded_names_and_cells_are_shown_as_text(page):  # noqa: F811
@@ -138,12 +142,13 @@ MEASURE = textwrap.dedent("""
     import panel as pn
     from widgets import synchrony
     tab = synchrony.synchrony_tab()  # no server session: the tab's jobs run at once, in this process
-    upload = tab.select(pn.widgets.FileInput)[0]
+    upload = tab.select(pn.widgets.FileDropper)[0]
+    content = sys.stdin.buffer.read()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    upload.param.update(value=sys.stdin.buffer.read(), filename="many.csv")
+    upload.value = {"many.csv": content}
     status = [a for a in tab.select(pn.pane.Alert) if "synchrony-status" in a.css_classes][0]
     assert "replayed on 601 dialogs" in status.object, status.object
-    corpus = synchrony.Corpus.of("many.csv", synchrony.load_dialog_bytes(upload.value, "many.csv"))
+    corpus = synchrony.Corpus.of("many.csv", synchrony.load_dialog_bytes(content, "many.csv"))
     corpus.table  # the controller's frontier: the 125-setting sweep, as its view draws it
     print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
 """)
@@ -181,12 +186,84 @@ def test_an_upload_over_the_limits_is_refused_with_the_limit_named():
     from widgets import synchrony
 
     tab = synchrony.synchrony_tab()
-    upload = tab.select(pn.widgets.FileInput)[0]
+    upload = tab.select(pn.widgets.FileDropper)[0]
     message = [a for a in tab.select(pn.pane.Alert) if "synchrony-data" in a.css_classes][0]
-    upload.param.update(value=b"dialog_id,text\n" + b"a,hello\n" * 500_001, filename="huge.csv")
+    upload.value = {"huge.csv": b"dialog_id,text\n" + b"a,hello\n" * 500_001}
     shown = lambda: message.object.replace("\\", "")  # noqa: E731 - the text without Markdown's escapes
     assert "huge.csv: 4,000,023 bytes; a dialog file may have at most 4,000,000 bytes (4 MB)" in shown()
     many = "dialog_id,vector\n" + "".join(f"d{i},{VECTOR}\n" for i in range(2001))
-    upload.param.update(value=many.encode(), filename="many.csv")
+    upload.value = {"many.csv": many}  # as text: FileDropper decodes text/* files
     assert "row 2001, column 'dialog_id': dialog 2,001; a dialog file may have at most 2,000 dialogs" in shown()
     assert "Still showing the shipped synthetic corpus" in shown()
+
+
+def test_a_25_mb_upload_is_refused_in_the_browser_and_the_session_lives_on(page, tmp_path):  # noqa: F811
+    """The issue's 25 MB upload, which silently killed the page's session (FileInput sent it base64-encoded in
+    one websocket message, past Bokeh's 20 MB limit). Now FilePond refuses it in the browser, says why, sends
+    (almost) nothing; the same session keeps its settings and loads a valid file next."""
+    sent = []  # sizes of the websocket messages the page sends, from the page's new session on
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
+    page.reload(wait_until="networkidle")
+    open_tab(page, "Synchrony")
+    message, status = page.locator(".synchrony-data").first, page.locator(".synchrony-status").first
+    expect(status).to_contain_text("4 setting(s) replayed on 60 dialogs", timeout=30_000)
+    box = page.locator(".control-alpha input").first
+    box.fill("0.1")
+    box.press("Enter")
+    expect(status).to_contain_text("4 setting(s) replayed on 60 dialogs", timeout=30_000)
+
+    big = tmp_path / "big.csv"
+    row = f"d1,{VECTOR}\n".encode()
+    big.write_bytes(b"dialog_id,vector\n" + row * (25_000_000 // len(row)))
+    assert big.stat().st_size > 24_900_000
+    before = len(sent)
+    page.locator(UPLOAD_INPUT).first.set_input_files(str(big))
+    item = page.locator(".synchrony-upload .filepond--file-status").first
+    expect(item).to_contain_text("File is too large", timeout=10_000)
+    expect(item).to_contain_text("Maximum file size is 4 MB")
+    page.wait_for_timeout(2000)  # time for an upload that was not refused to reach the server
+    refused = sent[before:]
+    print(f"25 MB file: {len(refused)} websocket messages, {sum(refused):,} bytes sent")
+    assert sum(refused) < 10_000, refused  # no chunk of it (a chunk is 1 MB)
+    expect(message).to_contain_text("Dialogs: the shipped synthetic corpus")  # nothing changed, nothing lost
+    expect(page.get_by_text("At most 4 MB (a larger file is refused by the browser before it is sent)")).to_be_visible()
+
+    upload(page, "after.csv", f"dialog_id,vector\nd1,{VECTOR}\nd1,\"[1, 0, 10, 70, 0, 0, 0, 0.4]\"\n")
+    expect(message).to_contain_text("Dialogs: after.csv — 1 dialogs, 2 user turns", timeout=15_000)
+    expect(status).to_contain_text("replayed on 1 dialogs", timeout=15_000)
+    names = page.locator(".synchrony-trajectory .js-plotly-plot").first.evaluate(
+        "el => el.data.map(t => t.name)")
+    assert "EMA (α 0.1)" in names  # the session's own setting: the same session, not a new page
+    assert max(sent) < 2_000_000, max(sent)
+    assert not page.errors, page.errors
+
+
+def test_a_client_that_ignores_the_browser_limit_is_cut_off_on_the_server():
+    """FilePond's max_file_size is the browser's; a client that sends more anyway has every chunk past
+    4,000,000 bytes dropped (never joined into one buffer) and is told the limit; the corpus stays."""
+    from types import SimpleNamespace
+
+    import panel as pn
+
+    from widgets import synchrony
+
+    tab = synchrony.synchrony_tab()
+    upload = tab.select(pn.widgets.FileDropper)[0]
+    assert (upload.max_file_size, upload.multiple, upload.chunk_size) == ("4000KB", False, 1_000_000)
+    message = [a for a in tab.select(pn.pane.Alert) if "synchrony-data" in a.css_classes][0]
+
+    def chunk(name, i, total, data):
+        upload._process_event(SimpleNamespace(event_name="upload_event", data=dict(
+            name=name, chunk=i, total_chunks=total, data=data, type="text/csv")))
+
+    for i in range(1, 26):
+        chunk("flood.csv", i, 25, b"x" * 1_000_000)
+        assert sum(map(len, upload._file_buffer.get("flood.csv", []))) <= 4_000_000
+    shown = message.object.replace("\\", "")
+    assert "Could not load flood.csv: more than 4,000,000 bytes arrived" in shown, shown
+    assert "Still showing the shipped synthetic corpus" in shown
+    assert upload.value == {} and upload._file_buffer == {}
+    good = f"dialog_id,vector\nd1,{VECTOR}\n".encode()
+    chunk("good.csv", 1, 2, good[:10])
+    chunk("good.csv", 2, 2, good[10:])
+    assert "Dialogs: good.csv — 1 dialogs, 1 user turns" in message.object.replace("\\", "")

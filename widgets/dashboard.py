@@ -123,7 +123,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, thre
     torch.set_num_threads(1)
     limit_malloc_arenas()
     require_websocket_origin()
-    pn.extension("plotly", notifications=False)
+    pn.extension("plotly", "filedropper", notifications=False)
     return pn.serve(app, port=port, address=address, websocket_origin=allowed_origins(address, port, origins),
                     show=show, title="Stability Lab", threaded=threaded, verbose=False, **options,
                     **server_options)

@@ -407,6 +407,67 @@ def _shipped_chosen_table(choice: tuple) -> pd.DataFrame:
     return sweep_table(combined_grid(grid), shared_shipped_corpus(), chosen=len(grid))
 
 
+ACCEPTED_TYPES = [".csv", ".jsonl", ".ndjson", "application/vnd.ms-excel", "application/x-ndjson", ""]
+"""What the browser offers and lets through. FilePond compares MIME types only (Panel turns ``.csv`` into
+``text/csv`` and leaves ``.jsonl`` as it is, which matches nothing): Chromium reports .csv as ``text/csv``
+(Windows with Excel: ``application/vnd.ms-excel``) and .jsonl/.ndjson as ``""``, an unknown type, so ``""``
+must pass. The loader refuses any other suffix with a sentence (``read_records``)."""
+UPLOAD_CHUNK_BYTES = 1_000_000
+"""One websocket message per chunk (Bokeh refuses a message over 20 MB and closes the session)."""
+
+
+def filepond_size(limit: int) -> str:
+    """``limit`` bytes as FilePond's ``max_file_size``: whole kilobytes, rounded down (FilePond reads
+    only an integer with KB/MB/GB, and counts 1 KB as 1,000 bytes: '4000KB' is 4,000,000 bytes)."""
+    return f"{limit // 1000}KB"
+
+
+def dialog_dropper(limits: DialogLimits = UPLOAD_LIMITS, **params):
+    """The upload widget: Panel's ``FileDropper`` (FilePond, bundled with Panel and served by this
+    server), one file of .csv/.jsonl/.ndjson, sent in chunks of ``UPLOAD_CHUNK_BYTES``. The browser
+    refuses a file over ``limits.max_bytes`` before sending anything ("File is too large · Maximum file
+    size is 4 MB" in the widget). A client that ignores that is cut off on the server: the chunks past
+    the limit are dropped and ``on_refused(name, bytes received)`` is called, if set."""
+    return _dialog_dropper_class()(max_bytes=limits.max_bytes, multiple=False, max_files=1,
+                                   max_file_size=filepond_size(limits.max_bytes),
+                                   accepted_filetypes=list(ACCEPTED_TYPES), chunk_size=UPLOAD_CHUNK_BYTES,
+                                   previews=[], width=420, **params)
+
+
+@cache
+def _dialog_dropper_class():
+    import panel as pn
+
+    class DialogDropper(pn.widgets.FileDropper):
+        """``FileDropper`` that keeps at most ``max_bytes`` of one upload on the server."""
+
+        def __init__(self, max_bytes: int | None = None, on_refused=None, **params):
+            super().__init__(**params)
+            self.max_bytes, self.on_refused = max_bytes, on_refused
+            self._received: dict[str, int] = {}  # bytes so far per file name; -1: refused
+
+        def _process_event(self, event) -> None:
+            data = event.data
+            if event.event_name == "upload_event" and self.max_bytes is not None:
+                name = data["name"]
+                so_far = 0 if data["chunk"] == 1 else self._received.get(name, 0)
+                if so_far < 0:
+                    return  # the rest of a refused file
+                so_far += len(data["data"])
+                if so_far > self.max_bytes:
+                    self._received[name] = -1
+                    self._file_buffer.pop(name, None)
+                    if self.on_refused is not None:
+                        self.on_refused(name, so_far)
+                    return
+                self._received[name] = so_far
+                if data["chunk"] == data["total_chunks"]:
+                    del self._received[name]
+            super()._process_event(event)
+
+    return DialogDropper
+
+
 WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="synchrony-work")
 """Where uploads are read and settings replayed, for every session: never the server's event loop
 (issue 12: a 48 KB upload froze every session for 20 s)."""
@@ -465,8 +526,8 @@ def synchrony_tab():
 
     from .panel_front import markdown_text
 
-    state = {"corpus": shared_shipped_corpus(), "loaded": None, "switching": False}
-    upload = pn.widgets.FileInput(accept=".csv,.jsonl,.ndjson", css_classes=["synchrony-upload"])
+    state = {"corpus": shared_shipped_corpus(), "switching": False}
+    upload = dialog_dropper(UPLOAD_LIMITS, css_classes=["synchrony-upload"])
     shipped = pn.widgets.Button(label="Use the synthetic corpus", css_classes=["synchrony-shipped"])
     data_message = pn.pane.Alert("", alert_type="secondary", css_classes=["synchrony-data"],
                                  sizing_mode="stretch_width")
@@ -555,19 +616,32 @@ def synchrony_tab():
                                      f"Still showing {state['corpus'].name}.", "danger")
         return functools.partial(use, corpus, describe(corpus))
 
-    def on_upload(*_):
-        if upload.value is None or not upload.filename:
+    def on_upload(event):
+        """A file arrived whole: FileDropper's ``value`` is {name: bytes, or str for a text/* file it
+        decoded as UTF-8}. The newest one is read; the widget's dict is emptied so that a session
+        keeps no uploaded file beyond the one being read (a removed file's delete event finds nothing)."""
+        if not event.new:
             return
-        key = (upload.filename, hash(upload.value))
-        if key == state["loaded"]:
-            return
-        state["loaded"] = key
-        say(data_message, f"Loading {upload.filename} ({len(upload.value):,} bytes)…", "secondary")
-        jobs.submit("load", functools.partial(read, upload.value, upload.filename))
+        name, content = list(event.new.items())[-1]
+        upload.value.clear()
+        upload.mime_type.clear()
+        if isinstance(content, str):  # Panel decoded it (strict UTF-8): encoding gives back the same bytes, BOM too
+            content = content.encode("utf-8")
+        say(data_message, f"Loading {name} ({len(content):,} bytes)…", "secondary")
+        jobs.submit("load", functools.partial(read, content, name))
 
-    upload.param.watch(on_upload, ["value", "filename"])
+    def on_refused(name: str, received: int):
+        """More than the limit arrived from a client that ignored the browser's ``max_file_size``."""
+        jobs.cancel("load")
+        limit = UPLOAD_LIMITS.max_bytes
+        say(data_message, f"Could not load {name}: more than {limit:,} bytes arrived ({received:,} so far, the rest "
+                          f"was dropped); a dialog file may have at most {limit:,} bytes ({limit / 1e6:g} MB). "
+                          f"Still showing {state['corpus'].name}.", "danger")
+
+    upload.param.watch(on_upload, "value")
+    upload.on_refused = on_refused
+
     def on_shipped(event):
-        state["loaded"] = None
         jobs.cancel("load")  # an upload still being read is dropped
         corpus = shared_shipped_corpus()
         use(corpus, describe(corpus))
@@ -581,9 +655,9 @@ def synchrony_tab():
     limits = UPLOAD_LIMITS
     formats = ("CSV or JSONL (UTF-8), one turn per row: `dialog_id`, optional `turn` and `speaker` (only `user` "
                "rows are read), and the style as `vector` (a JSON list of 8), the 8 dimension columns, or `text`; "
-               f"or the paper's `turn_level_metrics.csv`. At most {limits.max_bytes / 1e6:g} MB, "
-               f"{limits.max_turns:,} turns, {limits.max_dialogs:,} dialogs, {limits.max_turns_per_dialog:,} "
-               "turns per dialog.")
+               f"or the paper's `turn_level_metrics.csv`. At most {limits.max_bytes / 1e6:g} MB "
+               f"(a larger file is refused by the browser before it is sent), {limits.max_turns:,} turns, "
+               f"{limits.max_dialogs:,} dialogs, {limits.max_turns_per_dialog:,} turns per dialog.")
     return pn.Column(
         pn.pane.Markdown(
             "## Synchrony and stability\nAfter Brandt, *Navigating the Synchrony–Stability Frontier in Adaptive "
