@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lab.core import Field, LabConfig, Trainer
+from lab.core import ConfigError, Field, LabConfig, Trainer
+from lab.core.config import gigabytes, memory_budget
 
 from .dialogs import Dialogs
 from .frontier import best_tradeoff, pareto_front
@@ -34,10 +35,14 @@ from .style_space import Persona, Scaler, cosine
 from .synthetic import shipped_corpus
 
 N_FEATURES = 3
-TURNS = 24            # turns of the shipped corpus's longest dialog, for the memory estimate
+TURNS = 24            # turns of the shipped corpus's longest dialog: the config's own estimate; the trainer
+                      # checks again with its dialogs' longest (every dialog is padded to it)
 ROLLOUT_TENSORS = 18  # (members, batch, turns, 8) float32 tensors alive in a step (the gathered user
                       # vectors, targets, steps, the cosines' operands, kept for backward): 4 λ × 16 seeds,
-                      # batch 256, 2 steps on the CPU used 0.225 GB of peak RSS, estimated 0.226 GB
+                      # batch 256, 2 steps on the CPU used 0.225 GB of peak RSS, estimated 0.226 GB; 8 members,
+                      # batch 32, dialogs padded to 1,000 turns: 147 MB measured, 147 MB estimated
+EVALUATE_TENSORS = 10  # (members, dialogs, turns, 8) float32 tensors alive in ``evaluate`` (no gradient): 8
+                       # members on 200 dialogs padded to 1,000 turns used 455 MB of peak RSS (8.9 such tensors)
 
 
 class AdaptationControllerConfig(LabConfig):
@@ -64,11 +69,28 @@ class AdaptationControllerConfig(LabConfig):
             found.append(f"'lr_final' = {self.lr_final} must be at most 'lr' = {self.lr} (the step size decays)")
         return found
 
-    def memory_parts(self) -> dict[str, float]:
-        """A step's rollout: float32 (members, batch, turns, 8) tensors kept for the backward pass, for
-        dialogs of ``TURNS`` turns (the shipped corpus's longest; longer uploaded dialogs take more)."""
+    def memory_parts(self, turns: int = TURNS, dialogs: int | None = None) -> dict[str, float]:
+        """A step's rollout: float32 (members, batch, turns, 8) tensors kept for the backward pass, every
+        dialog padded to ``turns`` (default ``TURNS``, the shipped corpus's longest: the config alone does not
+        know its dialogs). With ``dialogs`` (their number), also ``evaluate`` on all of them at once."""
         members = self.n_lam * self.seeds
-        return {"a step's rollout (n_lam·seeds·batch)": 4 * ROLLOUT_TENSORS * members * self.batch * TURNS * 8}
+        parts = {"a step's rollout (n_lam·seeds·batch)": 4 * ROLLOUT_TENSORS * members * self.batch * turns * 8}
+        if dialogs is not None:
+            parts["evaluating every dialog (n_lam·seeds)"] = 4 * EVALUATE_TENSORS * members * dialogs * turns * 8
+        return parts
+
+    def check_memory(self, turns: int, dialogs: int) -> None:
+        """Raise ConfigError when the estimate for ``dialogs`` dialogs padded to ``turns`` turns (the
+        longest) exceeds ``memory_budget()``, with the estimate and the budget in the message."""
+        parts = self.memory_parts(turns, dialogs)
+        total, budget = sum(parts.values()), memory_budget()
+        if total <= budget:
+            return
+        items = ", ".join(f"{name} {gigabytes(n)}" for name, n in sorted(parts.items(), key=lambda p: -p[1]))
+        raise ConfigError(f"{type(self).__name__}: on {dialogs:,} dialogs whose longest has {turns:,} turns (every "
+                          f"dialog is padded to it), estimated memory {gigabytes(total)} exceeds the budget of "
+                          f"{gigabytes(budget)} ({items}); lower the fields named, use shorter dialogs, or raise "
+                          "LAB_MEMORY_BUDGET (e.g. '8G')")
 
 
 class AdaptationController(Trainer):
@@ -89,6 +111,7 @@ class AdaptationController(Trainer):
         elif scaler is None or persona is None:
             raise ValueError("with dialogs, give their scaler and the persona too")
         c = config
+        c.check_memory(int(dialogs.lengths.max()), len(dialogs))                 # before anything is allocated
         self.user, self.mask = dialogs.padded(scaler, self.device)               # (D, T, 8), (D, T)
         self.persona = persona.tensor(self.device)
         lams = torch.linspace(c.lam_min, c.lam_max, c.n_lam, dtype=torch.float64)

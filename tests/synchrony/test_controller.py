@@ -1,4 +1,5 @@
 """The learned adaptation controller: a checked config, a Trainer that Run drives, and learning that helps."""
+import numpy as np
 import pytest
 import torch
 
@@ -49,3 +50,30 @@ def test_dialogs_scaler_and_persona_go_together():
         AdaptationController(AdaptationControllerConfig(), scaler=scaler)
     with pytest.raises(ValueError, match="scaler and the persona"):
         AdaptationController(AdaptationControllerConfig(), dialogs=dialogs)
+
+
+def test_the_memory_check_pads_to_the_longest_dialog_it_is_given(monkeypatch):
+    """The config alone assumes the shipped corpus's 24 turns; an uploaded 1,000-turn dialog pads every
+    rollout to 1,000 turns (a step measured 147 MB for 8 members, batch 32: 42× the 24-turn estimate).
+    The trainer checks again with its dialogs, before allocating anything, naming the estimate and budget."""
+    from lab.synchrony import Dialogs
+    from lab.synchrony.controller import ROLLOUT_TENSORS, TURNS
+
+    dialogs, scaler, persona = shipped_corpus()
+    config = AdaptationControllerConfig(n_lam=4, seeds=16, batch=256)   # 64 members: 0.23 GB at 24 turns
+    assert sum(config.memory_parts().values()) == 4 * ROLLOUT_TENSORS * 64 * 256 * TURNS * 8
+    AdaptationController(config, dialogs=dialogs, scaler=scaler, persona=persona)   # the shipped corpus fits
+    rng = np.random.default_rng(0)
+    long = Dialogs(("long", "short"), (rng.normal(size=(1000, 8)) + 3, rng.normal(size=(1, 8)) + 3))
+    step = 4 * ROLLOUT_TENSORS * 64 * 256 * 1000 * 8
+    with pytest.raises(lab.ConfigError) as refused:
+        AdaptationController(config, dialogs=long, scaler=scaler, persona=persona)
+    message = str(refused.value)
+    assert message.startswith("AdaptationControllerConfig: on 2 dialogs whose longest has 1,000 turns")
+    assert f"a step's rollout (n_lam·seeds·batch) {lab.core.config.gigabytes(step)}" in message  # 9.4 GB
+    assert "exceeds the budget of 2 GB" in message and "LAB_MEMORY_BUDGET" in message
+    monkeypatch.setenv("LAB_MEMORY_BUDGET", "20G")
+    AdaptationController(config, dialogs=long, scaler=scaler, persona=persona)        # allowed when asked for
+    monkeypatch.delenv("LAB_MEMORY_BUDGET")
+    small = AdaptationControllerConfig(n_lam=1, seeds=1, batch=4)
+    AdaptationController(small, dialogs=long, scaler=scaler, persona=persona).step()  # a small one still runs
