@@ -42,7 +42,9 @@ ROLLOUT_TENSORS = 18  # (members, batch, turns, 8) float32 tensors alive in a st
                       # batch 256, 2 steps on the CPU used 0.225 GB of peak RSS, estimated 0.226 GB; 8 members,
                       # batch 32, dialogs padded to 1,000 turns: 147 MB measured, 147 MB estimated
 EVALUATE_TENSORS = 10  # (members, dialogs, turns, 8) float32 tensors alive in ``evaluate`` (no gradient): 8
-                       # members on 200 dialogs padded to 1,000 turns used 455 MB of peak RSS (8.9 such tensors)
+                       # members on 200 dialogs padded to 1,000 turns at once used 455 MB of peak RSS (8.9 such)
+EVALUATE_CELLS = 1_000_000  # members × dialogs × turns replayed at once by ``evaluate``: dialogs go by length
+                            # in groups padded to their own longest, so its memory is bounded, not D × longest
 
 
 class AdaptationControllerConfig(LabConfig):
@@ -72,11 +74,15 @@ class AdaptationControllerConfig(LabConfig):
     def memory_parts(self, turns: int = TURNS, dialogs: int | None = None) -> dict[str, float]:
         """A step's rollout: float32 (members, batch, turns, 8) tensors kept for the backward pass, every
         dialog padded to ``turns`` (default ``TURNS``, the shipped corpus's longest: the config alone does not
-        know its dialogs). With ``dialogs`` (their number), also ``evaluate`` on all of them at once."""
+        know its dialogs). With ``dialogs`` (their number), also ``evaluate`` (groups of at most
+        ``EVALUATE_CELLS`` members × dialogs × turns, or one dialog) and the dialogs themselves, padded
+        (float64 vectors and a mask)."""
         members = self.n_lam * self.seeds
         parts = {"a step's rollout (n_lam·seeds·batch)": 4 * ROLLOUT_TENSORS * members * self.batch * turns * 8}
         if dialogs is not None:
-            parts["evaluating every dialog (n_lam·seeds)"] = 4 * EVALUATE_TENSORS * members * dialogs * turns * 8
+            cells = min(members * dialogs * turns, max(EVALUATE_CELLS, members * turns))
+            parts["evaluating the dialogs (n_lam·seeds)"] = 4 * EVALUATE_TENSORS * cells * 8
+            parts["the dialogs, padded to the longest"] = 65 * dialogs * turns
         return parts
 
     def check_memory(self, turns: int, dialogs: int) -> None:
@@ -185,14 +191,33 @@ class AdaptationController(Trainer):
     @torch.no_grad()
     def evaluate(self) -> dict[str, torch.Tensor]:
         """The deterministic controllers on every dialog: per member synchrony, stability and
-        objective λ·synchrony + (1 − λ)·stability, each the mean over dialogs of per-dialog means."""
+        objective λ·synchrony + (1 − λ)·stability, each the mean over dialogs of per-dialog means.
+        Dialogs are replayed by length, in groups padded to their own longest (``EVALUATE_CELLS``)."""
         p = self.population
-        user, mask = self.user.expand(p, *self.user.shape), self.mask.expand(p, *self.mask.shape)
-        targets, previous, _, _ = self.rollout(user, mask, explore=False)
-        synchrony = masked_mean(cosine(targets, user), mask).mean(1)
-        stability = masked_mean(cosine(targets, previous), mask).mean(1)
+        per_dialog = torch.empty(2, p, len(self.user), dtype=self.user.dtype, device=self.device)
+        for group in self.evaluation_groups():
+            t_max = int(self.mask[group].sum(1).max())
+            user, mask = self.user[group, :t_max], self.mask[group, :t_max]
+            user, mask = user.expand(p, *user.shape), mask.expand(p, *mask.shape)
+            targets, previous, _, _ = self.rollout(user, mask, explore=False)
+            per_dialog[0][:, group] = masked_mean(cosine(targets, user), mask)
+            per_dialog[1][:, group] = masked_mean(cosine(targets, previous), mask)
+        synchrony, stability = per_dialog.mean(2)
         return {"synchrony": synchrony, "stability": stability,
                 "objective": self.lam * synchrony + (1 - self.lam) * stability}
+
+
+    def evaluation_groups(self) -> list[torch.Tensor]:
+        """Dialog indices, shortest first, in groups of at most ``EVALUATE_CELLS`` members × dialogs ×
+        (the group's longest) turns, or a single dialog."""
+        lengths = self.mask.sum(1).tolist()
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        groups, start = [], 0
+        for end in range(1, len(order) + 1):
+            if end == len(order) or self.population * (end + 1 - start) * lengths[order[end]] > EVALUATE_CELLS:
+                groups.append(torch.tensor(order[start:end], device=self.device))
+                start = end
+        return groups
 
 
 def frontier_comparison(trainer: AdaptationController, table: pd.DataFrame) -> pd.DataFrame:

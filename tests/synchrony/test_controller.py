@@ -77,3 +77,30 @@ def test_the_memory_check_pads_to_the_longest_dialog_it_is_given(monkeypatch):
     monkeypatch.delenv("LAB_MEMORY_BUDGET")
     small = AdaptationControllerConfig(n_lam=1, seeds=1, batch=4)
     AdaptationController(small, dialogs=long, scaler=scaler, persona=persona).step()  # a small one still runs
+
+
+def test_evaluate_replays_by_length_in_bounded_groups_with_the_same_numbers(monkeypatch):
+    """evaluate() used to pad every dialog to the longest for every member at once (8 members on 200 dialogs
+    of which one has 1,000 turns: 455 MB of peak RSS); by length, in groups of at most EVALUATE_CELLS
+    members × dialogs × turns (11 MB there), it gives the same numbers but for the last bit (a sum over
+    turns padded differently)."""
+    import lab.synchrony.controller as controller
+    from lab.synchrony import Dialogs
+
+    _, scaler, persona = shipped_corpus()
+    rng = np.random.default_rng(1)
+    dialogs = Dialogs(tuple(f"d{i}" for i in range(120)),
+                      tuple(rng.normal(size=(int(rng.integers(1, 300)), 8)) * 3 + 5 for _ in range(120)))
+    trainer = AdaptationController(AdaptationControllerConfig(), dialogs=dialogs, scaler=scaler, persona=persona)
+    for _ in range(5):
+        trainer.step()
+    monkeypatch.setattr(controller, "EVALUATE_CELLS", 10 ** 12)
+    assert len(trainer.evaluation_groups()) == 1
+    whole = trainer.evaluate()
+    monkeypatch.setattr(controller, "EVALUATE_CELLS", 5_000)
+    groups = trainer.evaluation_groups()
+    lengths = trainer.mask.sum(1)
+    assert len(groups) > 10 and sorted(torch.cat(groups).tolist()) == list(range(120))
+    assert all(len(g) == 1 or trainer.population * len(g) * int(lengths[g].max()) <= 5_000 for g in groups)
+    grouped = trainer.evaluate()
+    assert all(torch.allclose(whole[k], grouped[k], rtol=0, atol=1e-12) for k in whole)  # 1e-16 measured
