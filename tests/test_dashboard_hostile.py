@@ -8,7 +8,7 @@ upload of N one-turn dialogs and one N-turn dialog grew the server by 1.4 GB (N 
 4.2 GB (N = 400; the issue measured 12.3 GB at N = 600) and blocked its event loop for the whole
 replay (6.1 s and 32.7 s here, 20 s at N = 600 in the issue). A 25 MB upload silently killed the page's session
 (FileInput sent it base64-encoded in one websocket message, past Bokeh's 20 MB limit); the FileDropper now
-refuses it in the browser (1.6 KB of unrelated messages sent meanwhile, none of the file).
+refuses it in the browser (1.0–1.6 KB of other messages sent meanwhile, none of the file).
 """
 import subprocess
 import sys
@@ -212,13 +212,17 @@ def test_a_25_mb_upload_is_refused_in_the_browser_and_the_session_lives_on(page,
     box.press("Enter")
     expect(status).to_contain_text("4 setting(s) replayed on 60 dialogs", timeout=30_000)
 
+    page.locator(UPLOAD_INPUT).first.set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hi"})
+    item = page.locator(".synchrony-upload .filepond--file-status").first
+    expect(item).to_contain_text("File is of invalid type", timeout=10_000)
+    print("a .txt file:", item.inner_text().replace("\n", " · "))
+
     big = tmp_path / "big.csv"
     row = f"d1,{VECTOR}\n".encode()
     big.write_bytes(b"dialog_id,vector\n" + row * (25_000_000 // len(row)))
     assert big.stat().st_size > 24_900_000
     before = len(sent)
     page.locator(UPLOAD_INPUT).first.set_input_files(str(big))
-    item = page.locator(".synchrony-upload .filepond--file-status").first
     expect(item).to_contain_text("File is too large", timeout=10_000)
     expect(item).to_contain_text("Maximum file size is 4 MB")
     page.wait_for_timeout(2000)  # time for an upload that was not refused to reach the server
