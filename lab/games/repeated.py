@@ -52,12 +52,21 @@ def prisoners_dilemma(R: float = 3, S: float = 0, T: float = 5, P: float = 1, na
 
 
 def akata_prisoners_dilemma() -> Game2x2:
-    """Akata et al. (arXiv 2305.16867): (C,C) = 8,8, (C,D) = 0,10, (D,C) = 10,0, (D,D) = 5,5."""
+    """Akata et al. (arXiv 2305.16867): (C,C) = 8,8, (C,D) = 0,10, (D,C) = 10,0, (D,D) = 5,5.
+
+    The lab plays these payoffs with machines that *encode the behaviour the paper reports* for GPT-4
+    (Grudger for its unforgiving play; ``predict_then_act`` for its social chain-of-thought, which in
+    this game is Always Defect, D being the best response to either move). Their scores (90:10 against
+    a one-time defector, 74:74 for Tit For Tat) are arithmetic of those machines, an illustration of
+    the paper's findings, not a reproduction of its experiments."""
     return prisoners_dilemma(8, 0, 10, 5, name="Akata PD")
 
 
 def akata_battle_of_the_sexes() -> Game2x2:
-    """Akata et al.: both first option 10,7; both second option 7,10; miscoordination 0,0."""
+    """Akata et al.: both first option 10,7; both second option 7,10; miscoordination 0,0.
+
+    As with ``akata_prisoners_dilemma``, the lab's players here (Always First Option, Alternator,
+    ``predict_then_act``) are hand-built to the behaviour the paper reports, not language models."""
     return Game2x2("Akata BoS", np.array([[10.0, 0.0], [0.0, 7.0]]), np.array([[7.0, 0.0], [0.0, 10.0]]))
 
 
