@@ -84,3 +84,29 @@ def stability_map(algorithm, P, mu, etas, betas, iterations: int = 500, device=N
     if return_kl:
         result["kl"] = kl.reshape(-1, *beta_grid.shape)
     return result
+
+
+def describe(verdict, values, name: str = "β") -> str:
+    """One sentence for a column of verdicts along ``values`` (sorted ascending), built from the
+    verdicts themselves: "converged for every β", or "slow for β ≤ 0.01; converged for β ≥ 0.0215"."""
+    verdict, values = list(np.asarray(verdict)), np.asarray(values, dtype=float)
+    if not verdict:
+        raise ValueError("no verdicts to describe")
+    runs, start = [], 0
+    for i in range(1, len(verdict) + 1):
+        if i == len(verdict) or verdict[i] != verdict[start]:
+            runs.append((verdict[start], values[start], values[i - 1], start == 0, i == len(verdict)))
+            start = i
+    if len(runs) == 1:
+        return f"{runs[0][0]} for every {name} ({values[0]:.3g} to {values[-1]:.3g})"
+    parts = []
+    for label, low, high, first, last in runs:
+        if low == high:
+            parts.append(f"{label} at {name} = {low:.3g}")
+        elif first:
+            parts.append(f"{label} for {name} ≤ {high:.3g}")
+        elif last:
+            parts.append(f"{label} for {name} ≥ {low:.3g}")
+        else:
+            parts.append(f"{label} for {low:.3g} ≤ {name} ≤ {high:.3g}")
+    return "; ".join(parts)

@@ -100,3 +100,15 @@ def test_config_needs_an_algorithm():
 def test_config_rejects_a_wrong_type_clearly():
     with pytest.raises(ConfigError, match="'eta' = 'fast' is not allowed: must be a number"):
         PreferenceDynamicsConfig.from_params(eta="fast")
+
+
+def test_describe_builds_the_sentence_from_the_verdicts():
+    from lab.games.stability import describe
+
+    betas = [0.001, 0.01, 0.1, 1.0]
+    assert describe(["converged"] * 4, betas) == "converged for every β (0.001 to 1)"
+    assert describe(["slow", "slow", "converged", "converged"], betas) == "slow for β ≤ 0.01; converged for β ≥ 0.1"
+    assert (describe(["slow", "cycling", "converged", "diverged"], betas)
+            == "slow at β = 0.001; cycling at β = 0.01; converged at β = 0.1; diverged at β = 1")
+    assert (describe(["diverged", "slow", "slow", "converged"], betas)
+            == "diverged at β = 0.001; slow for 0.01 ≤ β ≤ 0.1; converged at β = 1")
