@@ -2,7 +2,9 @@
 recorded results (lab.record) are checked against the expectations written there.
 
 Expectations per recorded name: ``{min: a, max: b}``, ``{approx: x, tol: t}`` (x a number or a
-list) or ``{equals: v}``.
+list) or ``{equals: v}``. Those under ``expect_with_reference`` need reference data beside the checkout (the notebook
+records ``reference_available`` and ``reference_path``): when it is absent the test skips, naming the path
+and the checks it could not make, after the other expectations have passed.
 """
 import ast
 import json
@@ -64,6 +66,15 @@ def test_notebook_runs_and_records_its_results(notebook, tmp_path):
     assert not missing, f"{notebook.name} did not record {sorted(missing)}"
     for name, expected in spec["expect"].items():
         check(name, results[name], expected)
+    with_reference = spec.get("expect_with_reference", {})
+    if with_reference:  # checks against data beside the checkout (../shared/reference), never copied into the repo
+        if not results.get("reference_available"):
+            pytest.skip(f"{notebook.name}: its other expectations passed, but {sorted(with_reference)} were not checked: "
+                        f"the paper's reference data is not at {results.get('reference_path')}")
+        missing = set(with_reference) - set(results)
+        assert not missing, f"{notebook.name} did not record {sorted(missing)}"
+        for name, expected in with_reference.items():
+            check(name, results[name], expected)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

@@ -72,3 +72,31 @@ def dialog_metrics(run: Replay, register_band: float = REGISTER_BAND,
 def summarize(run: Replay, **definitions: float) -> dict[str, torch.Tensor]:
     """Every metric per policy setting, shape (P,): the mean over dialogs of the per-dialog means."""
     return {name: values.nanmean(0) for name, values in dialog_metrics(run, **definitions).items()}
+
+
+def stability_first_turn(run: Replay) -> dict[str, torch.Tensor]:
+    """Stability per policy setting, shape (P,), with turn 1's term cos(b_1, b_0) counted three ways.
+
+    Turn 1 compares the first target with b_0 = c, the persona. When c is numerically the zero
+    vector (the paper's human-log centroid, norm ≈ 1e-14) that cosine is the cosine with rounding
+    noise; and every adaptive policy puts b_1 along u_1 (from b_0 ≈ 0, EMA gives α·u_1, Cap a step
+    towards u_1, Dead-Band jumps to it), so the term is the same number for all of them.
+
+    - ``as computed``: the artifact's definition, as ``summarize`` (the term included);
+    - ``turn 1 = 0``: the term replaced by 0 — the cosine with an exactly-zero b_0 under the usual
+      guarded convention — and still counted as a turn;
+    - ``turn 1 dropped``: the mean over turns 2..T only (one-turn dialogs drop out);
+    - ``turn 1 term``: the mean over dialogs of cos(b_1, b_0) itself;
+    - ``turn 1 share``: what the term adds to ``as computed`` (= as computed − turn 1 = 0).
+    """
+    mask = run.mask[:, None].expand(run.bot.shape[:3])
+    per_turn = cosine(run.bot, run.previous)
+    zeroed = per_turn.clone()
+    zeroed[..., 0] = 0.0
+    as_computed = masked_mean(per_turn, mask).nanmean(0)
+    turn_1_zero = masked_mean(zeroed, mask).nanmean(0)
+    return {"as computed": as_computed,
+            "turn 1 = 0": turn_1_zero,
+            "turn 1 dropped": masked_mean(per_turn[..., 1:], mask[..., 1:]).nanmean(0),
+            "turn 1 term": torch.where(mask[..., 0], per_turn[..., 0], torch.nan).nanmean(0),
+            "turn 1 share": as_computed - turn_1_zero}
