@@ -6,8 +6,11 @@ four cooperation probabilities) are 5-state machines; TF2T, Alternator, Grim, de
 the naive prober need a few states each; the predict-then-act agent is a machine over the
 opponent's last two moves whose action best-responds, in the given game, to its prediction.
 Actions: 0 = cooperate (C, or a game's first option), 1 = defect (D, second option).
-The definitions follow the Axelrod library's strategies of the same names, so that matches
-score the same (checked in tests/games/test_repeated.py).
+The definitions follow the Axelrod library's strategies of the same names, and, as there, every
+machine moves on the *realised* actions (after a noise flip, its own and the opponent's), so that
+matches score the same: exactly without noise (tests/games/test_repeated.py), and in distribution
+under noise for every constructor here (tests/games/test_strategies_noise.py; the strategies that
+Axelrod lacks — Defect Once, Predict Then Act — against small Axelrod players written there).
 """
 from __future__ import annotations
 
@@ -94,8 +97,15 @@ def tit_for_two_tats() -> Strategy:
 
 
 def alternator() -> Strategy:
-    """C, D, C, D, …"""
-    return _machine("Alternator", [1.0, 0.0], [[1, 1], [0, 0]])
+    """C first, then the opposite of its own last *realised* move: C, D, C, D, … without noise.
+
+    As Axelrod's ``Alternator`` (which reads its own history): the next state follows the move that
+    was actually played, so after a noise flip it alternates from the flipped move — not a clock that
+    keeps its old phase (which repeats a move with probability ≈ 2ε instead of ε).
+    States: 0 = play C, 1 = play D; next state = 1 − own realised action."""
+    transition = np.zeros((2, 2, 2), dtype=int)
+    transition[:, C, :], transition[:, D, :] = 1, 0
+    return Strategy("Alternator", np.array([1.0, 0.0]), transition)
 
 
 def defect_once() -> Strategy:
