@@ -83,7 +83,10 @@ def win_stay_lose_shift() -> Strategy:
 
 
 def grim_trigger() -> Strategy:
-    """Cooperate until the opponent defects once, then defect forever (Axelrod's Grudger)."""
+    """Cooperate until the opponent defects once, then defect forever (Axelrod's Grudger).
+    Notebook 04 uses it as a machine that encodes the unforgiving play Akata et al. (arXiv 2305.16867)
+    report for GPT-4 in the Prisoner's Dilemma; its scores there are arithmetic of this machine, not a
+    reproduction of their experiment."""
     return _machine("Grudger", [1.0, 0.0], [[0, 1], [1, 1]])
 
 
@@ -125,7 +128,9 @@ def naive_prober(p: float = 0.1) -> Strategy:
 def predict_then_act(payoff: np.ndarray) -> Strategy:
     """Predict the opponent's next move from its last two — alternating if they differ, repeating if
     not — and best-respond to the prediction in ``payoff`` (own payoffs, (own action, opponent's)).
-    The analogue of Akata et al.'s social chain-of-thought prompting (arXiv 2305.16867).
+    A machine that encodes the behaviour Akata et al. (arXiv 2305.16867) report for GPT-4 under social
+    chain-of-thought prompting (predict, then act): it illustrates their finding, it does not reproduce
+    it. In a Prisoner's Dilemma D is the best response to either prediction, so there it is Always Defect.
     States: 0 = no history (plays its own best outcome's action), 1/2 = one opponent move seen
     (C/D), 3 + 2·previous + last = two moves seen. ``payoff``: a (2, 2) table of finite numbers, else a
     ``ConfigError`` naming it."""
