@@ -65,25 +65,16 @@ class ServerLog(logging.Handler):
 
     def __init__(self):
         super().__init__(logging.WARNING)
-        self.records: list[tuple[float, str]] = []  # (time, line)
+        self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
             text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
-        self.records.append((record.created, f"{record.name}: {text}"))
-
-    @property
-    def lines(self) -> list[str]:
-        return [line for _, line in self.records]
+        self.lines.append(f"{record.name}: {text}")
 
     def with_any(self, *words: str) -> list[str]:
         return [line for line in self.lines if any(word in line for word in words)]
-
-    def bursts(self, *words: str, gap_s: float = 0.5) -> int:
-        """How many bursts of lines with any of ``words``: lines less than ``gap_s`` apart are one."""
-        times = [t for t, line in self.records if any(word in line for word in words)]
-        return sum(1 for i, t in enumerate(times) if i == 0 or t - times[i - 1] > gap_s)
 
     def __enter__(self) -> "ServerLog":
         for name in SERVER_LOGGERS:

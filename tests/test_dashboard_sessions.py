@@ -14,6 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import panel as pn
 import psutil
@@ -172,19 +173,22 @@ def test_eight_pages_opened_together_show_content_within_ten_seconds(server_url)
 # --- closed pages ---------------------------------------------------------------------------------
 
 def test_closed_critic_pages_free_their_views_memory_and_log(server_url):
-    """Three cycles: two pages open the Critic tab, press Run, train 2 s and close. Their runs stop
+    """Four cycles: two pages open the Critic tab, press Run, train 2 s and close. Their runs stop
     within 5 s, their sessions are destroyed, the live LabViews return to what they were before, the
-    process's memory stays within 10 % of where the first cycle left it, and the server's log has no
-    flood: no failed websocket request or Bokeh assertion, and at most one burst of failed writes per
-    closed page (the updates queued as the page went, one line each; before issue 11 a closed page's
-    run and redraws went on for 30–48 s: 142 "Failed sending message", 56 AssertionError and 7
-    "Uncaught exception GET /ws").
-    Measured here: see benchmarks/README.md ("Dashboard sessions")."""
+    process's memory stops growing — the median growth per cycle after the first is at most 40 MB
+    (before issue 11 every cycle of a page kept ~50 MB for good: 440 → 2,409 MB over five cycles of
+    eight pages; now the allocator settles after a jump or two: 1,140, 1,246, 1,269 MB in one full
+    suite, and 615, 611, 796, 783, 728 MB in the benchmark's five cycles of eight pages) — and the
+    server's log has no flood: no failed websocket request or Bokeh assertion, and at most one line
+    about writes to a closed websocket per closed page (the updates in flight as a page goes logged
+    2–23 lines each before they were folded into one; before issue 11 a closed page's run and redraws
+    went on for 30–48 s: 142 "Failed sending message", 56 AssertionError and 7 "Uncaught exception
+    GET /ws")."""
     baseline, sessions = live_views(), open_sessions()  # earlier tests' servers leave theirs
     rss = []
     with ServerLog() as log, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        for _ in range(3):
+        for _ in range(4):
             pages = [browser.new_page(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
             foreign = [keep_local(page, server_url) for page in pages]
             for page in pages:
@@ -203,8 +207,9 @@ def test_closed_critic_pages_free_their_views_memory_and_log(server_url):
             rss.append(psutil.Process().memory_info().rss)
             assert not sum(foreign, [])
         browser.close()
-    assert max(rss) <= 1.1 * rss[0], f"RSS after each cycle: {[f'{r / 2**20:.0f} MB' for r in rss]}"
-    assert log.bursts("Failed sending message", "WebSocketClosedError") <= 6, log.lines
+    growth = statistics.median(np.diff(rss)) / 2**20
+    assert growth <= 40, f"RSS after each cycle: {[f'{r / 2**20:.0f} MB' for r in rss]}"
+    assert len(log.with_any("Failed sending message", "WebSocketClosedError")) <= 8, log.lines
     assert not log.with_any("AssertionError", "Uncaught exception"), log.lines
 
 
