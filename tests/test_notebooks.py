@@ -8,6 +8,8 @@ and the checks it could not make, after the other expectations have passed.
 """
 import ast
 import json
+import math
+import re
 from pathlib import Path
 
 import nbformat
@@ -40,9 +42,64 @@ def check(name: str, value, expected: dict) -> None:
         assert value <= expected["max"], (name, value, expected)
 
 
+# The whole range a recorded quantity can take, by its name: an expectation that admits all of it
+# checks nothing (a broken lab passes it). Names match with re.search; the first rule that matches wins.
+WHOLE_RANGES = [
+    (r"correlation", (-1.0, 1.0)),
+    (r"(^|_)tv(_|$)|cooperation|fraction|fixation|probability", (0.0, 1.0)),
+    (r"sigma|_norm|(^|_)kl(_|$)|abs_diff|abs_difference|distance|spread", (0.0, math.inf)),
+    (r"eval_return", (-16.2736044 * 200, 0.0)),  # Pendulum: each of 200 steps earns -(pi^2 + 0.1*8^2 + 0.001*2^2) .. 0
+    (r"^safe_tau_(min|max)$", (0.1, 0.6)),       # lab.llmrl.safe clamps its threshold to TAU_RANGE
+]
+
+
+def admitted_interval(expected: dict, parameters: dict) -> tuple[float, float]:
+    """The values an expectation accepts, as an interval (equals of a number is a point)."""
+    if "approx" in expected and np.ndim(expected["approx"]) == 0:
+        return expected["approx"] - expected["tol"], expected["approx"] + expected["tol"]
+    if "equals" in expected:
+        value = expected["equals"]
+        return (value, value) if isinstance(value, (int, float)) and not isinstance(value, bool) else (math.nan, math.nan)
+    return expected.get("min", -math.inf), expected.get("max", math.inf)
+
+
+def whole_range(name: str, parameters: dict) -> tuple[float, float] | None:
+    if name.startswith("seeds_"):  # a count of seeds
+        return 0, parameters["seeds"]
+    return next((bounds for pattern, bounds in WHOLE_RANGES if re.search(pattern, name)), None)
+
+
+def vacuous_expectations(spec: dict) -> list[str]:
+    """Expectations that admit every value their quantity can take."""
+    found = []
+    for section in ("expect", "expect_with_reference"):
+        for name, expected in spec.get(section, {}).items():
+            bounds = whole_range(name, spec["parameters"])
+            low, high = admitted_interval(expected, spec["parameters"])
+            if bounds is not None and low <= bounds[0] and high >= bounds[1]:
+                found.append(f"{name} {expected} admits its whole range {list(bounds)}")
+    return found
+
+
 def test_every_notebook_has_a_spec():
     assert NOTEBOOKS, "no notebooks found"
     assert {nb.name for nb in NOTEBOOKS} == set(SPEC), "notebooks.yaml must list every notebook"
+
+
+def test_no_expectation_admits_its_quantitys_whole_range():
+    """A broken lab must be able to fail every check: ρ in [−1, 1], a fraction in [0, 1], σ ≥ 0 or a
+    clamped value inside its clamp are refused (issue 13, item 7)."""
+    whole = {"rank_correlation": {"min": -1.0, "max": 1.0}, "cooperation_lowest_tau": {"min": 0.0},
+             "sigma_wall": {"min": 0.0}, "seeds_above_minus_400": {"min": 0, "max": 2},
+             "final_eval_return_mean": {"max": 0.0}, "safe_tau_min": {"min": 0.0999999},
+             "mean_tv": {"approx": 0.5, "tol": 0.5}}
+    assert len(vacuous_expectations({"parameters": {"seeds": 2}, "expect": whole})) == len(whole), \
+        "the check itself must see every vacuous expectation"
+    assert vacuous_expectations({"parameters": {"seeds": 2}, "expect": {
+        "rank_correlation": {"max": -0.5}, "cooperation_lowest_tau": {"min": 0.6},
+        "sigma_wall": {"min": 0.1}, "seeds_above_minus_400": {"min": 1}, "mean_tv": {"approx": 0.5, "tol": 0.01}}}) == []
+    found = {notebook: vacuous_expectations(spec) for notebook, spec in SPEC.items()}
+    assert not any(found.values()), {notebook: names for notebook, names in found.items() if names}
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
