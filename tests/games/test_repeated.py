@@ -44,7 +44,7 @@ def test_round_robin_ranks_like_axelrod():
     our_rank = [players[i].name for i in np.argsort(-np.nansum(ours, axis=1), kind="stable")]
     tournament = axl.Tournament([axl.Cooperator(), axl.Defector(), axl.TitForTat(), axl.Grudger()],
                                 turns=200, repetitions=1)
-    results = tournament.play(progress_bar=False, processes=1)
+    results = tournament.play(progress_bar=False)  # serial: processes=1 starts worker processes (60 s here)
     assert our_rank == results.ranked_names
 
 
