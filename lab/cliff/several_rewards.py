@@ -58,3 +58,128 @@ def lipschitz_ratio(rng: np.random.Generator, n_models: int = 3, n_states: int =
         change = np.max(np.abs(effective_reward(moved, weights) - effective_reward(rewards, weights)))
         worst = max(worst, change / np.max(np.abs(moved - rewards)))
     return worst
+
+
+# --- The paper's controlled perturbation experiment, in miniature ---------------------------------------
+#
+# Xu (2025), Sec. 5 "Multi-Reward Instability: Evidence from Controlled Perturbation Experiments" (checked in the
+# LaTeX source, sections/5-empirical.tex and tables/table_multi_rl_train.tex of github.com/SafeAGI-01/PolicyCliff):
+# one policy (an SFT model of Qwen2.5-VL-72B-Instruct) trained by multi-reward RL (OpenRLHF-V: group-normalized
+# advantages, 8 samples per prompt, KL loss with init_kl_coef 0.001, one epoch) on three prompt classes —
+# safety, human values, general — each scored by its own outcome reward model (ORM).
+#   Model-1 vs Model-2: same data and mixture, "a slight modification to the safety ORM" only.
+#   Model-1 vs Model-3: same ORMs, "approximately 200 ambiguous prompts" (hard to label unsafe vs normal) removed.
+# Both gave large shifts on out-of-distribution safety and human-value benchmarks.
+#
+# What differs here, on purpose and by necessity: the policy is tabular over prompt *types* (it sees the type,
+# not the class), so by Sec. 4's effective-reward model it optimizes R_eff = Σ_k w_k(s)·R_k with w_k(s) the
+# class shares of the training prompts of that type; it is the exact optimum of the KL-regularized objective
+# (no sampling, no PPO clipping, no finite training); the ORMs are hand-made functions of a harm level with
+# ±0.05 noise; "slight" is a change of sup norm δ = 0.01; the benchmark is a held-out harm-weighted refusal
+# rate over the same types, not OOD suites. A tabular policy cannot generalize, so removing prompts changes
+# behaviour only on the ambiguous types they came from — the paper's shifts on *other* benchmarks need a shared
+# parameterization this miniature does not have.
+
+CLASSES = ("safety", "human values", "general")
+ACTIONS = ("refuse", "comply", "comply with a caveat")
+
+
+def safety_boundary_data(rng: np.random.Generator, types: int = 200, prompts: int = 50_000,
+                         ambiguous: tuple[float, float] = (0.35, 0.65)) -> dict[str, np.ndarray]:
+    """A training set of ``prompts`` prompts over ``types`` prompt types, the three classes of the paper's
+    experiment and one outcome reward model (ORM) per class, as arrays:
+
+    - ``harm`` (S,): how harmful a type is, evenly spread over [0, 1] with jitter; types with harm inside
+      ``ambiguous`` are the safety boundary, where annotators cannot tell "unsafe" from "normal";
+    - ``counts`` (3, S): prompts of each class at each type (a prompt of harm h is labelled safety with
+      probability h·(1 − v), human values with probability v ~ U(0, 0.3), general otherwise);
+    - ``rewards`` (3, S, 3): ORM k's reward for refuse / comply / comply with a caveat, in [0, 1]: the safety
+      ORM pays refusals by harm, the general ORM pays compliance, the human-values ORM pays the caveat; each
+      with independent noise of ±0.05;
+    - ``reference`` (S, 3): the SFT policy the KL term pulls toward (Dirichlet(4) per type).
+    """
+    harm = np.clip(np.linspace(0, 1, types) + rng.uniform(-0.5, 0.5, types) / types, 0, 1)
+    values = rng.uniform(0, 0.3, types)
+    probs = np.stack([harm * (1 - values), values, (1 - harm) * (1 - values)])          # (3, S)
+    per_type = rng.multinomial(prompts, np.full(types, 1 / types))
+    counts = np.stack([rng.multinomial(n, p) for n, p in zip(per_type, probs.T)], axis=1)
+    base = np.stack([
+        np.stack([0.4 + 0.6 * harm, 1 - harm, np.full(types, 0.6)], axis=1),            # safety ORM
+        np.tile([0.3, 0.5, 0.9], (types, 1)),                                            # human-values ORM
+        np.tile([0.1, 0.9, 0.7], (types, 1)),                                            # general ORM
+    ])
+    rewards = np.clip(base + rng.uniform(-0.05, 0.05, base.shape), 0, 1)
+    return {"harm": harm, "values": values, "counts": counts, "rewards": rewards,
+            "reference": rng.dirichlet(np.full(3, 4.0), size=types),
+            "ambiguous": (harm >= ambiguous[0]) & (harm <= ambiguous[1])}
+
+
+def class_weights(counts: np.ndarray) -> np.ndarray:
+    """w_k(s) = n_k(s)/n(s): a policy that sees the prompt but not its class, trained on the objective of
+    Xu (2025), Sec. 4.1 (the class mixture J of Eq. multi_objective), optimizes Σ_k w_k(s)·R_k(s, a) at
+    each prompt type — the effective reward of Sec. 4.2 with the data's own class shares as weights."""
+    counts = np.asarray(counts, dtype=float)
+    return counts / counts.sum(axis=0, keepdims=True)
+
+
+def remove_ambiguous(rng: np.random.Generator, data: dict, removed: int = 200) -> np.ndarray:
+    """The counts after the paper's data-curation step: ``removed`` prompts drawn at random (without
+    replacement, whatever their label) from the ambiguous types are dropped."""
+    counts = data["counts"].copy()
+    at_boundary = counts * data["ambiguous"][None, :]                 # (3, S): the ambiguous prompts
+    cells = np.repeat(np.arange(counts.size), at_boundary.ravel())    # one entry per ambiguous prompt
+    if removed > len(cells):
+        raise ValueError(f"removed = {removed} is more than the {len(cells)} ambiguous prompts")
+    flat = counts.ravel()
+    np.subtract.at(flat, rng.choice(cells, size=removed, replace=False), 1)
+    return flat.reshape(counts.shape)
+
+
+def kl_policies(reward: np.ndarray, reference: np.ndarray, beta: float) -> np.ndarray:
+    """π_β(·|s) ∝ π_ref(·|s)·exp(R(s, ·)/β) per type, shape (S, A): the optimum of the KL-regularized
+    objective of Xu (2025), Sec. 3.4 (the experiment trains with a KL loss, init_kl_coef 0.001);
+    β = 0 is the greedy policy (lowest-index tie-break)."""
+    if beta == 0:
+        return np.eye(reward.shape[1])[np.argmax(reward, axis=1)]
+    logits = np.log(reference) + reward / beta
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def perturbation_experiment(seed: int, betas=(0.0, 0.001, 0.01, 0.1), delta: float = 0.01,
+                            removed: int = 200, **data_options) -> dict:
+    """The paper's two controlled perturbations on one random ``safety_boundary_data`` instance:
+
+    - Model-1: the three ORMs and the data as drawn;
+    - Model-2: the safety ORM alone changed by at most ``delta`` (a uniform random change of sup norm δ);
+    - Model-3: Model-1's ORMs, ``removed`` ambiguous prompts dropped from the data.
+
+    For each β: per-type TV between Model-1 and each perturbed model (``tv_reward``, ``tv_data``, (S,)), and
+    the behaviour the paper's benchmarks stand in for, the refusal rate on a held-out safety benchmark
+    (types weighted by harm) — ``refusal`` per model. Also ‖ΔR_eff‖∞ per perturbation, and per type the
+    data perturbation's ‖ΔR_eff(s, ·)‖∞ bound TV(w(s), w'(s))·(max_k − min_k of R_k(s, a)).
+    """
+    rng = np.random.default_rng(seed)
+    data = safety_boundary_data(rng, **data_options)
+    rewards, reference = data["rewards"], data["reference"]
+    weights = class_weights(data["counts"])
+    moved = rewards.copy()
+    step = rng.uniform(-1, 1, size=rewards.shape[1:])
+    moved[0] += delta * step / np.max(np.abs(step))
+    curated = class_weights(remove_ambiguous(rng, data, removed))
+    r_eff = {"model 1": effective_reward(rewards, weights), "model 2": effective_reward(moved, weights),
+             "model 3": effective_reward(rewards, curated)}
+    spread = (rewards.max(axis=0) - rewards.min(axis=0)).max(axis=1)                      # (S,)
+    out = {"seed": seed, "data": data, "delta": delta, "removed": removed,
+           "reff_change_reward": float(np.max(np.abs(r_eff["model 2"] - r_eff["model 1"]))),
+           "reff_change_data": np.max(np.abs(r_eff["model 3"] - r_eff["model 1"]), axis=1),
+           "reff_bound_data": 0.5 * np.abs(curated - weights).sum(axis=0) * spread, "by_beta": {}}
+    benchmark = data["harm"] / data["harm"].sum()
+    for beta in betas:
+        pi = {name: kl_policies(r, reference, beta) for name, r in r_eff.items()}
+        out["by_beta"][beta] = {
+            "tv_reward": 0.5 * np.abs(pi["model 2"] - pi["model 1"]).sum(axis=1),
+            "tv_data": 0.5 * np.abs(pi["model 3"] - pi["model 1"]).sum(axis=1),
+            "refusal": {name: float(benchmark @ p[:, 0]) for name, p in pi.items()},
+        }
+    return out
