@@ -5,6 +5,11 @@ weights w_k(s) ≥ 0, Σ_k w_k(s) = 1, the policy optimizes R_eff(s, a) = Σ_k w
 The map (R_1..R_K) ↦ R_eff is 1-Lipschitz in max-norm, yet the greedy policy still jumps on
 states where R_eff ties: a tiny change of one model, or of the weights, flips it there.
 Shapes: rewards (K, S, A), weights (K, S).
+
+``two_model_example`` is a hand-made illustration (two models, four states, exact ties), not the paper's
+experiment. The paper's controlled perturbation experiment (Sec. 5: three prompt classes, a slightly changed
+safety ORM, ~200 ambiguous prompts removed, KL coefficient 0.001) is ``perturbation_experiment`` below, with
+what differs from it written beside it.
 """
 from __future__ import annotations
 
