@@ -22,7 +22,7 @@ def test_hand_computed_number_on_the_shortest_chain():
                                                        (0.99, 0.05, 2, -0.02), (0.7, 2.0, 4, 0.3)])
 def test_chain_matches_its_closed_form_and_differs_from_the_hard_backup(gamma, alpha, length, eps):
     """V_0 = α·log(e^(γV_A/α) + e^(γV_B/α)), V_branch = α·log 2/(1−γ) + γ^(L−1)·r, P(B) = σ(γ^L·ε/α); the hard
-    value γ^L·max(1, 1+ε) is lower by at least α·log 2/(1 − γ)·γ … here checked as ≥ α·log 2."""
+    value γ^L·max(1, 1+ε) is lower by at least γ·α·log 2/(1 − γ) (the soft max is at least the max)."""
     P, R = two_branch_chain(eps, length)
     Q = soft_value_iteration(P, R, gamma, alpha)
     exact = two_branch_soft_value(eps, gamma, alpha, length)
@@ -31,7 +31,7 @@ def test_chain_matches_its_closed_form_and_differs_from_the_hard_backup(gamma, a
     assert soft_policy(Q, alpha)[0, 1] == pytest.approx(1 / (1 + np.exp(-gamma ** length * eps / alpha)), abs=1e-9)
     hard = value_iteration(P, R, gamma).max(axis=1)[0]
     assert hard == pytest.approx(exact["hard_v_start"], abs=1e-12)
-    assert exact["v_start"] - hard >= alpha * np.log(2) - 1e-12
+    assert exact["v_start"] - hard >= gamma * alpha * np.log(2) / (1 - gamma) - 1e-12
 
 
 @pytest.mark.parametrize("seed", range(5))
