@@ -15,8 +15,8 @@ driven by headless Chromium (/usr/bin/chromium):
   every one shows its status line and figures.
 * cycles: ``--cycles`` times, open ``--pages`` pages at once, open the Critic tab on each, press Run
   (10,000 steps), wait until every page says "Running", let it train 3 s and close the pages; then
-  wait until the server has destroyed their sessions, collect garbage (as Panel does soon after a
-  session is destroyed; before it, RSS still holds the sessions' garbage) and record the process's RSS,
+  wait until the server has destroyed their sessions and handed the freed memory back
+  (widgets.server_memory, ~6 s after the last one) and record the process's RSS,
   the live ``LabView`` objects, the live run threads and what the server logged: writes to closed
   websockets ("Failed sending message", WebSocketClosedError) and errors (AssertionError, "Uncaught
   exception").
@@ -42,6 +42,7 @@ from playwright.async_api import async_playwright, expect
 
 from widgets import dashboard
 from widgets.labview import LabView
+from widgets.server_memory import after_closed_pages
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -186,11 +187,12 @@ async def main(args) -> None:
             pages, _ = await open_pages(browser, url, args.pages)
             await asyncio.gather(*(run_critic(page) for page in pages))
             await asyncio.sleep(3)
-            closed = time.perf_counter()
+            closed, closed_at = time.perf_counter(), time.monotonic()
             for page in pages:
                 await page.close()
             stopped = wait_until(lambda: run_threads() == 0, 60)
             wait_until(lambda: open_sessions() == 0, 60)
+            wait_until(lambda: after_closed_pages.returned_at > closed_at, 60)
             destroyed, views = time.perf_counter() - closed, live(LabView)  # live() collects garbage first
             rss = process.memory_info().rss / 2**20
             first = first or rss

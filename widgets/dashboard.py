@@ -11,7 +11,6 @@ opens. Every JS and CSS file comes from this server, never from a CDN.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import logging
 import signal
 import sys
@@ -22,9 +21,8 @@ from panel.io.resources import LOCAL_DIST, patch_model_css
 from panel.links import Callback
 
 from . import cliff, critic, games, lattice, llmrl, repeated, synchrony
-from .serving import allowed_origins, auth_options, is_loopback, network_password, require_websocket_origin
-
-M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+from .server_memory import after_closed_pages, limit_malloc_arenas
+from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
 
 # (tab title, what the lab shows — for the landing page, function building the tab for one session)
 TABS = [
@@ -71,6 +69,7 @@ def app() -> pn.Tabs:
     if document is not None and document.session_context is not None:
         document.add_next_tick_callback(lambda: serve_styles_locally(document))
         pn.state.on_session_destroyed(lambda session_context: forget_js_links(tabs))
+        pn.state.on_session_destroyed(after_closed_pages.session_destroyed)
     return tabs
 
 
@@ -91,16 +90,6 @@ def forget_js_links(layout: pn.viewable.Viewable) -> None:
     LabViews behind them) stayed in memory for good."""
     for obj in layout.select():
         Callback.registry.pop(obj, None)
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Let glibc's malloc keep at most ``arenas`` arenas. By default threads get up to 8 per core and
-    each arena keeps what it frees; the dashboard starts threads for every run and live figure, so its
-    memory crept up with each round of sessions although every object was freed. Elsewhere: nothing."""
-    try:
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 CLOSED_WRITE = "Failed sending message as connection was closed"
@@ -151,7 +140,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, thre
         options = auth_options(password)
     torch.set_num_threads(1)
     limit_malloc_arenas()
-    require_websocket_origin()
+    use_lab_websocket_handler()
     quiet_closed_page_writes()
     pn.extension("plotly", "filedropper", notifications=False)
     return pn.serve(app, port=port, address=address, websocket_origin=allowed_origins(address, port, origins),

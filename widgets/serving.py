@@ -76,8 +76,12 @@ def auth_options(password: str) -> dict:
                 logout_template=str(TEMPLATES / "logout.html"))
 
 
-class OriginRequiredWSHandler(WSHandler):
-    """Panel's websocket handler that refuses a connection without an Origin header."""
+class LabWebSocketHandler(WSHandler):
+    """Panel's websocket handler, with two changes: a connection without an Origin header is refused,
+    and a message that arrives after its page closed is dropped. Bokeh detaches a closed page's
+    session at once, so updates the page sent just before closing (plotly's viewport, say) each
+    logged an AssertionError with its traceback: 52 of them in one cycle of eight closing Critic
+    pages on a loaded machine (benchmarks/bench_sessions.py)."""
 
     async def prepare(self):
         headers = self.request.headers
@@ -87,10 +91,15 @@ class OriginRequiredWSHandler(WSHandler):
             return
         await super().prepare()
 
+    async def _handle(self, message):
+        if self.ws_connection is None:  # closed (tornado clears it before on_close detaches the session)
+            return None
+        return await super()._handle(message)
 
-def require_websocket_origin() -> None:
-    """Make servers created from now on use ``OriginRequiredWSHandler`` for their websockets
+
+def use_lab_websocket_handler() -> None:
+    """Make servers created from now on use ``LabWebSocketHandler`` for their websockets
     (Bokeh builds each server's routes from ``per_app_patterns``)."""
     for i, (pattern, handler) in enumerate(per_app_patterns):
-        if pattern == r"/ws" and handler is not OriginRequiredWSHandler:
-            per_app_patterns[i] = (pattern, OriginRequiredWSHandler)
+        if pattern == r"/ws" and handler is not LabWebSocketHandler:
+            per_app_patterns[i] = (pattern, LabWebSocketHandler)
