@@ -82,8 +82,10 @@ def lipschitz_ratio(rng: np.random.Generator, n_models: int = 3, n_states: int =
 # (no sampling, no PPO clipping, no finite training); the ORMs are hand-made functions of a harm level with
 # ±0.05 noise; "slight" is a change of sup norm δ = 0.01; the benchmark is a held-out harm-weighted refusal
 # rate over the same types, not OOD suites. A tabular policy cannot generalize, so removing prompts changes
-# behaviour only on the ambiguous types they came from — the paper's shifts on *other* benchmarks need a shared
-# parameterization this miniature does not have.
+# behaviour only on the ambiguous types they came from. For the paper's shifts on *other* prompts the experiment
+# also fits a shared, smooth effective reward r̂(h, a) (a cubic in the harm level, least squares weighted by the
+# prompts of each type: the policy's own estimate, generalizing across types) and acts on 2,001 held-out prompts
+# with π ∝ π_ref·exp(r̂/β), π_ref uniform — ``held_out`` in the result. That fit is this lab's choice, not the paper's.
 
 CLASSES = ("safety", "human values", "general")
 ACTIONS = ("refuse", "comply", "comply with a caveat")
@@ -151,6 +153,20 @@ def kl_policies(reward: np.ndarray, reference: np.ndarray, beta: float) -> np.nd
     return z / z.sum(axis=1, keepdims=True)
 
 
+HELD_OUT = 2001  # held-out prompts, evenly spread in harm over [0, 1]
+
+
+def held_out_reward(harm: np.ndarray, r_eff: np.ndarray, prompts: np.ndarray, degree: int = 3) -> np.ndarray:
+    """r̂(h, a) on ``HELD_OUT`` held-out harm levels: for each action a polynomial of ``degree`` in the harm
+    level, fitted to R_eff(s, a) by least squares weighted by the prompts of each type — a shared, smooth
+    estimate, so that a change of the data at some types moves the policy at every prompt (this lab's model of
+    generalization, not the paper's). Shape (HELD_OUT, A)."""
+    design = np.vander(harm, degree + 1)
+    root = np.sqrt(np.asarray(prompts, dtype=float))[:, None]
+    theta, *_ = np.linalg.lstsq(design * root, r_eff * root, rcond=None)
+    return np.vander(np.linspace(0, 1, HELD_OUT), degree + 1) @ theta
+
+
 def perturbation_experiment(seed: int, betas=(0.0, 0.001, 0.01, 0.1), delta: float = 0.01,
                             removed: int = 200, **data_options) -> dict:
     """The paper's two controlled perturbations on one random ``safety_boundary_data`` instance:
@@ -163,6 +179,8 @@ def perturbation_experiment(seed: int, betas=(0.0, 0.001, 0.01, 0.1), delta: flo
     the behaviour the paper's benchmarks stand in for, the refusal rate on a held-out safety benchmark
     (types weighted by harm) — ``refusal`` per model. Also ‖ΔR_eff‖∞ per perturbation, and per type the
     data perturbation's ‖ΔR_eff(s, ·)‖∞ bound TV(w(s), w'(s))·(max_k − min_k of R_k(s, a)).
+    ``held_out``: the same for the policy acting on ``HELD_OUT`` held-out prompts through the fitted r̂
+    (``held_out_reward``), with ‖Δr̂‖∞ per perturbation; the policies there use a uniform π_ref.
     """
     rng = np.random.default_rng(seed)
     data = safety_boundary_data(rng, **data_options)
@@ -171,7 +189,8 @@ def perturbation_experiment(seed: int, betas=(0.0, 0.001, 0.01, 0.1), delta: flo
     moved = rewards.copy()
     step = rng.uniform(-1, 1, size=rewards.shape[1:])
     moved[0] += delta * step / np.max(np.abs(step))
-    curated = class_weights(remove_ambiguous(rng, data, removed))
+    _curated_counts = remove_ambiguous(rng, data, removed)
+    curated = class_weights(_curated_counts)
     r_eff = {"model 1": effective_reward(rewards, weights), "model 2": effective_reward(moved, weights),
              "model 3": effective_reward(rewards, curated)}
     spread = (rewards.max(axis=0) - rewards.min(axis=0)).max(axis=1)                      # (S,)
@@ -180,6 +199,22 @@ def perturbation_experiment(seed: int, betas=(0.0, 0.001, 0.01, 0.1), delta: flo
            "reff_change_data": np.max(np.abs(r_eff["model 3"] - r_eff["model 1"]), axis=1),
            "reff_bound_data": 0.5 * np.abs(curated - weights).sum(axis=0) * spread, "by_beta": {}}
     benchmark = data["harm"] / data["harm"].sum()
+    counts_3 = _curated_counts.sum(axis=0)
+    fitted = {name: held_out_reward(data["harm"], r, n)
+              for name, r, n in [("model 1", r_eff["model 1"], data["counts"].sum(axis=0)),
+                                 ("model 2", r_eff["model 2"], data["counts"].sum(axis=0)),
+                                 ("model 3", r_eff["model 3"], counts_3)]}
+    held_harm = np.linspace(0, 1, HELD_OUT)
+    out["held_out"] = {"reff_change_reward": float(np.max(np.abs(fitted["model 2"] - fitted["model 1"]))),
+                       "reff_change_data": float(np.max(np.abs(fitted["model 3"] - fitted["model 1"]))),
+                       "by_beta": {}}
+    for beta in betas:
+        pi = {name: kl_policies(r, np.full(r.shape, 1 / 3), beta) for name, r in fitted.items()}
+        out["held_out"]["by_beta"][beta] = {
+            "tv_reward": 0.5 * np.abs(pi["model 2"] - pi["model 1"]).sum(axis=1),
+            "tv_data": 0.5 * np.abs(pi["model 3"] - pi["model 1"]).sum(axis=1),
+            "refusal": {name: float(held_harm @ p[:, 0] / held_harm.sum()) for name, p in pi.items()},
+        }
     for beta in betas:
         pi = {name: kl_policies(r, reference, beta) for name, r in r_eff.items()}
         out["by_beta"][beta] = {

@@ -72,3 +72,30 @@ def test_remove_ambiguous_takes_exactly_that_many_from_the_boundary():
     np.testing.assert_allclose(class_weights(after).sum(axis=0), 1.0)
     with pytest.raises(ValueError, match="more than the"):
         remove_ambiguous(rng, data, 10**6)
+
+
+def test_through_a_shared_fit_the_data_change_reaches_held_out_prompts(runs):
+    """With the smooth fitted r̂ (this lab's model of generalization), removing 200 ambiguous prompts moves r̂ at
+    every held-out prompt (‖Δr̂‖∞ 9e−5 … 5.2e−4 per seed) and flips the greedy action on held-out prompts in 5 of
+    10 seeds — flips per seed 0–9: 1, 0, 2, 1, 0, 1, 0, 1, 0, 0; the ORM change: 0, 3, 3, 1, 1, 2, 2, 2, 0, 2."""
+    data_flips = [int((run["held_out"]["by_beta"][0.0]["tv_data"] > 0.5).sum()) for run in runs]
+    orm_flips = [int((run["held_out"]["by_beta"][0.0]["tv_reward"] > 0.5).sum()) for run in runs]
+    assert data_flips == [1, 0, 2, 1, 0, 1, 0, 1, 0, 0]
+    assert orm_flips == [0, 3, 3, 1, 1, 2, 2, 2, 0, 2]
+    for run in runs:
+        held = run["held_out"]
+        assert held["reff_change_data"] > 0
+        for beta in (0.001, 0.01, 0.1):
+            r = held["by_beta"][beta]
+            assert np.all(r["tv_reward"] <= held["reff_change_reward"] / (2 * beta) + 1e-12)
+            assert np.all(r["tv_data"] <= held["reff_change_data"] / (2 * beta) + 1e-12)
+
+
+def test_the_papers_large_benchmark_shifts_are_not_reproduced_here(runs):
+    """The jumps are real but few: the held-out refusal rate moves by at most 0.0008 (a flip or two of 2,001
+    prompts) under either perturbation in every seed, greedy — the paper reports large shifts on its benchmarks.
+    Many near-tied responses (the paper's action degeneracy) would be needed; this miniature has three actions."""
+    for run in runs:
+        refusal = run["held_out"]["by_beta"][0.0]["refusal"]
+        assert abs(refusal["model 2"] - refusal["model 1"]) < 0.001
+        assert abs(refusal["model 3"] - refusal["model 1"]) < 0.001
