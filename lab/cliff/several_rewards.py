@@ -80,8 +80,8 @@ def lipschitz_ratio(rng: np.random.Generator, n_models: int = 3, n_states: int =
 # not the class), so by Sec. 4's effective-reward model it optimizes R_eff = Σ_k w_k(s)·R_k with w_k(s) the
 # class shares of the training prompts of that type; it is the exact optimum of the KL-regularized objective
 # (no sampling, no PPO clipping, no finite training); the ORMs are hand-made functions of a harm level with
-# ±0.05 noise; "slight" is a change of sup norm δ = 0.01; the benchmark is a held-out harm-weighted refusal
-# rate over the same types, not OOD suites. A tabular policy cannot generalize, so removing prompts changes
+# ±0.05 noise; "slight" is a change of sup norm δ = 0.01; in place of the OOD safety and human-value suites the
+# lab reports a harm-weighted refusal rate (no human-value score). A tabular policy cannot generalize, so removing prompts changes
 # behaviour only on the ambiguous types they came from. For the paper's shifts on *other* prompts the experiment
 # also fits a shared, smooth effective reward r̂(h, a) (a cubic in the harm level, least squares weighted by the
 # prompts of each type: the policy's own estimate, generalizing across types) and acts on 2,001 held-out prompts
@@ -189,37 +189,33 @@ def perturbation_experiment(seed: int, betas=(0.0, 0.001, 0.01, 0.1), delta: flo
     moved = rewards.copy()
     step = rng.uniform(-1, 1, size=rewards.shape[1:])
     moved[0] += delta * step / np.max(np.abs(step))
-    _curated_counts = remove_ambiguous(rng, data, removed)
-    curated = class_weights(_curated_counts)
+    curated_counts = remove_ambiguous(rng, data, removed)
+    curated = class_weights(curated_counts)
     r_eff = {"model 1": effective_reward(rewards, weights), "model 2": effective_reward(moved, weights),
              "model 3": effective_reward(rewards, curated)}
     spread = (rewards.max(axis=0) - rewards.min(axis=0)).max(axis=1)                      # (S,)
     out = {"seed": seed, "data": data, "delta": delta, "removed": removed,
            "reff_change_reward": float(np.max(np.abs(r_eff["model 2"] - r_eff["model 1"]))),
            "reff_change_data": np.max(np.abs(r_eff["model 3"] - r_eff["model 1"]), axis=1),
-           "reff_bound_data": 0.5 * np.abs(curated - weights).sum(axis=0) * spread, "by_beta": {}}
-    benchmark = data["harm"] / data["harm"].sum()
-    counts_3 = _curated_counts.sum(axis=0)
-    fitted = {name: held_out_reward(data["harm"], r, n)
-              for name, r, n in [("model 1", r_eff["model 1"], data["counts"].sum(axis=0)),
-                                 ("model 2", r_eff["model 2"], data["counts"].sum(axis=0)),
-                                 ("model 3", r_eff["model 3"], counts_3)]}
-    held_harm = np.linspace(0, 1, HELD_OUT)
+           "reff_bound_data": 0.5 * np.abs(curated - weights).sum(axis=0) * spread,
+           "by_beta": _compare(r_eff, reference, betas, data["harm"])}
+    prompts = {"model 1": data["counts"].sum(axis=0), "model 2": data["counts"].sum(axis=0),
+               "model 3": curated_counts.sum(axis=0)}
+    fitted = {name: held_out_reward(data["harm"], r, prompts[name]) for name, r in r_eff.items()}
     out["held_out"] = {"reff_change_reward": float(np.max(np.abs(fitted["model 2"] - fitted["model 1"]))),
                        "reff_change_data": float(np.max(np.abs(fitted["model 3"] - fitted["model 1"]))),
-                       "by_beta": {}}
-    for beta in betas:
-        pi = {name: kl_policies(r, np.full(r.shape, 1 / 3), beta) for name, r in fitted.items()}
-        out["held_out"]["by_beta"][beta] = {
-            "tv_reward": 0.5 * np.abs(pi["model 2"] - pi["model 1"]).sum(axis=1),
-            "tv_data": 0.5 * np.abs(pi["model 3"] - pi["model 1"]).sum(axis=1),
-            "refusal": {name: float(held_harm @ p[:, 0] / held_harm.sum()) for name, p in pi.items()},
-        }
+                       "by_beta": _compare(fitted, np.full((HELD_OUT, 3), 1 / 3), betas, np.linspace(0, 1, HELD_OUT))}
+    return out
+
+
+def _compare(r_eff: dict, reference: np.ndarray, betas, harm: np.ndarray) -> dict:
+    """Per β: TV per prompt between Model-1 and Model-2 / Model-3, and each model's harm-weighted refusal rate."""
+    by_beta = {}
     for beta in betas:
         pi = {name: kl_policies(r, reference, beta) for name, r in r_eff.items()}
-        out["by_beta"][beta] = {
+        by_beta[beta] = {
             "tv_reward": 0.5 * np.abs(pi["model 2"] - pi["model 1"]).sum(axis=1),
             "tv_data": 0.5 * np.abs(pi["model 3"] - pi["model 1"]).sum(axis=1),
-            "refusal": {name: float(benchmark @ p[:, 0]) for name, p in pi.items()},
+            "refusal": {name: float(harm @ p[:, 0] / harm.sum()) for name, p in pi.items()},
         }
-    return out
+    return by_beta
