@@ -15,7 +15,8 @@ ABOUT = ("Deep Q-learners play the Prisoner's Dilemma with their 4 neighbours on
          "(S = −Dr, T = 1 + Dr), exploring by Boltzmann sampling annealed from τ_init to τ_final. "
          "Each τ_init of the sweep trains its own lattices at once. With one shared network, the more "
          "the agents explore early, the less they cooperate at the end: watch the grids turn red "
-         "and the right end of the τ_init curve fall. Switch 'sharing' to compare.")
+         "and the right end of the τ_init curve fall. Switch 'sharing' to compare, or tick 'augment' for "
+         "Weng & Lee's remedy: each agent also sees the learning progress and its current τ.")
 VIEW_START = dict(size=10, dr=0.8, tau_init=5.0, tau_points=5, seeds=4, steps=1500)
 MAX_GRIDS = 4
 C_BLUE, D_RED = "#1f77b4", "#d62728"
@@ -49,7 +50,8 @@ def lattice_figure(grids: np.ndarray | None, tau_inits: list[float], config: Lat
 
 def cooperation_against_tau_figure(history: History | None, config: LatticeConfig) -> go.Figure:
     """Cooperation over the last 10% of the run against τ_init: mean over seeds, 95% bootstrap interval."""
-    fig = go.Figure(layout=_layout(f"Cooperation at the end against exploration ({config.sharing} networks)",
+    held = f"{config.sharing} networks" + (", state augmentation" if config.augment else "")
+    fig = go.Figure(layout=_layout(f"Cooperation at the end against exploration ({held})",
                                    "τ_init", "cooperation (last 10% of steps)",
                                    xaxis_type="log", yaxis_range=[-0.03, 1.03]))
     if history is None or not len(history):

@@ -14,6 +14,11 @@ returns. Parameters are held three ways:
   einsum, no Python loop over agents);
 - ``grouped``: G networks, agents assigned to them by a fixed random, balanced partition.
 
+Weng & Lee's remedy for shared-policy collapse, as a switch (``augment``, default off): *state
+augmentation with learning progress and exploration signals* — each agent's observation gains the
+fraction of training done and the current temperature τ (see ``fingerprint``). Off, the trainer is
+exactly the plain one (same parameters, same random stream).
+
 The population is ``tau_points × seeds`` independent lattices stepped at once, each with its own
 networks: ``seeds`` lattices for each of ``tau_points`` values of τ_init, log-spaced from
 τ_final to τ_init, so a sweep of exploration is one batched run (members are labelled by
@@ -87,6 +92,8 @@ class LatticeConfig(LabConfig):
     seeds: int = Field(4, ge=1, le=256, description="independent lattices per τ_init value")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
     steps: int = Field(2000, ge=1, le=200_000, description="training steps")
+    augment: bool = Field(False, description="Weng & Lee's remedy: each agent also observes the learning progress "
+                          "(fraction of steps done) and its lattice's current temperature τ")
 
     def problems(self) -> list[str]:
         found = []
@@ -111,11 +118,15 @@ class LatticeConfig(LabConfig):
         2,000: 0.62 GB, 0.24 GB used + 0.14 GB of replay to fill."""
         lattices, agents, h = self.tau_points * self.seeds, self.size ** 2, self.hidden
         nets = {"shared": 1, "independent": agents, "grouped": self.groups}[self.sharing]
-        per_net = 4 * (8 * h + 2)
+        per_net = 4 * ((self.obs_dim() + 3) * h + 2)
         gathered = 0 if self.sharing == "shared" else 2 * lattices * agents * per_net
         return {"replay (tau_points·seeds·buffer·size²)": 5 * lattices * self.buffer * agents,
                 "networks (tau_points·seeds·sharing·hidden)": 5 * lattices * nets * per_net + gathered,
                 "activations of an update (tau_points·seeds·batch·size²·hidden)": 2 * 4 * lattices * self.batch * agents * h}
+
+    def obs_dim(self) -> int:
+        """What each agent's network reads: 5 bits, plus (progress, τ) when ``augment`` is on."""
+        return 7 if self.augment else 5
 
 
 def tau_inits(config: LatticeConfig) -> list[float]:
@@ -157,8 +168,8 @@ class LatticeTrainer(Trainer):
             bound = 1.0 / math.sqrt(fan_in)
             return ((torch.rand(*shape, generator=g, device=dev) * 2 - 1) * bound).requires_grad_()
 
-        S, K, H = self.lattices, self.n_nets, c.hidden
-        self.params = [uniform(S, K, 5, H, fan_in=5), uniform(S, K, H, fan_in=5),
+        S, K, H, D = self.lattices, self.n_nets, c.hidden, c.obs_dim()
+        self.params = [uniform(S, K, D, H, fan_in=D), uniform(S, K, H, fan_in=D),
                        uniform(S, K, H, 2, fan_in=H), uniform(S, K, 2, fan_in=H)]
         self.target = [p.detach().clone() for p in self.params]
         self.optimizer = torch.optim.Adam(self.params, lr=c.lr)  # elementwise: networks stay independent
@@ -186,16 +197,17 @@ class LatticeTrainer(Trainer):
     # --- networks --------------------------------------------------------------------------
 
     def q_values(self, obs: torch.Tensor, params: list[torch.Tensor] | None = None) -> torch.Tensor:
-        """Q(o, ·) for every agent: ``obs`` (S, ..., N, 5) → (S, ..., N, 2), each agent through its own network.
+        """Q(o, ·) for every agent: ``obs`` (S, ..., N, D) → (S, ..., N, 2), each agent through its own network
+        (D = 5 bits, or 7 with ``augment``: see ``fingerprint``).
 
         Index 0 of the last axis is D, index 1 is C (the action's value as a bit).
         """
         w1, b1, w2, b2 = self.params if params is None else params              # (S, K, ...)
         shape = obs.shape
-        S, N = shape[0], shape[-2]
-        x = obs.reshape(S, -1, N, 5).transpose(1, 2)                           # (S, N, B, 5)
+        S, N, D = shape[0], shape[-2], shape[-1]
+        x = obs.reshape(S, -1, N, D).transpose(1, 2)                           # (S, N, B, D)
         if self.n_nets == 1:                                                   # shared: one matmul per lattice
-            x = x.reshape(S, 1, -1, 5)                                         # (S, 1, N·B, 5)
+            x = x.reshape(S, 1, -1, D)                                         # (S, 1, N·B, D)
         elif self.n_nets != N:                                                 # grouped: each agent's network
             w1, b1, w2, b2 = (p[:, self.net_of] for p in (w1, b1, w2, b2))
         # independent (K = N) and grouped: a batched matmul over the (lattice, agent) axes
@@ -210,6 +222,33 @@ class LatticeTrainer(Trainer):
         k = self.steps_done if step is None else step
         frac = min(1.0, k / max(1, c.steps - 1))
         return (self.tau_inits * (c.tau_final / self.tau_inits) ** frac).to(torch.float32)
+
+    def fingerprint(self, step: torch.Tensor) -> torch.Tensor:
+        """Weng & Lee's state augmentation (arXiv 2601.05509v1, abstract and contributions: "state augmentation
+        with learning progress and exploration signals significantly delays collapse and partially reverses it
+        in some regimes"): the two numbers appended to an observation made at training step ``step``,
+        (progress, τ) = (min(1, step / (steps − 1)), that lattice's temperature at that step).
+
+        ``step``: (S, ...) integer steps, one row per lattice → (S, ..., 2), float32. The stored copy of the
+        paper we could read names the two signals but not their encoding; these are ours: progress as the
+        fraction of the annealing schedule done, and τ itself (the quantity that sets exploration), as
+        Foerster et al.'s replay fingerprints (arXiv 1702.08887) feed the iteration and ε. A replayed
+        observation carries the fingerprint of the step at which it was made, so the target is conditioned on
+        the exploration that produced the data; both are deterministic functions of the step, so nothing
+        more is stored.
+        """
+        c = self.config
+        frac = (step.to(torch.float64) / max(1, c.steps - 1)).clamp(max=1.0)
+        tau0 = self.tau_inits.reshape(-1, *([1] * (step.dim() - 1)))
+        tau = tau0 * (c.tau_final / tau0) ** frac
+        return torch.stack([frac, tau], dim=-1).to(torch.float32)
+
+    def _augmented(self, obs: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
+        """``obs`` (S, ..., N, 5) with each agent's fingerprint of ``step`` (S, ...) appended → (S, ..., N, 7)."""
+        if not self.config.augment:
+            return obs
+        f = self.fingerprint(step)[..., None, :].expand(*obs.shape[:-1], 2)
+        return torch.cat([obs, f], dim=-1)
 
     def actions(self) -> torch.Tensor:
         """The current lattice of actions, (lattices, L, L), 1 = C and 0 = D."""
@@ -226,6 +265,7 @@ class LatticeTrainer(Trainer):
         c, g = self.config, self.generator
         tau = self.temperature()
         obs = observe(self.actions())                                          # (S, N, 5)
+        obs = self._augmented(obs, torch.full((self.lattices,), self.steps_done, device=self.device))
         with torch.no_grad():
             q = self.q_values(obs)                                             # (S, N, 2)
             p_coop = torch.sigmoid((q[..., 1] - q[..., 0]) / tau[:, None])     # Boltzmann over 2 actions
@@ -266,6 +306,9 @@ class LatticeTrainer(Trainer):
         action = lattice(self.history, 0).long()                                     # (S, B, N)
         next_obs = observe(lattice(self.history, n - 1).reshape(S, B, c.size, c.size))
         ret = sum(c.gamma ** j * lattice(self.rewards, j) for j in range(n))         # n-step return
+        # With `augment`, each observation carries the fingerprint of the step it was made at: the lattice
+        # of step j was observed at training step j to choose step j+1's actions (see `fingerprint`).
+        obs, next_obs = self._augmented(obs, k - 1), self._augmented(next_obs, k + n - 1)
 
         # Double DQN with n-step returns (van Hasselt et al. 2016; the learner of Weng & Lee,
         # arXiv 2601.05509): the online network picks the next action, the target network values it,
