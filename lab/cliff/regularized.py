@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .slacker import kl_regularized_policy
-from .tie_bandit import softmax_policy, total_variation
+from .tie_bandit import softmax_policy, tie_rewards, total_variation
 
 
 def kl_tv_bound(eps: float | np.ndarray, beta: float) -> float | np.ndarray:
@@ -100,8 +100,6 @@ def reward_lost_bound(arms: int, tied: int, alpha: float | np.ndarray) -> float 
 def cost_of_stability(arms: int, tied: int, alphas: np.ndarray, eps: float = 0.0) -> dict[str, np.ndarray]:
     """Over ``alphas`` (> 0) on the tie bandit with arm a₂ at 1 + ε: the reward lost, its bound α·log(K/m), and
     the stability the price buys — the Lipschitz constant 1/(2α) of R ↦ softmax(R/α) in TV per unit of ‖ΔR‖∞."""
-    from .tie_bandit import tie_rewards
-
     alphas = np.asarray(alphas, dtype=float)
     rewards = tie_rewards(arms, tied, eps)
     return {"alpha": alphas, "reward_lost": reward_lost(rewards, alphas),
