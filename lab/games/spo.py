@@ -19,8 +19,10 @@ only the rewards of the responses it sampled.
   ``expected_spo`` the exact expected dynamics: the same update with Â_t replaced by its expectation,
                    P(y ≻ p_t) − ½: full-information Hedge on the true win rates; deterministic.
 The exploration γ keeps 1/p_t(y) ≤ n/γ, so that a rarely played response that happens to win cannot
-jump the policy onto itself (with γ = 0, a seed in four of SPO on an aggregate with a Condorcet winner
-locks onto a wrong response for the whole run; measured, shares 0.6/0.25/0.15, 4000 iterations).
+jump the policy onto itself. Measured on the aggregate with a Condorcet winner (shares 0.6/0.25/0.15,
+4000 iterations, batch 16, η = 0.1, 8 copies per base seed 0–19): with γ = 0, 4 of 20 base seeds have a
+copy whose average iterate ends 0.38–0.91 from the winner in TV (locked onto a wrong response), 9 of 20
+one beyond 0.035; with γ = 0.01 every copy of seeds 0–9 ends within 0.0216–0.0225.
 The sampled version runs a population of independent seeds at once (leading dimension) on P's device.
 """
 from __future__ import annotations

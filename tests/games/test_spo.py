@@ -56,6 +56,19 @@ def test_the_winner_check_sees_a_flipped_reward():
     assert min(flipped) > TOLERANCE, flipped
 
 
+def test_without_exploration_a_lucky_rare_response_can_lock_the_policy():
+    """Why γ > 0: importance weights 1/p(y) are unbounded at γ = 0. Condorcet aggregate, base seeds 0–19,
+    γ = 0, worst copy: 4 of 20 lock onto a wrong response (0.715, 0.907, 0.383, 0.775 for seeds 2, 10,
+    11, 17), 9 of 20 exceed 0.035. Seed 10 here: 0.907 at γ = 0, within the tolerance at γ = 0.01."""
+    winner = minimax_winner(CONDORCET.numpy())
+    worst = {}
+    for exploration in (0.0, 0.01):
+        _, average = spo.spo(CONDORCET, **{**RUN, "exploration": exploration},
+                             generator=torch.Generator().manual_seed(10))
+        worst[exploration] = tv(average, winner).max().item()
+    assert worst[0.0] > 0.5 and worst[0.01] < TOLERANCE, worst
+
+
 def test_the_sampled_advantage_is_unbiased_for_the_win_rates():
     """E[Â(y)] = P(y ≻ p) − ½, which makes ``expected_spo`` the exact expected dynamics. Mean of 20 000
     rounds at p = (0.8, 0.15, 0.05) on the cycle, base seeds 0–4: largest error 0.0028 (standard error
