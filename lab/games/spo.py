@@ -7,10 +7,11 @@ proportion of wins against the others, and hands (response, reward) to an RL alg
 the learner is no-regret against the rewards r_t(y) = P(y ≻ π_t), its average iterate approaches the
 Minimax Winner.
 
-Here, on a tabular policy over n responses, the learner is Exp3 (Auer et al. 2002), the textbook
-no-regret learner under bandit feedback: it plays p_t = (1 − γ)·π_t + γ/n with π_t ∝ exp(θ_t), and sees
-only the rewards of the responses it sampled.
-  ``spo``          SPO as the paper states it: K responses y_1 … y_K ~ p_t, each pair compared once
+The paper leaves the learner open (any no-regret algorithm in theory, an RL algorithm in practice).
+Here, on a tabular policy over n responses, it is Exp3-style Hedge (Auer et al. 2002), a no-regret
+learner under bandit feedback: it plays p_t = (1 − γ)·π_t + γ/n with π_t ∝ exp(θ_t), and sees only the
+rewards of the responses it sampled (the ½ baseline and a free η are this module's choices).
+  ``spo``          SPO's sampling and rewards as the paper states them: K responses y_1 … y_K ~ p_t, each pair compared once
                    (o_ij ~ Bernoulli(P[y_i, y_j]), o_ji = 1 − o_ij, K(K−1)/2 queries), win proportions
                    r_i = (1/(K−1))·Σ_{j≠i} o_ij, and the importance-weighted advantage of every response,
                      Â_t(y) = (1/K)·Σ_i 1[y_i = y]·(r_i − ½) / p_t(y),
@@ -22,7 +23,7 @@ The exploration γ keeps 1/p_t(y) ≤ n/γ, so that a rarely played response tha
 jump the policy onto itself. Measured on the aggregate with a Condorcet winner (shares 0.6/0.25/0.15,
 4000 iterations, batch 16, η = 0.1, 8 copies per base seed 0–19): with γ = 0, 4 of 20 base seeds have a
 copy whose average iterate ends 0.38–0.91 from the winner in TV (locked onto a wrong response), 9 of 20
-one beyond 0.035; with γ = 0.01 every copy of seeds 0–9 ends within 0.0216–0.0225.
+one beyond 0.035; with γ = 0.01 the worst copy of each base seed 0–9 ends 0.0216–0.0225 away.
 The sampled version runs a population of independent seeds at once (leading dimension) on P's device.
 """
 from __future__ import annotations
@@ -55,7 +56,8 @@ class SPOConfig(LabConfig):
 
 
 def hedge_step(log_pi: torch.Tensor, advantage: torch.Tensor, eta: float) -> torch.Tensor:
-    """Swamy et al.'s no-regret learner, here Exp3/Hedge: π_{t+1} ∝ π_t·exp(η·Â_t)."""
+    """The learner's update (Swamy et al.'s no-regret learner; here Hedge, Exp3 on sampled Â_t):
+    π_{t+1} ∝ π_t·exp(η·Â_t)."""
     return torch.log_softmax(log_pi + eta * advantage, dim=-1)
 
 
