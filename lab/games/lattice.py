@@ -224,7 +224,7 @@ class LatticeTrainer(Trainer):
         return (self.tau_inits * (c.tau_final / self.tau_inits) ** frac).to(torch.float32)
 
     def fingerprint(self, step: torch.Tensor) -> torch.Tensor:
-        """Weng & Lee's state augmentation (arXiv 2601.05509v1, abstract and contributions: "state augmentation
+        """Weng & Lee's state augmentation (arXiv 2601.05509v1, abstract: "state augmentation
         with learning progress and exploration signals significantly delays collapse and partially reverses it
         in some regimes"): the two numbers appended to an observation made at training step ``step``,
         (progress, τ) = (min(1, step / (steps − 1)), that lattice's temperature at that step).

@@ -173,7 +173,8 @@ def test_augmented_observations_carry_the_progress_and_temperature_of_their_step
         assert torch.all(k >= 1) and torch.all(k <= j + 1 - config.n_step + 1)
         torch.testing.assert_close(steps_of(next_online), k + config.n_step - 1)
         torch.testing.assert_close(next_target, next_online)
-        torch.testing.assert_close(replayed[..., 5:], trainer.fingerprint(k[..., 0] - 1)[:, :, None].expand_as(replayed[..., 5:]))
+        expected = trainer.fingerprint(k[..., 0] - 1)[:, :, None].expand_as(replayed[..., 5:])
+        torch.testing.assert_close(replayed[..., 5:], expected)
 
 
 # The collapse, small: 3 τ_init values log-spaced over [0.1, 5] × 8 lattices of 6×6, Dr = 0.8, 1,000 steps
@@ -264,10 +265,11 @@ def test_state_augmentation_does_not_restore_cooperation_here():
         9     0.50  0.50  0.13    17.1   6.5   1.49
 
     Over the 80 lattices of each τ_init: cooperation 0.47, 0.35, 0.08 with it, 0.48, 0.37, 0.09 without;
-    at τ_init = 5 the augmented lattices end either all-D or (one in eight, in five seeds) all-C. The
-    assertions would fail if it restored cooperation at high τ_init to anything like the low-τ_init level:
-    at τ_init = 5 the mean must stay at most 0.2 and within 0.1 of the plain network's, and at least 0.25
-    below its own τ_init = 0.1 mean.
+    at τ_init = 5 the augmented lattices end all-D except one in eight (seeds 0, 7, 8, 9) or two in
+    eight (seed 1) that end all-C. The assertions would fail if it restored cooperation at high τ_init to
+    anything like the low-τ_init level: at τ_init = 5 the mean must stay at most 0.2 and within 0.1 of the
+    plain network's, and at least 0.25 below its own τ_init = 0.1 mean. (Whether it *delays* the collapse
+    during training, the paper's other word, is shown in notebook 05, not asserted.)
     """
     plain = np.mean([collapse(seed)[1] for seed in BASE_SEEDS], axis=0)
     augmented = np.mean([collapse(seed, augment=True)[1] for seed in BASE_SEEDS], axis=0)
