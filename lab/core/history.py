@@ -19,7 +19,7 @@ import pandas as pd
 from .run_files import RunFileError, read_run, write_run
 from .run_format import decode_run, encode_run
 
-__all__ = ["History", "RunFileError", "bootstrap_mean"]
+__all__ = ["History", "RunFileError", "bootstrap_mean", "iqm"]
 
 
 class History:
@@ -186,13 +186,23 @@ class History:
         return history
 
 
-def bootstrap_mean(sample: np.ndarray, level: float, n_boot: int,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over the last axis of ``sample`` (rows, members) and its percentile-bootstrap interval."""
+def bootstrap_mean(sample: np.ndarray, level: float, n_boot: int, rng: np.random.Generator,
+                   statistic=np.mean) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean over the last axis of ``sample`` (rows, members) and its percentile-bootstrap interval;
+    ``statistic(array, axis=...)`` in place of the mean (``iqm``, say) when given."""
     resample = rng.integers(0, sample.shape[1], size=(n_boot, sample.shape[1]))
-    boot = sample[:, resample].mean(axis=2)                      # (rows, n_boot)
+    boot = statistic(sample[:, resample], axis=2)                # (rows, n_boot)
     lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=1)
-    return sample.mean(axis=1), lo, hi
+    return statistic(sample, axis=1), lo, hi
+
+
+def iqm(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Interquartile mean along ``axis``: the mean of what is left after cutting ⌊n/4⌋ values from
+    each end (scipy's ``trim_mean(values, 0.25)``), the aggregate Agarwal et al. recommend ("Deep RL at
+    the Edge of the Statistical Precipice", NeurIPS 2021, Sec. 4)."""
+    ordered = np.sort(np.moveaxis(values, axis, -1), axis=-1)
+    cut = ordered.shape[-1] // 4
+    return ordered[..., cut:ordered.shape[-1] - cut].mean(axis=-1)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

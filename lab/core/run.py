@@ -7,7 +7,9 @@
   within one step and never wait for it.
 - Guards, on *every* step (recorded or not): a NaN/inf metric stops the run with a
   ``NonFiniteMetric`` error naming the metric, the step and the members, keeping the history
-  recorded before it; a finite metric beyond the trainer's plausible bound
+  recorded before it — except for members the trainer has frozen as diverged (its metric
+  ``DIVERGED`` is 1 for them at that step), whose metrics it records as NaN on purpose; a
+  finite metric beyond the trainer's plausible bound
   (``Trainer.metric_bounds()``, |Q| > 1e6 say) adds a warning to ``run.warnings`` and
   ``history.meta["warnings"]``, once per metric. Metrics stay on the trainer's device between
   flushes: they are checked and recorded in one transfer per chunk.
@@ -35,6 +37,7 @@ from .history import History
 from .trainer import Trainer
 
 FLUSH_S = 0.25  # a slow trainer still reaches its History (and the live views) this often
+DIVERGED = "diverged"  # a trainer's per-member metric: 1 = frozen as diverged, its other metrics NaN
 
 
 class NonFiniteMetric(FloatingPointError):
@@ -203,10 +206,13 @@ class Run:
             return
         columns = {name: _stacked([metrics[name] for _, metrics in pending], self.history.population)
                    for name in pending[0][1]}
+        frozen = columns.get(DIVERGED)
         for row, (step, _) in enumerate(pending):
             for name, column in columns.items():
                 values = column[row]
                 bad = ~np.isfinite(values)
+                if frozen is not None:
+                    bad &= frozen[row] == 0
                 if bad.any():
                     self.step = step
                     raise NonFiniteMetric(

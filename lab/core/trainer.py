@@ -19,6 +19,8 @@ class Trainer:
     which does one update for every member at once and returns ``{name: value}`` — a scalar
     (the same for every member) or a tensor of shape ``(population,)``. ``members()`` labels
     each member (``{"seed": [...], "eps": [...]}``); the History keeps those labels.
+    A trainer that freezes diverged members instead of failing returns a metric 'diverged' (1 for
+    a frozen member) and NaN for that member's other metrics; ``Run`` does not stop on those.
     Trainers know nothing of screens.
     """
 

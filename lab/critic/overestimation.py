@@ -5,7 +5,10 @@ state s (``set_state``; the state is recovered from the stored observation), tak
 follow the seed's *current* stochastic policy π, all copies of all seeds in one batched env. The
 Monte-Carlo estimate is of the *soft* return that SAC's critic is trained to predict,
 
-    G = Σ_{t=0}^{H−1} γ^t·r_t − α·Σ_{t=1}^{H−1} γ^t·log π(a_t|s_t),
+    G = Σ_{t=0}^{H−1} γ^t·c·r_t − α·Σ_{t=1}^{H−1} γ^t·log π(a_t|s_t),
+
+c the config's ``reward_scale`` (the critic learns scaled rewards; reward noise is left out, G is the
+return of the env's own rewards),
 
 and the metric is mean over the n pairs of Q̂(s, a) − G, per seed, with Q̂ the critic's estimate
 (what the TD target and the actor use: the twin minimum, μ − β·σ for 'stac', ...). Positive =
@@ -55,11 +58,11 @@ def overestimation(trainer, n: int) -> torch.Tensor:
     alpha = trainer.alpha[:, None]
     total = torch.zeros(S, n, device=trainer.device)
     out = env.step(batch.action.reshape(S * n, -1))
-    total += out.reward.view(S, n)
+    total += c.reward_scale * out.reward.view(S, n)
     discount = 1.0
     for _ in range(1, H):
         discount *= c.gamma
         action, log_pi = trainer.actor.sample(out.obs.view(S, n, -1), trainer.generator)
         out = env.step(action.reshape(S * n, -1))
-        total += discount * (out.reward.view(S, n) - alpha * log_pi)
+        total += discount * (c.reward_scale * out.reward.view(S, n) - alpha * log_pi)
     return (q - total).mean(1)

@@ -14,6 +14,14 @@ Switches on the same trainer, each in its own module with its citation:
 - ``overestimation_every``: Q minus Monte-Carlo returns, recorded as 'overestimation'
   (``overestimation.py``).
 
+Stress axes, for the stress arena (``arena.py``): ``utd`` gradient updates per env step (the
+update-to-data ratio), ``reward_scale`` and Student-t noise on the reward the learner stores (the
+env's own reward, and so every return, is left as it is), beside ``gamma``, ``tau``, ``lr`` and
+``hidden``. ``freeze_diverged`` turns a diverging seed into a recorded outcome instead of a failed
+run: from the update where its Q or a loss becomes non-finite, or |Q| passes ``divergence_bound``,
+the seed is frozen (its weights, targets and α stop changing; its metrics are NaN and 'diverged' is
+1) while the other seeds train on.
+
 The equation numbers cited in ``_update`` are those of
 the arXiv text as we know it (soft value Eq. 3, J_Q Eq. 5, J_π Eq. 7 with the
 reparameterization Eq. 8, J(α) Eq. 18, tanh squashing Appendix C); the paper was not at hand
@@ -22,7 +30,7 @@ to re-check them, so the formulas are written out beside each citation.
 Every seed has its own actor, critic, temperature, optimizer state, env copies (``envs`` per
 seed) and replay buffer, all held as tensors with a leading seed axis and updated by batched
 matmuls — no Python loop over seeds. One ``step()`` = one env step of every copy, stored, then
-(from ``learning_starts`` on) one gradient update of every seed; before that, actions are
+(from ``learning_starts`` on) ``utd`` gradient updates of every seed (one by default); before that, actions are
 uniform in the action box. Each seed's losses are summed for one backward pass; because
 each seed's loss depends only on its own weights and Adam is elementwise, the seeds stay
 independent.
@@ -38,6 +46,7 @@ import torch
 
 from lab.core import Field, LabConfig, Trainer, member_norm
 from lab.core.config import shown
+from lab.core.run import DIVERGED
 
 from .actor import SquashedGaussianActor
 from .advantage import clipped_advantage
@@ -87,6 +96,19 @@ class SACConfig(LabConfig):
     lr: float = Field(3e-4, gt=0.0, le=0.1, description="Adam step size of actor, critic and temperature")
     batch: int = Field(256, ge=1, le=4096, description="transitions sampled per seed per update")
     buffer: int = Field(100_000, ge=100, le=1_000_000, description="replay capacity per seed (transitions)")
+    utd: int = Field(1, ge=1, le=64, description="gradient updates per env step from learning_starts on "
+                     "(update-to-data ratio), each on its own replayed batch")
+    reward_scale: float = Field(1.0, ge=1e-3, le=1e3, description="factor c on the reward the learner stores "
+                                "(its targets); returns stay in the env's units")
+    reward_t_scale: float = Field(0.0, ge=0.0, le=1e3, description="heavy-tailed noise on the learner's reward: "
+                                  "scale σ of Student-t noise, stored reward c·(r + σ·t_ν) (0 = none)")
+    reward_t_df: int = Field(2, ge=1, le=30, description="reward_t_scale > 0 only: degrees of freedom ν of the "
+                             "Student-t noise (1 = Cauchy; ν ≤ 2: infinite variance)")
+    freeze_diverged: bool = Field(False, description="a seed whose Q or losses become non-finite, or whose |Q| "
+                                  "passes the divergence bound, is frozen and recorded as diverged while the "
+                                  "others train on (off: a non-finite metric stops the run)")
+    divergence_bound: float = Field(100.0, gt=0.0, le=1e9, description="freeze_diverged only: a seed diverges "
+                                    "when |mean Q| on its batch exceeds this × reward_scale / (1 − γ)")
     gamma: float = Field(0.99, ge=0.0, lt=1.0, description="discount factor γ")
     tau: float = Field(0.005, gt=0.0, le=1.0, description="Polyak step of the target critic τ")
     learning_starts: int = Field(1000, ge=0, le=1_000_000, description="steps of uniform random actions "
@@ -113,19 +135,22 @@ class SACConfig(LabConfig):
                                        (("hl_bins", "hl_v_min", "hl_v_max"), "critic", ["hl-gauss"]),
                                        (("flow_steps",), "critic", ["flow"]),
                                        (("mdpo_kl", "mdpo_every"), "actor", ["mdpo"]),
-                                       (("reward_noise",), "env", noisy_envs)):
+                                       (("reward_noise",), "env", noisy_envs),
+                                       (("divergence_bound",), "freeze_diverged", [True])):
             stray = [f for f in fields if getattr(self, f) != fields_info[f].default]
             if stray and getattr(self, switch) not in values:
                 found.append(f"{', '.join(map(repr, stray))} applies only with {switch} = "
                              f"{' or '.join(map(repr, values))} (here {switch} = {shown(getattr(self, switch))})")
+        if self.reward_t_df != fields_info["reward_t_df"].default and not self.reward_t_scale:
+            found.append("'reward_t_df' applies only with reward_t_scale > 0 (here reward_t_scale = 0)")
         if self.critic == "hl-gauss" and not self.hl_v_min < self.hl_v_max:
             found.append(f"'hl_v_min' = {self.hl_v_min:g} must be below 'hl_v_max' = {self.hl_v_max:g}")
         if self.learning_starts >= self.steps:
             found.append(f"'learning_starts' = {self.learning_starts} ≥ 'steps' = {self.steps}: updates begin at "
                          f"step learning_starts, so the run would update its networks at most once")
-        if self.critic_warmup >= self.steps:
-            found.append(f"'critic_warmup' = {self.critic_warmup} ≥ 'steps' = {self.steps}: "
-                         f"the actor would never learn")
+        if self.critic_warmup >= self.utd * self.steps:
+            most = f"'steps' = {self.steps}" if self.utd == 1 else f"'utd'·'steps' = {self.utd * self.steps}"
+            found.append(f"'critic_warmup' = {self.critic_warmup} ≥ {most}: the actor would never learn")
         elif self.learning_starts < self.steps and self.critic_warmup >= self.updates:
             found.append(f"'critic_warmup' = {self.critic_warmup} ≥ the {self.updates} updates from "
                          f"'learning_starts' = {self.learning_starts} to 'steps' = {self.steps}: "
@@ -137,8 +162,14 @@ class SACConfig(LabConfig):
 
     @property
     def updates(self) -> int:
-        """Gradient updates in a run: one per step from step max(1, learning_starts) to ``steps``."""
-        return max(0, self.steps - max(1, self.learning_starts) + 1)
+        """Gradient updates in a run: ``utd`` per step from step max(1, learning_starts) to ``steps``."""
+        return self.utd * max(0, self.steps - max(1, self.learning_starts) + 1)
+
+    @property
+    def q_bound(self) -> float:
+        """|Q| beyond which a seed counts as diverged: ``divergence_bound``·c/(1 − γ). A return is at most
+        max|r|/(1 − γ) in size, so the default 100 allows per-step rewards 6× Pendulum's largest, 16.3."""
+        return self.divergence_bound * self.reward_scale / (1.0 - self.gamma)
 
     def memory_parts(self) -> dict[str, float]:
         """Replay buffers, weights with their Adam state, grads and targets, and one update's activations.
@@ -180,7 +211,7 @@ def critic_options(c: SACConfig) -> dict:
 
 
 class SACTrainer(Trainer):
-    """``seeds`` independent SAC agents; one step = one env step of every copy + one update."""
+    """``seeds`` independent SAC agents; one step = one env step of every copy + ``utd`` updates."""
 
     Config = SACConfig
 
@@ -212,6 +243,8 @@ class SACTrainer(Trainer):
         self.last_eval = None
         self.last_overestimation = None
         self._eval_envs = {}
+        self.diverged = torch.zeros(S, dtype=torch.bool, device=dev)      # frozen seeds (freeze_diverged)
+        self.diverged_at = torch.full((S,), -1, dtype=torch.long, device=dev)  # their step of divergence
 
     def _make_env(self, n: int, seed: int):
         c = self.config
@@ -228,9 +261,11 @@ class SACTrainer(Trainer):
         return self.log_alpha.detach().exp()
 
     def metric_bounds(self) -> dict[str, float]:
-        """Plausible magnitudes: the torch envs' rewards are O(10) per step, so |Q| ≲ 10/(1 − γ) ≤ 1e4
-        for γ ≤ 0.999; Q or a critic loss far beyond is a diverging critic, even while finite."""
-        return {"q_mean": 1e6, "critic_loss": 1e12}
+        """Plausible magnitudes: the torch envs' rewards are O(10) per step, so |Q| ≲ 10·c/(1 − γ) ≤ 1e4·c
+        for γ ≤ 0.999 and reward scale c; Q or a critic loss far beyond is a diverging critic, even while
+        finite."""
+        c = self.config.reward_scale
+        return {"q_mean": 1e6 * c, "critic_loss": 1e12 * c * c}
 
     def view_state(self) -> SimpleNamespace:
         """What ``value_grids`` needs — config, device, actor, critic, α — copied, the critic's random
@@ -254,8 +289,10 @@ class SACTrainer(Trainer):
         mdpo_kl (the sampled KL(π ‖ π_previous) on the batch) with ``actor = 'mdpo'``;
         eval_return (the last ``evaluate()``, refreshed at step 1 and every ``eval_every`` steps)
         when ``eval_every`` > 0; overestimation (the last measurement, at step 1 and every
-        ``overestimation_every`` steps) when that is > 0. A diverging critic shows up as a
-        non-finite metric, which ``Run`` turns into an error naming it.
+        ``overestimation_every`` steps) when that is > 0. With ``utd`` > 1 the update metrics are
+        those of the step's last update. A diverging critic shows up as a non-finite metric, which
+        ``Run`` turns into an error naming it; with ``freeze_diverged``, as 'diverged' (1 from the step
+        where the seed diverged on) and NaN for every other metric of that seed.
         """
         c, g, env = self.config, self.generator, self.env
         S, E = c.seeds, c.envs
@@ -265,14 +302,17 @@ class SACTrainer(Trainer):
             u = torch.rand(action.shape, generator=g, device=self.device)
             action = env.action_low + u * (env.action_high - env.action_low)
         out = env.step(action.reshape(S * E, -1))
-        self.replay.add(self.obs, action, out.reward.view(S, E), out.next_obs.view(S, E, -1),
+        self.replay.add(self.obs, action, self._learner_reward(out.reward).view(S, E), out.next_obs.view(S, E, -1),
                         out.terminated.view(S, E))
         self._track_episodes(out.reward, out.done)
         self.obs = out.obs.view(S, E, -1)
         self.steps_done += 1
 
         if self.steps_done >= c.learning_starts:
-            metrics = self._update(self.replay.sample(c.batch, g))
+            for _ in range(c.utd):
+                metrics = self._update(self.replay.sample(c.batch, g))
+                if c.freeze_diverged:
+                    self._mark_diverged(metrics)
         else:
             metrics = self._before_learning(self.replay.sample(c.batch, g))
         metrics["episode_return"] = torch.where(self.finished, self.last_return,
@@ -285,7 +325,46 @@ class SACTrainer(Trainer):
             self.last_overestimation = overestimation(self, c.overestimation_states)
         if c.overestimation_every:
             metrics["overestimation"] = self.last_overestimation
+        if c.freeze_diverged:
+            self._mark_diverged(metrics)
+            metrics = {name: value.masked_fill(self.diverged, math.nan) for name, value in metrics.items()}
+            metrics[DIVERGED] = self.diverged.float()
         return metrics
+
+    def _learner_reward(self, reward: torch.Tensor) -> torch.Tensor:
+        """The reward the learner stores and regresses on: c·(r + σ·t_ν), c = ``reward_scale``, t_ν
+        Student-t with ν = ``reward_t_df``, drawn as Z₀/√(Σᵢ₌₁^ν Zᵢ²/ν) from ν + 1 standard normals
+        (the definition of Student's t; no draw when σ = ``reward_t_scale`` = 0)."""
+        c = self.config
+        if c.reward_t_scale:
+            z = torch.randn((c.reward_t_df + 1, *reward.shape), generator=self.generator, device=self.device)
+            reward = reward + c.reward_t_scale * z[0] / z[1:].pow(2).mean(0).sqrt()
+        return c.reward_scale * reward
+
+    def _mark_diverged(self, metrics: dict[str, torch.Tensor]) -> None:
+        """Freeze the seeds with a non-finite metric (Q, a loss, a gradient norm, a return) or |mean Q|
+        beyond ``q_bound``; remember the step where each diverged. Checked after each of a step's
+        ``utd`` updates and on the step's metrics."""
+        bad = metrics["q_mean"].abs() > self.config.q_bound
+        for value in metrics.values():
+            bad |= ~torch.isfinite(value)
+        self.diverged_at = torch.where(bad & ~self.diverged, self.steps_done, self.diverged_at)
+        self.diverged |= bad
+
+    def _step_live(self, optimizer_step, params: list[torch.Tensor]) -> None:
+        """``optimizer_step()`` (an optimizer's step, a target update) for the seeds still training: the
+        frozen seeds' ``params`` are put back afterwards. Seeds are independent (per-seed losses,
+        elementwise Adam), so the others' steps are exactly those they would take alone. A frozen seed's
+        own Adam moments and auxiliary critic state (DSAC-T's running σ, spectral norm's power-iteration
+        vectors) are left to run on: they reach nothing but its weights, which are put back."""
+        if not self.diverged.any():
+            optimizer_step()
+            return
+        kept = [p.detach()[self.diverged].clone() for p in params]
+        optimizer_step()
+        with torch.no_grad():
+            for p, old in zip(params, kept):
+                p[self.diverged] = old
 
     def _track_episodes(self, reward: torch.Tensor, done: torch.Tensor) -> None:
         """Keep each copy's running return and the return of its last finished episode."""
@@ -316,7 +395,7 @@ class SACTrainer(Trainer):
         self.critic_optimizer.zero_grad(set_to_none=True)
         critic_loss.sum().backward()
         critic_grad = member_norm([p.grad for p in self.critic.params])
-        self.critic_optimizer.step()
+        self._step_live(self.critic_optimizer.step, self.critic.params)
         self.updates_done += 1
 
         # Actor: J_π(φ) = E_s[α·log π_φ(f_φ(ε;s)|s) − Q_θ(s, f_φ(ε;s))] (Eq. 7 reparameterized by
@@ -345,7 +424,7 @@ class SACTrainer(Trainer):
         actor_loss.sum().backward()
         actor_grad = member_norm([p.grad for p in self.actor.params])
         if learning:
-            self.actor_optimizer.step()
+            self._step_live(self.actor_optimizer.step, self.actor.params)
 
         # Temperature: J(α) = E_a~π[−α·log π(a|s) − α·H̄] (Eq. 18), H̄ = −dim(A), taken in log α
         # (gradient −(log π + H̄) per sample, the same sign as in α, and α stays positive).
@@ -353,10 +432,10 @@ class SACTrainer(Trainer):
             alpha_loss = -(self.log_alpha[:, None] * (log_pi.detach() + self.target_entropy)).mean(1)
             self.alpha_optimizer.zero_grad(set_to_none=True)
             alpha_loss.sum().backward()
-            self.alpha_optimizer.step()
+            self._step_live(self.alpha_optimizer.step, [self.log_alpha])
 
         # Targets: θ̄ ← τ·θ + (1 − τ)·θ̄ (Algorithm 1).
-        self.critic.update_targets(c.tau)
+        self._step_live(lambda: self.critic.update_targets(c.tau), self.critic.target_params)
 
         metrics = {
             "q_mean": q.detach().mean((1, 2)),
