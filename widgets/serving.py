@@ -78,9 +78,10 @@ def auth_options(password: str) -> dict:
 
 class LabWebSocketHandler(WSHandler):
     """Panel's websocket handler, with two changes: a connection without an Origin header is refused,
-    and a message that arrives after its page closed is dropped. Bokeh detaches a closed page's
-    session at once, so updates the page sent just before closing (plotly's viewport, say) each
-    logged an AssertionError with its traceback: 52 of them in one cycle of eight closing Critic
+    and a message that arrives after its page's session was detached is dropped. Bokeh detaches a
+    session from its connection when the page closes, or earlier, when its keep-alive ping finds the
+    socket closing; a message the page sent just before (plotly's viewport, say) was still handled and
+    logged an AssertionError with its traceback: 52 and 191 of them in one cycle of eight closing Critic
     pages on a loaded machine (benchmarks/bench_sessions.py)."""
 
     async def prepare(self):
@@ -92,9 +93,15 @@ class LabWebSocketHandler(WSHandler):
         await super().prepare()
 
     async def _handle(self, message):
-        if self.ws_connection is None:  # closed (tornado clears it before on_close detaches the session)
+        if session_detached(self.connection):
             return None
         return await super()._handle(message)
+
+
+def session_detached(connection) -> bool:
+    """Whether Bokeh has detached ``connection``'s session (``ServerConnection.detach_session``; its
+    ``session`` property then fails an assertion, and Bokeh offers no other way to ask)."""
+    return connection is not None and connection._session is None
 
 
 def use_lab_websocket_handler() -> None:
