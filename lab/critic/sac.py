@@ -15,10 +15,13 @@ Switches on the same trainer, each in its own module with its citation:
   (``overestimation.py``).
 
 Stress axes, for the stress arena (``arena.py``): ``utd`` gradient updates per env step (the
-update-to-data ratio), ``reward_scale`` and Student-t noise on the reward the learner stores (the
-env's own reward, and so every return, is left as it is), beside ``gamma``, ``tau``, ``lr`` and
-``hidden``. ``freeze_diverged`` turns a diverging seed into a recorded outcome instead of a failed
-run: from the update where its Q or a loss becomes non-finite, or |Q| passes ``divergence_bound``,
+update-to-data ratio that REDQ, Chen et al. arXiv 2101.05982, raises to 20), ``reward_scale`` (to
+which SAC's first version, arXiv 1801.01290, reports it is particularly sensitive — its ablations, as
+we recall them; not re-checked here) and Student-t noise on the reward the learner stores (the env's
+own reward, and so every return, is left as it is), beside ``gamma``, ``tau`` (τ = 1: no target
+network, one of the mitigations of the "deadly triad" that van Hasselt et al., arXiv 1812.02648,
+measure), ``lr`` and ``hidden``. ``freeze_diverged`` turns a diverging seed into a recorded outcome
+instead of a failed run: from the update where its Q or a loss becomes non-finite, or |Q| passes ``divergence_bound``,
 the seed is frozen (its weights, targets and α stop changing; its metrics are NaN and 'diverged' is
 1) while the other seeds train on.
 
@@ -30,8 +33,8 @@ to re-check them, so the formulas are written out beside each citation.
 Every seed has its own actor, critic, temperature, optimizer state, env copies (``envs`` per
 seed) and replay buffer, all held as tensors with a leading seed axis and updated by batched
 matmuls — no Python loop over seeds. One ``step()`` = one env step of every copy, stored, then
-(from ``learning_starts`` on) ``utd`` gradient updates of every seed (one by default); before that, actions are
-uniform in the action box. Each seed's losses are summed for one backward pass; because
+(from ``learning_starts`` on) ``utd`` gradient updates of every seed (one by default); before
+that, actions are uniform in the action box. Each seed's losses are summed for one backward pass; because
 each seed's loss depends only on its own weights and Adam is elementwise, the seeds stay
 independent.
 """

@@ -7,6 +7,7 @@ import scipy.stats
 import torch
 
 from lab import ConfigError, Run
+from lab.critic.arena import cell_config, run_cell, run_grid
 from lab.critic.sac import SACConfig, SACTrainer
 
 SMALL = dict(seeds=2, hidden=16, batch=8, buffer=100, learning_starts=5, steps=20)
@@ -137,3 +138,40 @@ def test_non_finite_weights_freeze_a_seed_and_the_run_goes_on():
     assert trainer.diverged_at.tolist() == [-1, 1, -1]
     assert np.isnan(history.values("actor_loss")[:, 1]).all()
     assert np.isfinite(history.values("actor_loss")[:, [0, 2]]).all()
+
+
+
+NO_TARGET = dict(tau=1.0, gamma=0.999, lr=1e-2, utd=4)
+# Seeds (of 16) that diverged, per base seed 0, 1, 2, measured with run_cell(cell_config({"critic": c},
+# NO_TARGET, seed=base)) on the arena's BASE (Pendulum, 2×32 units, batch 32, 100 random steps then 300
+# steps × 4 updates), 6–7 s a cell on one thread: single 5, 7, 5 (at steps 155–391); twin 11, 10, 8 (at
+# steps 162–386). The same cells at the default stress (τ = 0.005, γ = 0.99, lr 3e-4, utd 1): 0 of 16 for
+# every base seed and both critics, |mean Q| ≤ 7.
+AT_LEAST = {"single": 3, "twin": 6}
+
+
+@pytest.mark.parametrize("critic", ["single", "twin"])
+@pytest.mark.parametrize("base", [0, 1, 2])
+def test_plain_sac_diverges_without_a_target_network_at_gamma_0999(critic, base):
+    """No target network (τ = 1), γ = 0.999, lr 1e-2 and 4 updates per step: |Q| runs past any soft return
+    of Pendulum (arena.py's bound 20/(1 − γ)) in several seeds of every population; the same population at
+    the default stress keeps every seed."""
+    stressed = run_cell(cell_config({"critic": critic}, NO_TARGET, seed=base))
+    assert stressed["diverged"].sum() >= AT_LEAST[critic], stressed
+    assert stressed.loc[stressed["diverged"], "final_return"].isna().all()
+    assert stressed.loc[~stressed["diverged"], "final_return"].notna().all()
+    control = run_cell(cell_config({"critic": critic}, {}, seed=base))
+    assert not control["diverged"].any() and (control["q_peak"].abs() < 50).all(), control
+
+
+def test_grid_table_has_a_row_per_cell_with_fractions_and_iqm_intervals():
+    per_seed, cells = run_grid({"single": {"critic": "single"}}, {"none": {}, "no-target": NO_TARGET}, steps=250)
+    assert len(per_seed) == 32 and cells[["variant", "stress"]].values.tolist() == [["single", "none"],
+                                                                                   ["single", "no-target"]]
+    for (_, cell), (_, seeds) in zip(cells.iterrows(), per_seed.groupby("stress", sort=False)):
+        assert cell["seeds"] == 16 and cell["diverged"] == seeds["diverged"].mean()
+        assert cell["diverged_lo"] <= cell["diverged"] <= cell["diverged_hi"]
+        finite = seeds.loc[~seeds["diverged"], "final_return"].to_numpy()
+        assert cell["n_finite"] == len(finite)
+        assert cell["return_iqm"] == pytest.approx(scipy.stats.trim_mean(finite, 0.25))
+        assert cell["return_lo"] <= cell["return_iqm"] <= cell["return_hi"]

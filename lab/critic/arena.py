@@ -1,0 +1,145 @@
+"""The critic stress arena: SAC variants under stress, each cell one batched population of seeds.
+
+A cell is (variant, stress): two dicts of ``SACConfig`` fields over the arena's small Pendulum
+setting ``BASE``, trained as one population of ``seeds`` (≥ 16) with ``freeze_diverged`` on, so a
+seed that diverges is recorded (when, and that it did) while the others train on. ``run_cell``
+gives one row per seed; ``run_grid`` runs cells and gives that table and one row per cell:
+divergence fraction and return IQM, each with a percentile-bootstrap interval over seeds
+(``lab.core.history.bootstrap_mean``).
+
+Per seed: ``diverged`` (Q or a loss became non-finite, or |mean Q| passed ``SACConfig.q_bound``),
+``diverged_at`` (the step; NaN if it did not), ``q_peak`` (the recorded mean Q of largest size before
+it diverged, with its sign), ``overestimation`` (Q̂ − Monte-Carlo soft return on replayed (s, a),
+measured once at the end, after learning; ``overestimation.py``) and ``final_return`` (deterministic evaluation at the
+end). A diverged seed's last two are NaN. The return IQM is over the seeds that did not diverge (their
+number is ``n_finite``); read it beside the divergence fraction.
+
+Measured on this 2-core CPU, one torch thread (2026-11-30), ``run_grid({"single": {"critic": "single"},
+"twin": {"critic": "twin"}}, STRESSES, seed=0)`` over ``BASE`` (100 random steps, then 300 steps with
+``utd`` updates each; 16 seeds a cell; grid of 22 cells 139 s, a cell 2–11 s, 20–27 s at utd 16).
+Divergence fraction [95 % bootstrap], seeds left, return IQM of those, median peak mean Q:
+
+    stress (over BASE)           single: diverged    n    IQM Q peak | twin: diverged      n    IQM Q peak
+    none                         0                  16  −1284     −6 | 0                  16  −1302     −6
+    τ = 1                        0                  16  −1285     −9 | 0                  16  −1370    −10
+    γ = 0.999                    0                  16  −1284     −6 | 0                  16  −1303     −6
+    lr = 1e-2                    0                  16  −1713    −14 | 0                  16  −1726    −14
+    utd = 16                     0                  16  −1371   −126 | 0                  16  −1412   −109
+    reward_scale = 100           0                  16  −1305    −10 | 0                  16  −1386    −11
+    Cauchy noise σ = 10 (ν = 1)  0                  16  −1290     −1 | 0                  16  −1261     −1
+    τ = 1, γ = 0.999             0                  16  −1285    −10 | 0                  16  −1372    −10
+    τ = 1, γ = 0.999, utd 4      0                  16  −1678   −196 | 0                  16  −1734   −235
+    … and lr 3e-3                0                  16  −1462  −1693 | 0.31 [0.06, 0.56]  11  −1510  −3353
+    … and lr 1e-2                0.31 [0.12, 0.50]  11  −1516  −4267 | 0.69 [0.44, 0.88]   5  −1591  −5923
+
+Per seed, the last cell (seed 0): single diverged at steps 214, 250, 313, 374, 382, each after a
+*positive* runaway (peak mean Q +17390, +14401, +13947, +16886, +13654 before crossing the bound
+20/(1 − γ) = 20,000; Pendulum's rewards are ≤ 0 and the entropy bonus is at most α·log 4 a step);
+the other 11 peaked between −572 and −16597. Twin diverged at steps 179, 197, 205, 227, 240, 272,
+309, 313, 320, 346, 371, all *downward* (peaks −17298 to −19604): the clipped double-Q minimum,
+bootstrapped on itself without a target network, runs away below instead of above. Base seeds 1
+and 2 (``tests/critic/test_arena.py``): single 7 and 5 of 16, twin 10 and 8; every control cell (no
+stress) 0 of 16 with |mean Q| ≤ 9.3.
+
+What this does and does not show. Only the combination fails at this budget: no target network and
+γ = 0.999 and several updates per step and a large step size (1e-2; twin already at 3e-3); each
+axis alone, reward scale 100 and Cauchy reward noise diverge in no seed (Adam's step does not grow
+with the reward's scale). 300 steps are far from learning Pendulum (returns −1300 ≈ a random
+policy; |Q| ≈ 6 against returns of −500 and below), so the cells' 'overestimation' (median Q̂ − G of
++400 to +700 at γ = 0.99, +4000 to +7000 at γ = 0.999, where G is also cut at 2,000 steps and misses
+up to 0.135·16.3/(1 − γ) ≈ 2,200) measures a critic still far below the returns, not a bias; read it
+only in longer runs.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+from lab.core import Run
+from lab.core.history import bootstrap_mean, iqm
+
+from .overestimation import overestimation
+from .sac import SACConfig, SACTrainer
+
+STRESSES = {"none": {}, "tau=1": dict(tau=1.0), "gamma=0.999": dict(gamma=0.999), "lr=1e-2": dict(lr=1e-2),
+            "utd=16": dict(utd=16), "reward x100": dict(reward_scale=100.0),
+            "cauchy noise 10": dict(reward_t_scale=10.0, reward_t_df=1),
+            "tau=1,gamma=0.999": dict(tau=1.0, gamma=0.999),
+            "tau=1,gamma=0.999,utd=4": dict(tau=1.0, gamma=0.999, utd=4),
+            "tau=1,gamma=0.999,lr=3e-3,utd=4": dict(tau=1.0, gamma=0.999, lr=3e-3, utd=4),
+            "tau=1,gamma=0.999,lr=1e-2,utd=4": dict(tau=1.0, gamma=0.999, lr=1e-2, utd=4)}
+
+# Small enough that a cell of 16 seeds trains in 2–13 s on one CPU thread at utd ≤ 4 (measured below). The
+# divergence bound: Pendulum's rewards lie in [−16.3, 0] and the soft return's entropy bonus is at most
+# α·log 4 per step (the entropy of the uniform law on the action box [−2, 2]), so for α ≤ 2.6 no soft Q
+# exceeds 20·c/(1 − γ) in size (c the reward scale); the arena counts a seed beyond it as diverged.
+BASE = dict(env="pendulum", hidden=32, batch=32, buffer=10_000, learning_starts=100, steps=400,
+            eval_episodes=2, divergence_bound=20.0)
+SEEDS = 16
+OVERESTIMATION_STATES = 16
+
+
+def cell_config(variant: dict, stress: dict, seed: int = 0, seeds: int = SEEDS, **base) -> SACConfig:
+    """The config of a cell: ``BASE`` updated by ``base``, then ``variant``, then ``stress``."""
+    return SACConfig.from_params(**{**BASE, **base, **variant, **stress}, seeds=seeds, seed=seed,
+                                 freeze_diverged=True)
+
+
+def run_cell(config: SACConfig) -> pd.DataFrame:
+    """Train the cell's population; one row per seed (see the module docstring), with the cell's
+    wall time in seconds."""
+    if not config.freeze_diverged:
+        raise ValueError("an arena cell needs freeze_diverged = True (a diverging seed is an outcome)")
+    started = time.perf_counter()
+    trainer = SACTrainer(config)
+    history = Run(trainer, config.steps, progress=False).run()
+    diverged = trainer.diverged.cpu().numpy()
+    final_return = trainer.evaluate().cpu().numpy()
+    over = overestimation(trainer, OVERESTIMATION_STATES).cpu().numpy()
+    q = np.nan_to_num(history.values("q_mean"))                             # 0 once frozen
+    peak = q[np.abs(q).argmax(0), np.arange(config.seeds)]
+    return pd.DataFrame({
+        "member": np.arange(config.seeds),
+        "seed": config.seed,
+        "diverged": diverged,
+        "diverged_at": np.where(diverged, trainer.diverged_at.cpu().numpy(), math.nan),
+        "q_peak": peak,
+        "overestimation": np.where(diverged, math.nan, over),
+        "final_return": np.where(diverged, math.nan, final_return),
+        "wall_s": time.perf_counter() - started,
+    })
+
+
+def run_grid(variants: dict[str, dict], stresses: dict[str, dict], seed: int = 0, seeds: int = SEEDS,
+             level: float = 0.95, n_boot: int = 1000, **base) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every (variant, stress) cell as one population: (per-seed table, per-cell table).
+
+    Per cell: ``diverged`` (fraction) with ``diverged_lo``/``_hi``, ``return_iqm`` with
+    ``return_lo``/``_hi`` over the ``n_finite`` seeds that did not diverge (NaN when fewer than 4),
+    the median ``overestimation`` and ``q_peak`` of those seeds, and ``wall_s``."""
+    rng = np.random.default_rng(seed)
+    per_seed, cells = [], []
+    for variant_name, variant in variants.items():
+        for stress_name, stress in stresses.items():
+            table = run_cell(cell_config(variant, stress, seed, seeds, **base))
+            table.insert(0, "stress", stress_name)
+            table.insert(0, "variant", variant_name)
+            per_seed.append(table)
+            cells.append({"variant": variant_name, "stress": stress_name,
+                          **summarize(table, level, n_boot, rng)})
+    return pd.concat(per_seed, ignore_index=True), pd.DataFrame(cells)
+
+
+def summarize(table: pd.DataFrame, level: float, n_boot: int, rng: np.random.Generator) -> dict:
+    """One cell's row from its per-seed table."""
+    div, div_lo, div_hi = bootstrap_mean(table["diverged"].to_numpy(float)[None], level, n_boot, rng)
+    alive = table[~table["diverged"]]
+    returns = alive["final_return"].to_numpy()[None]
+    ret = bootstrap_mean(returns, level, n_boot, rng, iqm) if len(alive) >= 4 else ([math.nan],) * 3
+    return {"seeds": len(table), "diverged": div[0], "diverged_lo": div_lo[0], "diverged_hi": div_hi[0],
+            "n_finite": len(alive), "return_iqm": ret[0][0], "return_lo": ret[1][0], "return_hi": ret[2][0],
+            "overestimation": alive["overestimation"].median(), "q_peak": alive["q_peak"].median(),
+            "wall_s": table["wall_s"].iloc[0]}
