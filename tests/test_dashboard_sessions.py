@@ -44,7 +44,7 @@ def live_views() -> int:
 def live_engine_objects() -> tuple[int, int, int]:
     """Live trainers, runs and histories in this process (earlier tests' included)."""
     objects = gc.get_objects()
-    return tuple(sum(isinstance(o, kind) for o in objects) for kind in (Trainer, Run, History))
+    return tuple(sum(issubclass(type(o), kind) for o in objects) for kind in (Trainer, Run, History))
 
 
 def open_sessions() -> int:
