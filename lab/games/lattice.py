@@ -221,7 +221,12 @@ class LatticeTrainer(Trainer):
         c = self.config
         k = self.steps_done if step is None else step
         frac = min(1.0, k / max(1, c.steps - 1))
-        return (self.tau_inits * (c.tau_final / self.tau_inits) ** frac).to(torch.float32)
+        return self._annealed(torch.full_like(self.tau_inits, frac)).to(torch.float32)
+
+    def _annealed(self, frac: torch.Tensor) -> torch.Tensor:
+        """τ_init·(τ_final/τ_init)^frac for each lattice, ``frac`` (S, ...) the fraction of the schedule done."""
+        tau0 = self.tau_inits.reshape(-1, *([1] * (frac.dim() - 1)))
+        return tau0 * (self.config.tau_final / tau0) ** frac
 
     def fingerprint(self, step: torch.Tensor) -> torch.Tensor:
         """Weng & Lee's state augmentation (arXiv 2601.05509v1, abstract: "state augmentation
@@ -239,9 +244,7 @@ class LatticeTrainer(Trainer):
         """
         c = self.config
         frac = (step.to(torch.float64) / max(1, c.steps - 1)).clamp(max=1.0)
-        tau0 = self.tau_inits.reshape(-1, *([1] * (step.dim() - 1)))
-        tau = tau0 * (c.tau_final / tau0) ** frac
-        return torch.stack([frac, tau], dim=-1).to(torch.float32)
+        return torch.stack([frac, self._annealed(frac)], dim=-1).to(torch.float32)
 
     def _augmented(self, obs: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
         """``obs`` (S, ..., N, 5) with each agent's fingerprint of ``step`` (S, ...) appended → (S, ..., N, 7)."""
