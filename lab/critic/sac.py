@@ -284,15 +284,18 @@ class SACTrainer(Trainer):
         """One env step of every copy, then one update of every seed; per-seed metrics, (seeds,) each:
 
         episode_return (mean over the seed's copies of the return of their last finished episode;
-        until a copy finishes one, the return of its running episode), alpha, entropy
+        until a copy finishes one, the return of its running episode), finished_fraction (the share
+        of the seed's copies that have finished an episode: episode_return is a mean of finished
+        episodes' returns only where it is 1), alpha, entropy
         (−mean log π on the update batch), critic_loss (the critic's own loss: for 'dsac-t' a
         surrogate that can be negative), actor_loss, q_mean (mean Q of the critic's heads on the
         batch), critic_grad_norm and actor_grad_norm (before the Adam step; losses, Q and norms
         are 0 before ``learning_starts``); q_std (mean σ(s, a) on the batch) for critics with a σ;
         mdpo_kl (the sampled KL(π ‖ π_previous) on the batch) with ``actor = 'mdpo'``;
         eval_return (the last ``evaluate()``, refreshed at step 1 and every ``eval_every`` steps)
-        when ``eval_every`` > 0; overestimation (the last measurement, at step 1 and every
-        ``overestimation_every`` steps) when that is > 0. With ``utd`` > 1 the update metrics are
+        when ``eval_every`` > 0; overestimation (the last measurement, taken at the first step with an
+        update, max(1, ``learning_starts``), and every ``overestimation_every`` steps after; 0 before
+        the first) when that is > 0. With ``utd`` > 1 the update metrics are
         those of the step's last update. A diverging critic shows up as a non-finite metric, which
         ``Run`` turns into an error naming it; with ``freeze_diverged``, as 'diverged' (1 from the step
         where the seed diverged on) and NaN for every other metric of that seed.
@@ -320,14 +323,17 @@ class SACTrainer(Trainer):
             metrics = self._before_learning(self.replay.sample(c.batch, g))
         metrics["episode_return"] = torch.where(self.finished, self.last_return,
                                                 self.running_return).view(S, E).mean(1)
+        metrics["finished_fraction"] = self.finished.view(S, E).float().mean(1)
         if c.eval_every and (self.steps_done == 1 or self.steps_done % c.eval_every == 0):
             self.last_eval = self.evaluate()
         if c.eval_every:
             metrics["eval_return"] = self.last_eval
-        if c.overestimation_every and (self.steps_done == 1 or self.steps_done % c.overestimation_every == 0):
-            self.last_overestimation = overestimation(self, c.overestimation_states)
         if c.overestimation_every:
-            metrics["overestimation"] = self.last_overestimation
+            since_first_update = self.steps_done - max(1, c.learning_starts)
+            if since_first_update >= 0 and since_first_update % c.overestimation_every == 0:
+                self.last_overestimation = overestimation(self, c.overestimation_states)
+            metrics["overestimation"] = (torch.zeros(S, device=self.device) if self.last_overestimation is None
+                                         else self.last_overestimation)
         if c.freeze_diverged:
             self._mark_diverged(metrics)
             metrics = {name: value.masked_fill(self.diverged, math.nan) for name, value in metrics.items()}

@@ -34,3 +34,25 @@ def test_constant_critic_against_a_mass_that_stays_put(x0):
     assert measured.shape == (2,)
     torch.testing.assert_close(measured, torch.full((2,), expected), rtol=1e-4, atol=1e-4)
     assert math.isclose(expected, 5.0 + 99.0059, rel_tol=1e-4) or x0 == 0.0
+
+
+def test_measured_from_the_first_update_on_and_zero_before(monkeypatch):
+    """The first measurement is at step learning_starts (the first step with an update, after it), then
+    every overestimation_every steps; the metric holds 0 before the first and the last one after."""
+    import lab.critic.sac as sac
+
+    measured_at = []
+
+    def recorded(trainer, n):
+        measured_at.append((trainer.steps_done, trainer.updates_done))
+        return overestimation(trainer, n)
+
+    monkeypatch.setattr(sac, "overestimation", recorded)
+    config = SACConfig.from_params(env="point-mass", critic="single", seeds=2, hidden=8, batch=8, buffer=100,
+                                   learning_starts=10, steps=30, overestimation_every=7, overestimation_states=4)
+    trainer = SACTrainer(config, "cpu")
+    values = torch.stack([trainer.step()["overestimation"] for _ in range(config.steps)])
+    assert measured_at == [(10, 1), (17, 8), (24, 15)]
+    assert (values[:9] == 0).all() and (values[9] != 0).all()
+    for first, last in ((9, 16), (16, 23), (23, 30)):                   # steps 10-16, 17-23, 24-30
+        assert (values[first:last] == values[first]).all()

@@ -73,7 +73,7 @@ def test_run_records_per_seed_metrics(env, critic):
     trainer = SACTrainer(config, "cpu")
     history = Run(trainer, config.steps, progress=False).run()
     assert set(history.metrics) == {"critic_loss", "actor_loss", "q_mean", "alpha", "entropy", "critic_grad_norm",
-                                    "actor_grad_norm", "episode_return", "eval_return"}
+                                    "actor_grad_norm", "episode_return", "finished_fraction", "eval_return"}
     assert len(history) == 20 and history.population == 2
     assert (history.values("critic_loss")[:4] == 0).all() and (history.values("critic_loss")[5:] > 0).all()
     alpha = history.values("alpha")

@@ -10,7 +10,7 @@ from lab.critic.value_grid import value_grid, value_grids
 
 SMALL = dict(hidden=16, batch=16, buffer=1000, learning_starts=20, steps=200, seeds=2)
 BASE_METRICS = {"q_mean", "critic_loss", "actor_loss", "alpha", "entropy", "critic_grad_norm", "actor_grad_norm",
-                "episode_return"}
+                "episode_return", "finished_fraction"}
 VARIANTS = {
     "dsac-t": (dict(critic="dsac-t"), {"q_std"}, 2),
     "stac": (dict(critic="stac", stac_beta=1.0, dropout=0.1), {"q_std"}, 1),
