@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import resource
 import time
+from pathlib import Path
 
 from tornado.ioloop import IOLoop
 
@@ -41,10 +43,19 @@ def return_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
+def resident_mb() -> float | None:
+    """This process's resident memory in MB (Linux's /proc), else None."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize() / 2**20
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class ReturnWhenQuiet:
     """Call ``return_freed_memory`` once no session has been destroyed for ``quiet_s`` seconds (Panel
     collects a destroyed session's garbage ~5 s after the last one): one collection per burst of
-    closing pages, on the server's event loop, not one per page."""
+    closing pages, on the server's event loop, not one per page. Each return prints one line with the
+    resident memory after it, for whoever watches the server's console."""
 
     def __init__(self, quiet_s: float = 6.0):
         self.quiet_s, self.last = quiet_s, float("-inf")
@@ -58,6 +69,9 @@ class ReturnWhenQuiet:
         if time.monotonic() - self.last >= self.quiet_s * 0.99:  # a later destruction scheduled its own call
             return_freed_memory()
             self.returned_at = time.monotonic()
+            mb = resident_mb()
+            print("Freed memory returned after closed pages" + (f" (resident: {mb:.0f} MB)" if mb else "") + ".",
+                  flush=True)
 
 
 after_closed_pages = ReturnWhenQuiet()
