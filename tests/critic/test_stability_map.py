@@ -1,0 +1,101 @@
+"""Stability maps for critics: the outcome classification, the map's bounds, cells yielded one at a time,
+and one real map whose outcomes were measured."""
+import math
+
+import numpy as np
+import pytest
+
+from lab import ConfigError
+from lab.critic import stability_map as sm
+from lab.critic.stability_map import (DIVERGED_FRACTION, LEARNED_RETURN, PENDULUM_COST, MapSpec, classify,
+                                      map_cells, outcome_grid, stability_map)
+
+# The bound on Q̂ − G at γ = 0.99, reward scale 1: 1,627.4.
+OVER_099 = PENDULUM_COST / (1 - 0.99)
+
+
+def test_pendulum_cost_is_its_largest_step_cost():
+    assert PENDULUM_COST == pytest.approx(16.2736, abs=1e-4)
+
+
+@pytest.mark.parametrize("diverged, over, ret, expected", [
+    (0.0, 600.0, -1280.0, "slow"),                       # a lagging critic at the arena's budget
+    (0.0, 68.0, -341.0, "learned"),                      # measured: single, 1,500 steps at utd 4, lr 3e-3
+    (0.0, OVER_099 + 1, -341.0, "overestimating"),       # above every return: a bias, even if the policy learned
+    (4 / 16, OVER_099 + 1, -341.0, "diverged"),          # divergence comes first
+    (5 / 16, math.nan, math.nan, "diverged"),
+])
+def test_each_outcome_is_reachable(diverged, over, ret, expected):
+    assert classify(diverged, over, ret, gamma=0.99) == expected
+
+
+def test_boundaries():
+    assert classify(DIVERGED_FRACTION, 0.0, -1000.0, 0.99) == "diverged"
+    assert classify(3 / 16, 0.0, -1000.0, 0.99) == "slow"                      # 3 of 16 seeds: not yet
+    assert classify(0.0, OVER_099, -1000.0, 0.99) == "slow"                    # the bound itself is not above it
+    assert classify(0.0, np.nextafter(OVER_099, math.inf), -1000.0, 0.99) == "overestimating"
+    assert classify(0.0, 0.0, LEARNED_RETURN, 0.99) == "learned"
+    assert classify(0.0, 0.0, np.nextafter(LEARNED_RETURN, -math.inf), 0.99) == "slow"
+    assert classify(0.0, math.nan, math.nan, 0.99) == "slow"                   # nothing measured: not learned
+
+
+def test_the_overestimation_bound_scales_with_the_horizon_and_the_reward_scale():
+    """16.27·c/(1 − γ): 16,274 at γ = 0.999 — the arena's lagging critics (Q̂ − G of +4,000 to +7,000 at
+    γ = 0.999) are not called overestimating — and ×100 with the rewards."""
+    assert classify(0.0, 7000.0, -1300.0, gamma=0.999) == "slow"
+    assert classify(0.0, 16_300.0, -1300.0, gamma=0.999) == "overestimating"
+    assert classify(0.0, 2000.0, -1300.0, gamma=0.99, reward_scale=100.0) == "slow"
+    assert classify(0.0, 2000.0, -1300.0, gamma=0.99, reward_scale=1.0) == "overestimating"
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(x="critic"), "axis 'critic' is not a stress axis"),
+    (dict(y="lr"), "both axes are 'lr'"),
+    (dict(x_values=(1e-3,) * 0), "axis 'lr' has 0 values; a map takes 1 to 6"),
+    (dict(x_values=tuple(np.geomspace(1e-4, 1e-2, 7))), "has 7 values"),
+    (dict(x_values=(1e-3, 1e-4)), "must be strictly increasing"),
+    (dict(x_values=(1e-3, math.nan)), "must be finite numbers"),
+    (dict(fixed=dict(utd=2)), "axis 'utd' is also set in fixed"),
+    (dict(variants={"s": {"critic": "single", "lr": 1e-3}}), "axis 'lr' is also set in variant 's'"),
+    (dict(variants={}), "0 variants"),
+    (dict(seeds=3), "seeds = 3: a cell takes 4 to 64"),
+    (dict(base=dict(env="point-mass")), "calibrated on Pendulum"),
+])
+def test_bad_maps_are_refused_with_a_sentence(change, message):
+    good = dict(x="lr", x_values=(3e-4, 1e-2), y="utd", y_values=(1, 4))
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        MapSpec(**{**good, **change})
+
+
+def test_a_bad_value_is_the_configs_error_before_anything_trains():
+    with pytest.raises(ConfigError, match="'utd' = 0 is not allowed"):
+        MapSpec(x="lr", x_values=(1e-3,), y="utd", y_values=(0, 4))
+    with pytest.raises(ConfigError, match="'tau' = 2.0 is not allowed"):
+        MapSpec(x="lr", x_values=(1e-3,), y="utd", y_values=(1,), fixed=dict(tau=2.0))
+
+
+TINY = dict(hidden=8, batch=8, buffer=200, learning_starts=5, steps=12, eval_episodes=1)
+
+
+def test_cells_come_one_at_a_time_every_variant_of_a_point_together(monkeypatch):
+    """The generator trains a cell only when asked for the next row; rows follow y, then x, then variant."""
+    trained = []
+    real = sm.run_cell
+    monkeypatch.setattr(sm, "run_cell", lambda config: trained.append(config) or real(config))
+    spec = MapSpec(x="lr", x_values=(3e-4, 1e-3), y="gamma", y_values=(0.5, 0.9), seeds=4, base=TINY)
+    cells = map_cells(spec)
+    first = next(cells)
+    assert len(trained) == 1 and (first["variant"], first["iy"], first["ix"]) == ("single", 0, 0)
+    assert trained[0].critic == "single" and trained[0].lr == 3e-4 and trained[0].gamma == 0.5
+    grid = outcome_grid([first], spec, "single")
+    assert grid.tolist() == [[first["outcome"], ""], ["", ""]]
+    rest = list(cells)
+    assert len(trained) == spec.cells == 8
+    order = [(r["iy"], r["ix"], r["variant"]) for r in [first, *rest]]
+    assert order == [(iy, ix, v) for iy in range(2) for ix in range(2) for v in ("single", "twin")]
+    assert [(c.gamma, c.lr, c.critic) for c in trained] == [((0.5, 0.9)[iy], (3e-4, 1e-3)[ix], v)
+                                                            for iy, ix, v in order]
+    for row in [first, *rest]:
+        assert row["outcome"] == classify(row["diverged"], row["overestimation"], row["return_iqm"], row["gamma"])
+        assert row["lr"] == spec.x_values[row["ix"]] and row["seeds"] == 4
+
