@@ -2,13 +2,15 @@
 
 Row layout of ``data`` (seeds, capacity, width): ``[obs | action | reward | next_obs | terminated]``.
 Every seed adds the same number of transitions per step, so all seeds share one fill level;
-each samples its own uniform indices.
+each samples its own indices, uniformly or (Symphony's fading replay) weighted by their age.
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import torch
+
+from .symphony import fading_probabilities
 
 
 class Transitions(NamedTuple):
@@ -38,11 +40,22 @@ class Replay:
         self.next = (self.next + e) % self.capacity
         self.size = min(self.size + e, self.capacity)
 
-    def sample(self, batch: int, generator: torch.Generator) -> Transitions:
-        """``batch`` transitions per seed, uniformly with replacement from what that seed stored."""
+    def sample(self, batch: int, generator: torch.Generator, fading: bool = False) -> Transitions:
+        """``batch`` transitions per seed, with replacement from what that seed stored: uniformly, or with
+        ``fading`` by Symphony's fading probabilities over their age (``symphony.fading_probabilities``)."""
         seeds = self.data.shape[0]
-        idx = torch.randint(0, self.size, (seeds, batch), generator=generator, device=self.data.device)
+        if fading:
+            idx = self._fading_slots(seeds, batch, generator)
+        else:
+            idx = torch.randint(0, self.size, (seeds, batch), generator=generator, device=self.data.device)
         rows = self.data.gather(1, idx.unsqueeze(-1).expand(-1, -1, self.data.shape[-1]))
         o, a = self.obs_dim, self.act_dim
         obs, action, reward, next_obs, terminated = rows.split([o, a, 1, o, 1], dim=-1)
         return Transitions(obs, action, reward.squeeze(-1), next_obs, terminated.squeeze(-1))
+
+    def _fading_slots(self, seeds: int, batch: int, generator: torch.Generator) -> torch.Tensor:
+        """Slots drawn by age: the k-th oldest stored transition (k = 0 … size − 1) sits in slot
+        (next − size + k) mod capacity of the ring, and is drawn with probability p_{k+1}."""
+        p = fading_probabilities(self.size, self.data.device)
+        age_rank = torch.multinomial(p, seeds * batch, replacement=True, generator=generator).view(seeds, batch)
+        return (self.next - self.size + age_rank) % self.capacity

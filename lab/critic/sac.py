@@ -11,6 +11,9 @@ Switches on the same trainer, each in its own module with its citation:
   any of them (``spectral.py``). The interface they share is in ``critic_base.py``;
 - ``actor``: 'sac' or 'mdpo' (KL to the previous round's policy, ``mdpo.py``);
 - ``critic_warmup`` and ``advantage_clip``: AC-Flow's warm-up and clipped advantage (``advantage.py``);
+- ``fading_replay``, ``swaddling`` (with ``swaddling_beta``), ``temporal_advantage``, ``bounded_noise``:
+  Symphony's fading replay buffer, swaddling cost on action strength, temporal advantage against a
+  moving average of Q, and bounded exploration noise (``symphony.py``);
 - ``overestimation_every``: Q minus Monte-Carlo returns, recorded as 'overestimation'
   (``overestimation.py``).
 
@@ -58,6 +61,7 @@ from .envs import ENV_NAMES, GYM_PREFIX, TORCH_ENVS, check_env_name, env_dims, e
 from .mdpo import PreviousPolicy
 from .overestimation import overestimation
 from .replay import Replay
+from .symphony import BoundedNoiseActor, TemporalAdvantage, action_strength, swaddling_cost
 
 
 class SACConfig(LabConfig):
@@ -90,6 +94,16 @@ class SACConfig(LabConfig):
                                "learning (AC-Flow warm-up)")
     advantage_clip: float = Field(0.0, ge=0.0, le=100.0, description="actor signal: normalized advantage clipped to "
                                   "±c (AC-Flow); 0 = SAC's plain Q")
+    fading_replay: bool = Field(False, description="Symphony's fading replay: sample transitions with probability "
+                                "∝ tanh((π·i/n)^e) by age rank i of n (newest half a plateau, oldest fading)")
+    swaddling: float = Field(0.0, ge=0.0, le=100.0, description="Symphony's swaddling: weight λ of the cost "
+                             "λ·Ωω(|tanh μ|, β) on action strength, in the actor's loss and the soft value (0 = off)")
+    swaddling_beta: float = Field(0.05, gt=0.0, le=1.0, description="swaddling > 0 only: temperature β of "
+                                  "Ωω(x, β) = ln((1 + x^{1/β})/(1 − x^{1/β})) + β·x·ln x")
+    temporal_advantage: bool = Field(False, description="actor signal: Symphony's temporal advantage "
+                                     "ReHAE((Q − Q_T)/|Q_T|), Q_T a moving average of the batch-mean Q")
+    bounded_noise: bool = Field(False, description="Symphony's bounded noise: the actor's standard normal draw "
+                                "clamped to [−e, e]")
     overestimation_every: int = Field(0, ge=0, le=1_000_000, description="steps between overestimation "
                                       "measurements (Q minus Monte-Carlo return; 0 = none)")
     overestimation_states: int = Field(16, ge=1, le=1024, description="replayed (s, a) per seed in an "
@@ -146,6 +160,11 @@ class SACConfig(LabConfig):
                              f"{' or '.join(map(repr, values))} (here {switch} = {shown(getattr(self, switch))})")
         if self.reward_t_df != fields_info["reward_t_df"].default and not self.reward_t_scale:
             found.append("'reward_t_df' applies only with reward_t_scale > 0 (here reward_t_scale = 0)")
+        if self.swaddling_beta != fields_info["swaddling_beta"].default and not self.swaddling:
+            found.append("'swaddling_beta' applies only with swaddling > 0 (here swaddling = 0)")
+        if self.temporal_advantage and self.advantage_clip:
+            found.append(f"'temporal_advantage' and 'advantage_clip' = {self.advantage_clip:g} both replace the "
+                         f"actor's signal; choose one")
         if self.critic == "hl-gauss" and not self.hl_v_min < self.hl_v_max:
             found.append(f"'hl_v_min' = {self.hl_v_min:g} must be below 'hl_v_max' = {self.hl_v_max:g}")
         if self.learning_starts >= self.steps:
@@ -224,12 +243,13 @@ class SACTrainer(Trainer):
         S = c.seeds
         self.env = self._make_env(S * c.envs, c.seed)
         env = self.env
-        self.actor = SquashedGaussianActor(S, env.obs_dim, env.act_dim, c.hidden, c.layers,
-                                           env.action_low, env.action_high, g, dev,
-                                           dropout=c.dropout if c.critic == "stac" else 0.0)
+        actor_class = BoundedNoiseActor if c.bounded_noise else SquashedGaussianActor
+        self.actor = actor_class(S, env.obs_dim, env.act_dim, c.hidden, c.layers, env.action_low, env.action_high,
+                                 g, dev, dropout=c.dropout if c.critic == "stac" else 0.0)
         self.critic = make_critic(c.critic, S, env.obs_dim, env.act_dim, c.hidden, c.layers, g, dev,
                                   **critic_options(c))
         self.previous_policy = PreviousPolicy(self.actor, c.mdpo_every) if c.actor == "mdpo" else None
+        self.temporal_advantage = TemporalAdvantage(S, dev) if c.temporal_advantage else None
         self.log_alpha = torch.full((S,), math.log(c.alpha_init), device=dev, requires_grad=True)
         self.target_entropy = -float(env.act_dim)
         self.critic_optimizer = torch.optim.Adam(self.critic.params, lr=c.lr, fused=True)
@@ -316,7 +336,7 @@ class SACTrainer(Trainer):
 
         if self.steps_done >= c.learning_starts:
             for _ in range(c.utd):
-                metrics = self._update(self.replay.sample(c.batch, g))
+                metrics = self._update(self.replay.sample(c.batch, g, fading=c.fading_replay))
                 if c.freeze_diverged:
                     self._mark_diverged(metrics)
         else:
@@ -394,11 +414,17 @@ class SACTrainer(Trainer):
         #   y = r + γ·(1 − terminated)·(Q̂_θ̄(s', a') − α·log π(a'|s')),  a' ~ π(·|s'),
         # Q̂ the critic's estimate (twin: min over heads, the clipped double-Q). Each critic variant
         # regresses toward this backup in its own way (its td_loss; see critics.py).
+        # With swaddling (Symphony, Eq. 6), the next state's detached cost λ·H*(s') is a policy cost
+        # beside α·log π: y = r + γ·(1 − terminated)·(Q̂_θ̄(s', a') − α·log π(a'|s') − λ·H*(s')).
         with torch.no_grad():
             next_action, next_log_pi = self.actor.sample(next_obs, g)
+            next_cost = alpha * next_log_pi
+            if c.swaddling:
+                next_cost = next_cost + c.swaddling * swaddling_cost(action_strength(self.actor, next_obs),
+                                                                     c.swaddling_beta)
 
         def soft_backup(next_value: torch.Tensor) -> torch.Tensor:
-            return reward + c.gamma * (1.0 - terminated) * (next_value - alpha * next_log_pi)
+            return reward + c.gamma * (1.0 - terminated) * (next_value - next_cost)
 
         critic_loss, q = self.critic.td_loss(obs, action, next_obs, next_action, soft_backup)
         self.critic_optimizer.zero_grad(set_to_none=True)
@@ -410,6 +436,8 @@ class SACTrainer(Trainer):
         # Actor: J_π(φ) = E_s[α·log π_φ(f_φ(ε;s)|s) − Q_θ(s, f_φ(ε;s))] (Eq. 7 reparameterized by
         # Eq. 8), Q the estimate of the just-updated critic, whose weights are held fixed.
         #  - advantage_clip > 0: −Q becomes −Â, the normalized advantage clipped to ±c (advantage.py);
+        #  - temporal_advantage: −Q becomes −ReHAE((Q − Q_T)/|Q_T|) (Symphony, Eq. 3; symphony.py);
+        #  - swaddling > 0: + λ·Ωω(|tanh μ(s)|, β), the cost on action strength (Symphony; symphony.py);
         #  - actor = 'mdpo': + (1/t)·(log π_φ(a|s) − log π_φk(a|s)), the KL to the previous round's
         #    policy (Tomar et al., off-policy MDPO; mdpo.py);
         #  - during the first critic_warmup updates the actor and α wait (AC-Flow warm-up).
@@ -424,6 +452,10 @@ class SACTrainer(Trainer):
         if c.advantage_clip:
             greedy = self.critic.estimate(obs, self.actor.act_deterministic(obs).detach(), frozen)
             signal = clipped_advantage(signal, greedy, c.advantage_clip)
+        if self.temporal_advantage is not None:
+            signal = self.temporal_advantage(signal)
+        if c.swaddling:
+            signal = signal - c.swaddling * swaddling_cost(action_strength(self.actor, obs), c.swaddling_beta)
         actor_loss = (alpha * log_pi - signal).mean(1)
         if self.previous_policy is not None:
             kl = self.previous_policy.kl_sample(obs, u).mean(1)
