@@ -67,6 +67,16 @@ def control_specs(config_cls: type[LabConfig], values: dict | None = None) -> li
     return specs
 
 
+def follow_switches(view, controls: dict) -> None:
+    """Disable the controls of ``view`` (a LabView) whose switch is off and show the values the view
+    holds for them; ``controls`` maps field names to widgets of either front-end (both have
+    ``.disabled`` and ``.value``)."""
+    for name in view.enabled_by:
+        controls[name].disabled = not view.applies(name)
+        if controls[name].value != view.values[name]:
+            controls[name].value = view.values[name]
+
+
 def ipywidget(spec: ControlSpec):
     """The ipywidgets control of a spec; ``.value`` is the field's value."""
     import ipywidgets as w

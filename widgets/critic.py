@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lab.core import History
+from lab.critic.envs import GYM_PREFIX, TORCH_ENVS, env_options
 from lab.critic.sac import SACConfig, SACTrainer
 from lab.critic.value_grid import ValueGrid, value_grid
 
@@ -20,14 +21,37 @@ VIEW_START = dict(seeds=4, steps=10_000, hidden=64, overestimation_every=500)
 BAND = "rgba(31,119,180,0.2)"
 
 
+def one_of(*values):
+    """A switch's test: on at these values."""
+    return lambda value: value in values
+
+
+NOISY_ENVS = tuple(name for name in TORCH_ENVS if "noise" in env_options(name))
+# The options SACConfig refuses away from their default while their switch is off (SACConfig.problems):
+# option → (its switch, whether the switch's value turns it on). Their controls are disabled meanwhile.
+# The tests take any value (a cleared box is None), leaving what is wrong with it to the config's check.
+ENABLED_BY = {
+    **dict.fromkeys(("stac_beta", "dropout"), ("critic", one_of("stac"))),
+    **dict.fromkeys(("hl_bins", "hl_v_min", "hl_v_max"), ("critic", one_of("hl-gauss"))),
+    "flow_steps": ("critic", one_of("flow")),
+    **dict.fromkeys(("mdpo_kl", "mdpo_every"), ("actor", one_of("mdpo"))),
+    "reward_noise": ("env", one_of(*NOISY_ENVS)),
+    "divergence_bound": ("freeze_diverged", one_of(True)),
+    "reward_t_df": ("reward_t_scale", lambda scale: scale != 0),         # the scale is ≥ 0
+    "overestimation_every": ("env", lambda env: not str(env).startswith(GYM_PREFIX)),
+}
+
+
 def _empty(fig: go.Figure) -> go.Figure:
     fig.add_scatter(x=[], y=[], mode="lines", name="press Run")
     return fig
 
 
-def mean_with_interval(fig: go.Figure, history: History, metric: str, name: str, color: str) -> go.Figure:
-    """``metric``'s mean over seeds as a line over its 95% bootstrap band."""
+def mean_with_interval(fig: go.Figure, history: History, metric: str, name: str, color: str,
+                       since: int = 0) -> go.Figure:
+    """``metric``'s mean over seeds as a line over its 95% bootstrap band, from step ``since`` on."""
     summary = history.summary(metric, n_boot=200)
+    summary = summary[summary["step"] >= since]
     steps, mean, lo, hi = thin(summary["step"].to_numpy(), summary["mean"].to_numpy(),
                                summary["lo"].to_numpy(), summary["hi"].to_numpy())
     add_band(fig, steps, lo, hi, BAND, "95% interval")
@@ -35,15 +59,30 @@ def mean_with_interval(fig: go.Figure, history: History, metric: str, name: str,
     return fig
 
 
+def first_finished_step(history: History) -> int | None:
+    """The first recorded step from which every seed's episode_return is a mean of finished episodes
+    (each of its env copies has finished one; a seed frozen by freeze_diverged, NaN, holds no one
+    back), or None before."""
+    fraction = history.values("finished_fraction")
+    finished = np.flatnonzero(np.nan_to_num(fraction, nan=1.0).min(axis=1) >= 1)
+    return int(history.steps[finished[0]]) if len(finished) else None
+
+
 def returns_figure(history: History | None, config: SACConfig) -> go.Figure:
-    """Episode return (the evaluation return when recorded): mean over seeds with a 95% bootstrap band."""
+    """Episode return (the evaluation return when recorded): mean over seeds with a 95% bootstrap band.
+    The return of finished episodes only: nothing is drawn before every seed has finished one."""
     fig = go.Figure(layout=dict(title="Episode return (mean over seeds, 95% interval)", xaxis_title="step",
                                 yaxis_title="return", height=360, uirevision="keep",
                                 margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25)))
     if history is None or not len(history):
         return _empty(fig)
-    name = "eval_return" if "eval_return" in history.metrics else "episode_return"
-    return mean_with_interval(fig, history, name, f"mean {name.replace('_', ' ')}", "#1f77b4")
+    if "eval_return" in history.metrics:
+        return mean_with_interval(fig, history, "eval_return", "mean eval return", "#1f77b4")
+    first = first_finished_step(history)
+    if first is None:
+        fig.add_scatter(x=[], y=[], mode="lines", name="no episode has finished yet")
+        return fig
+    return mean_with_interval(fig, history, "episode_return", "mean episode return", "#1f77b4", since=first)
 
 
 PANELS = [("alpha", "temperature α"), ("entropy", "entropy"), ("critic_loss", "critic loss"),
@@ -83,18 +122,27 @@ def landscape_figure(grid: ValueGrid | None, config: SACConfig) -> go.Figure:
             layers.append((grid.std, "Magma", "σ"))
         for col, (z, scale, name) in enumerate(layers, start=1):
             fig.add_heatmap(z=z.T, x=grid.angle, y=grid.velocity, colorscale=scale, name=name,
-                            colorbar=dict(len=0.9, x=col / len(layers) - 0.04, thickness=10),
+                            colorbar=colorbar_under(fig.get_subplot(1, col).xaxis.domain),
                             hovertemplate=f"θ %{{x:.2f}}, θ̇ %{{y:.1f}}: {name} %{{z:.2f}}<extra></extra>",
                             row=1, col=col)
         fig.update_xaxes(title_text="angle θ (0 = upright)")
         fig.update_yaxes(title_text="angular velocity", row=1, col=1)
         fig.update_layout(title="What seed 0's critic believes now")
-    fig.update_layout(height=360, uirevision="keep", margin=dict(l=60, r=20, t=70, b=50))
+    fig.update_layout(height=420, uirevision="keep", margin=dict(l=60, r=20, t=70, b=110))
     return fig
 
 
+def colorbar_under(domain: tuple[float, float]) -> dict:
+    """A horizontal colourbar as wide as the heatmap whose x ``domain`` is given, at the bottom of the
+    figure below the axis titles: it covers no other heatmap, whatever the figure's width."""
+    left, right = domain
+    return dict(orientation="h", x=(left + right) / 2, xanchor="center", len=right - left, lenmode="fraction",
+                y=0, yref="container", yanchor="bottom", ypad=8, thickness=10)
+
+
 def overestimation_figure(history: History | None, config: SACConfig) -> go.Figure:
-    """Q(s, a) minus the discounted Monte-Carlo (soft) return from the same (s, a): mean over seeds, 95% band."""
+    """Q(s, a) minus the discounted Monte-Carlo (soft) return from the same (s, a): mean over seeds, 95% band,
+    from the first measurement on (at max(1, learning_starts), the first step with an update)."""
     fig = go.Figure(layout=dict(title=f"Overestimation of the '{config.critic}' critic: Q − Monte-Carlo return",
                                 xaxis_title="step", yaxis_title="Q − return", height=360, uirevision="keep",
                                 margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25)))
@@ -102,13 +150,18 @@ def overestimation_figure(history: History | None, config: SACConfig) -> go.Figu
     if history is None or not len(history) or "overestimation" not in history.metrics:
         fig.add_scatter(x=[], y=[], mode="lines", name="set overestimation_every > 0 and press Run")
         return fig
-    return mean_with_interval(fig, history, "overestimation", "mean over seeds", "#d62728")
+    first = max(1, config.learning_starts)   # the first measurement: the metric is 0 before it
+    if history.steps[-1] < first:
+        fig.add_scatter(x=[], y=[], mode="lines", name=f"measured from step {first:,} on, when learning starts")
+        return fig
+    return mean_with_interval(fig, history, "overestimation", "mean over seeds", "#d62728", since=first)
 
 
 def critic_view() -> LabView:
     """The live SAC view: seed 0's value landscape, returns with intervals, overestimation, diagnostics."""
     view = LabView("Critic values: SAC on a population of seeds", SACTrainer,
-                   [returns_figure, overestimation_figure, diagnostics_figure], ABOUT, values=VIEW_START)
+                   [returns_figure, overestimation_figure, diagnostics_figure], ABOUT, values=VIEW_START,
+                   enabled_by=ENABLED_BY)
 
     def landscape_now(history: History | None, config: SACConfig) -> go.Figure:
         state = view.view_state() if config.env == "pendulum" and history is not None and len(history) else None

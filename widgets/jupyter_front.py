@@ -13,7 +13,7 @@ import weakref
 import ipywidgets as w
 import plotly.graph_objects as go
 
-from .controls import control_specs, ipywidget
+from .controls import control_specs, follow_switches, ipywidget
 from .labview import LabView, Redrawer
 from .live import update_in_place
 
@@ -56,6 +56,7 @@ def jupyter_front(view: LabView) -> w.Widget:
 
     def on_change(change, name):
         view.set_value(name, change["new"])
+        follow_switches(view, controls)
         redraw()
 
     for name, control in controls.items():
@@ -63,6 +64,7 @@ def jupyter_front(view: LabView) -> w.Widget:
     actions = {"Run": view.start, "Pause": view.pause, "Resume": view.resume, "Stop": view.stop, "Reset": view.reset}
     for name, button in buttons.items():
         button.on_click(act(actions[name]))
+    follow_switches(view, controls)
     redraw()
     _watch_the_kernel(redraw)
     header = w.HTML(f"<h3>{html.escape(view.title)}</h3><p>{html.escape(view.about)}</p>")

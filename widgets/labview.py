@@ -25,6 +25,7 @@ from lab.core import ConfigError, History, LabConfig, Run, Trainer
 
 
 FigureFn = Callable[[History | None, LabConfig], go.Figure]
+EnabledBy = dict[str, tuple[str, Callable[[object], bool]]]  # option → (its switch, whether a value of it turns it on)
 REFRESH_S = 0.15  # the fastest a figure is redrawn (about 7 times a second)
 BUDGET = 0.1      # the share of time that redrawing a view's figures may take, whatever their cost: half
                   # the 20 % target, since drawing also keeps the trainer's Python waiting for the GIL
@@ -35,9 +36,13 @@ class LabView:
     """The state behind a lab's controls; front-end agnostic and thread-safe."""
 
     def __init__(self, title: str, trainer_cls: type[Trainer], figures: list[FigureFn], about: str = "",
-                 values: dict | None = None):
-        """``values`` start some controls away from the config's defaults (they must be valid)."""
+                 values: dict | None = None, enabled_by: EnabledBy | None = None):
+        """``values`` start some controls away from the config's defaults (they must be valid).
+        ``enabled_by`` names the options that apply only while a switch is on: their controls are
+        disabled while it is off, and hold their default then (which is what a config that refuses a
+        stray option accepts)."""
         self.title, self.trainer_cls, self.figure_fns, self.about = title, trainer_cls, figures, about
+        self.enabled_by: EnabledBy = enabled_by or {}
         self.config_cls = trainer_cls.Config
         self.config: LabConfig = self.config_cls.from_params(**(values or {}))
         self.values = self.config.model_dump()
@@ -51,10 +56,22 @@ class LabView:
     # --- what the controls call (from any thread) ------------------------------------------
 
     def set_value(self, name: str, value) -> bool:
-        """A control changed: check the whole config; a bad value shows in the status line."""
+        """A control changed: the options of a switch it turned off go back to their defaults, then
+        the whole config is checked; a bad value shows in the status line."""
         with self._lock:
             self.values[name] = value
+            for option, (switch, _) in self.enabled_by.items():
+                if switch == name and not self.applies(option):
+                    self.values[option] = self.config_cls.model_fields[option].default
             return self._validate() is not None
+
+    def applies(self, name: str) -> bool:
+        """Whether control ``name`` applies with the controls' values now: unless ``enabled_by``
+        names its switch and that switch is off."""
+        if name not in self.enabled_by:
+            return True
+        switch, turns_on = self.enabled_by[name]
+        return turns_on(self.values[switch])
 
     def start(self) -> None:
         """Run: start a fresh run with the controls' values. Ignored while a run trains (the status

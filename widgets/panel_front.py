@@ -19,7 +19,7 @@ import time
 import panel as pn
 import plotly.graph_objects as go
 
-from .controls import control_specs, panel_help, panel_widget
+from .controls import control_specs, follow_switches, panel_help, panel_widget
 from .labview import REFRESH_S, LabView, Redrawer
 
 GONE_S = 2.0  # a session without a connection for this long is a closed page
@@ -103,6 +103,7 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
 
     def on_change(name, value) -> None:
         view.set_value(name, value)
+        follow_switches(view, controls)
         redraw.draw_status()
         worker.poke()
 
@@ -117,6 +118,7 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
     for name, button in buttons.items():
         button.on_click(lambda event, act=actions[name]: press(act))
 
+    follow_switches(view, controls)
     redraw.draw_status()
     layout = pn.Column(
         pn.pane.Markdown(f"### {view.title}\n\n{view.about}"),
