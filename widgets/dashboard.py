@@ -20,7 +20,7 @@ import torch
 from panel.io.resources import LOCAL_DIST, patch_model_css
 from panel.links import Callback
 
-from . import cliff, critic, games, lattice, llmrl, repeated, synchrony
+from . import cliff, critic, critic_arena, games, lattice, llmrl, repeated, synchrony
 from .server_memory import after_closed_pages, limit_malloc_arenas
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
 
@@ -36,6 +36,8 @@ TABS = [
                              "exploration grows (Weng & Lee)", lattice.lattice_tab),
     ("Critic values", "SAC on a population of seeds: the critic's value landscape, returns with intervals, "
                       "overestimation (Haarnoja et al. 2018)", critic.critic_tab),
+    ("Critic arena", "stability maps: where each critic learns, stays slow, overestimates or diverges over two "
+                     "stress axes, cells filling in as their seeds train", critic_arena.critic_arena_tab),
     ("Synchrony", "a chatbot mirrors its user's style or stays itself: the synchrony–stability frontier "
                   "and a learned controller (Brandt 2025)", synchrony.synchrony_tab),
     ("LLM-RL stability", "a tiny token policy under GRPO and its stabilizers: entropy collapse, exploding "

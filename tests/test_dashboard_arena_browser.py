@@ -1,0 +1,99 @@
+"""The Critic arena tab in headless Chromium: a stability map fills in cell by cell, says so in its status
+line, explains a bad axis, and stops when its page closes; nothing is fetched from anywhere but the lab's
+own server.
+
+The maps are small through the tab's own controls (4 seeds a cell, 101 steps — 100 random, one learning —
+γ = 0.99 instead of the default's 0.999), so that a cell trains in about a second."""
+import threading
+import time
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from dashboard_pages import CHROMIUM, FLAGS, keep_local, served_dashboard
+
+# The number of coloured cells in the map (a cell not yet trained is NaN, or null once serialized).
+FILLED = """el => el.data.map(t => Array.from(t.z).map(row => Array.from(row))
+                               .flat().filter(v => v !== null && v === v).length).reduce((a, b) => a + b, 0)"""
+
+
+@pytest.fixture
+def server_url():
+    with served_dashboard() as url:
+        yield url
+
+
+@pytest.fixture
+def page(server_url):
+    """A page on the dashboard; the test fails if the page asked any other host for anything."""
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            foreign = keep_local(page, server_url)
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
+            page.goto(server_url, wait_until="networkidle")
+            page.errors = errors
+            yield page
+            assert not foreign, f"the page fetched from outside the lab's server (it must work offline): {foreign}"
+        finally:
+            browser.close()
+
+
+def set_value(page, field: str, value: str) -> None:
+    box = page.locator(f".control-{field} input").first
+    box.fill(value)
+    box.press("Enter")
+
+
+def map_threads() -> int:
+    return sum(t.name == "critic-map" and t.is_alive() for t in threading.enumerate())
+
+
+def open_arena(page, **values: str):
+    page.locator(".bk-tab", has_text="Critic arena").click()
+    status = page.locator(".arena-status").first
+    expect(status).to_contain_text("Ready: press Start.", timeout=30_000)
+    for field, value in {"fixed": "tau=1", "steps": "101", "seeds": "4", **values}.items():
+        set_value(page, field, value)
+    return status
+
+
+def test_the_map_fills_in_cell_by_cell(page):
+    status = open_arena(page, x_values="3e-4, 1e-2", y_values="1")       # 2 points × 2 critics
+    page.locator(".arena-start button").first.click()
+    expect(status).to_contain_text("Running", timeout=10_000)
+    plot = page.locator(".arena-map .js-plotly-plot").first
+    counts = []
+    deadline = time.time() + 40
+    while time.time() < deadline and (not counts or counts[-1] < 4):
+        counts.append(plot.evaluate(FILLED))
+        page.wait_for_timeout(100)
+    expect(status).to_contain_text("Finished 4 cells", timeout=5_000)
+    assert counts == sorted(counts) and counts[-1] == 4, counts        # cells only ever get coloured
+    assert any(0 < c < 4 for c in counts), counts                      # and the page saw the map part filled
+    assert plot.evaluate("el => el.data.map(t => t.type)") == ["heatmap", "heatmap"]
+    titles = plot.evaluate("el => el.layout.annotations.map(a => a.text)")
+    assert titles[:2] == ["single", "twin"]
+    expect(status).to_contain_text("single: ")
+    expect(status).to_contain_text("twin: ")
+
+    set_value(page, "y_values", "1, 2.5")
+    page.locator(".arena-start button").first.click()
+    expect(status).to_contain_text("Not a valid map: utd: '2.5' is not an integer", timeout=5_000)
+    assert not page.errors, page.errors
+
+
+def test_closing_the_page_stops_its_map(page):
+    open_arena(page, x_values="1e-4, 3e-4, 1e-3, 3e-3, 1e-2", y_values="1, 2, 4")   # 30 cells: minutes
+    page.locator(".arena-start button").first.click()
+    expect(page.locator(".arena-status").first).to_contain_text("Running", timeout=10_000)
+    assert map_threads() == 1
+    page.close()
+    closed = time.time()
+    while map_threads() and time.time() - closed < 20:
+        time.sleep(0.1)
+    assert map_threads() == 0, f"still computing {time.time() - closed:.1f} s after the page closed"
