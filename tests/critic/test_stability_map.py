@@ -99,3 +99,26 @@ def test_cells_come_one_at_a_time_every_variant_of_a_point_together(monkeypatch)
         assert row["outcome"] == classify(row["diverged"], row["overestimation"], row["return_iqm"], row["gamma"])
         assert row["lr"] == spec.x_values[row["ix"]] and row["seeds"] == 4
 
+
+
+# Measured (2026-11-30, one torch thread) with stability_map on the arena's BASE (400 steps: 100 random,
+# then 300 learning), critic 'single', τ = 1 and γ = 0.999 fixed, 16 seeds a cell; per base seed 0, 1, 2:
+# diverged seeds, return IQM of the others, outcome —
+#                  lr 3e-4, utd 1         lr 1e-2, utd 1         lr 3e-4, utd 4         lr 1e-2, utd 4
+#   seed 0         0/16 −1285 slow        0/16 −1562 slow        0/16 −1678 slow        5/16 −1516 diverged
+#   seed 1         0/16 −1423 slow        0/16 −1455 slow        0/16 −1709 slow        7/16 −1426 diverged
+#   seed 2         0/16 −1322 slow        0/16 −1461 slow        0/16 −1712 slow        5/16 −1485 diverged
+# (10–43 s a cell on a loaded 2-core machine; the median Q̂ − G, +4,900 to +8,100, is a critic lagging behind
+# returns of −5,000 and below, far under the overestimation bound of 16,274.) The test runs the right column's
+# pair: along utd at lr 1e-2 the outcome changes from slow to diverged.
+UTD_MAP = dict(x="utd", x_values=(1, 4), y="lr", y_values=(1e-2,), fixed=dict(tau=1.0, gamma=0.999),
+               variants={"single": {"critic": "single"}})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_without_a_target_network_more_updates_per_step_turn_slow_into_diverged(seed):
+    cells = stability_map(MapSpec(**UTD_MAP, seed=seed))
+    one, four = cells.to_dict("records")
+    assert (one["utd"], four["utd"]) == (1, 4)
+    assert one["diverged"] == 0 and one["outcome"] == "slow", one
+    assert four["diverged"] * 16 >= 4 and four["outcome"] == "diverged", four
