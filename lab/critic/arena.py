@@ -71,6 +71,27 @@ STRESSES = {"none": {}, "tau=1": dict(tau=1.0), "gamma=0.999": dict(gamma=0.999)
             "tau=1,gamma=0.999,utd=4": dict(tau=1.0, gamma=0.999, utd=4),
             "tau=1,gamma=0.999,lr=3e-3,utd=4": dict(tau=1.0, gamma=0.999, lr=3e-3, utd=4),
             "tau=1,gamma=0.999,lr=1e-2,utd=4": dict(tau=1.0, gamma=0.999, lr=1e-2, utd=4)}
+# The stress where plain SAC fails at this budget: no target network, γ = 0.999, lr 1e-2, 4 updates a step.
+NO_TARGET = STRESSES["tau=1,gamma=0.999,lr=1e-2,utd=4"]
+
+# Each stabilizer as (its variant, the plain variant it is measured against: the same critic without it).
+# HL-Gauss, DSAC-T and the flow critic have two heads with the minimum, so their plain critic is 'twin';
+# STAC has one head, so 'single'. HL-Gauss's support reaches down to the divergence bound at γ = 0.999
+# (−20/(1 − γ) = −20,000), so that it can hold the values where twin runs away (its default support,
+# [−1,700, 100], is set for γ = 0.99 and cannot). The actor-side switches are measured on 'single', whose runaway
+# (upward) is the actor climbing its critic's error; the warm-up on 'twin', whose runaway (downward)
+# happens with or without the actor. Measured effects: tests/critic/test_stabilizer_effects.py.
+STABILIZERS = {
+    "twin": ({"critic": "twin"}, {"critic": "single"}),
+    "hl-gauss": ({"critic": "hl-gauss", "hl_v_min": -20_000.0}, {"critic": "twin"}),
+    "dsac-t": ({"critic": "dsac-t"}, {"critic": "twin"}),
+    "stac": ({"critic": "stac"}, {"critic": "single"}),
+    "spectral norm": ({"critic": "twin", "spectral_norm": True}, {"critic": "twin"}),
+    "flow": ({"critic": "flow"}, {"critic": "twin"}),
+    "critic warm-up": ({"critic": "twin", "critic_warmup": 400}, {"critic": "twin"}),
+    "clipped advantage": ({"critic": "single", "advantage_clip": 1.0}, {"critic": "single"}),
+    "mdpo": ({"critic": "single", "actor": "mdpo"}, {"critic": "single"}),
+}
 
 # Small enough that a cell of 16 seeds trains in 2–13 s on one CPU thread at utd ≤ 4 (measured below). The
 # divergence bound: Pendulum's rewards lie in [−16.3, 0] and the soft return's entropy bonus is at most
