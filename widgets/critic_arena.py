@@ -71,8 +71,7 @@ class ArenaMap:
             if self.closed or (self._thread is not None and self._thread.is_alive()):
                 return False
             self._stop = threading.Event()
-            self._spec, self._rows, self._started = spec, (), time.perf_counter()
-            self._figure = map_figure(spec, ())
+            self._spec, self._rows, self._figure, self._started = spec, (), None, time.perf_counter()
             self._set("running", f"Running: cell 1 of {spec.cells}…")
             self._thread = threading.Thread(target=self._loop, args=(spec, self._stop), daemon=True, name="critic-map")
             _LIVE.add(self)
@@ -114,6 +113,9 @@ class ArenaMap:
     def _loop(self, spec: MapSpec, stop: threading.Event) -> None:
         rows = ()
         try:
+            empty = map_figure(spec, ())
+            with self._lock:
+                self._figure, self._version = empty, self._version + 1
             for row in map_cells(spec):
                 rows = rows + (row,)
                 figure = map_figure(spec, rows)
@@ -130,9 +132,9 @@ class ArenaMap:
             wall = time.perf_counter() - self._started
             with self._lock:
                 if len(rows) == spec.cells:
-                    self._set("finished", f"Finished {spec.cells} cells in {wall:.0f} s. {tally(rows)}")
+                    self._set("finished", f"Finished {spec.cells} cells in {wall:.0f} s. {tally(rows)}".rstrip())
                 else:
-                    self._set("stopped", f"Stopped after {len(rows)} of {spec.cells} cells. {tally(rows)}")
+                    self._set("stopped", f"Stopped after {len(rows)} of {spec.cells} cells. {tally(rows)}".rstrip())
         except Exception as err:  # noqa: BLE001 - shown in the status line, never a dead thread's traceback
             with self._lock:
                 self._set("failed", f"Failed at cell {len(rows) + 1} of {spec.cells}: {type(err).__name__}: {err}")
@@ -263,8 +265,10 @@ ABOUT = ("Each cell is one population of seeds of the critic, trained as one bat
          "**overestimating** when the median critic sits above its Monte-Carlo return by more than the whole "
          f"range of Pendulum's returns; **learned** when the return IQM is at least {LEARNED_RETURN:.0f}; "
          "**slow** otherwise. At the default budget of 400 steps nothing learns Pendulum yet: the map shows where "
-         "each critic stays stable and where it runs away. Without a target network (τ = 1) at γ = 0.999 the twin "
-         "critic diverges at a smaller step size than the single one.")
+         "each critic stays stable and where it runs away. Measured on the default map (base seed 0): without a "
+         "target network (τ = 1) at γ = 0.999 and 4 updates per step, the twin critic diverges in 5 of 16 seeds at "
+         "lr 3e-3, where the single one keeps all 16; at lr 1e-2 both diverge (single 5, twin 11). The default map "
+         "takes a few minutes; a smaller one (fewer values, seeds or steps) fills in faster.")
 
 
 def critic_arena_tab():
@@ -288,7 +292,8 @@ def critic_arena_tab():
                                       css_classes=["control-variants"], width=420)
     steps = pn.widgets.IntInput(label="steps (100 random, then learning)", value=BASE["steps"], start=101,
                                 end=100_000, css_classes=["control-steps"], **text)
-    seeds = pn.widgets.IntInput(label="seeds per cell", value=SEEDS, start=4, end=64, css_classes=["control-seeds"], **text)
+    seeds = pn.widgets.IntInput(label="seeds per cell", value=SEEDS, start=4, end=64, css_classes=["control-seeds"],
+                                **text)
     seed = pn.widgets.IntInput(label="base seed", value=0, start=0, css_classes=["control-seed"], **text)
     start = pn.widgets.Button(label="Start", color="primary", width=90, css_classes=["arena-start"])
     stop = pn.widgets.Button(label="Stop", color="warning", width=90, css_classes=["arena-stop"])

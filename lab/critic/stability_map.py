@@ -16,12 +16,24 @@ The outcome of a cell, read from its row (``classify``; the first that holds):
 - *learned*: the return IQM of the surviving seeds is at least ``LEARNED_RETURN``;
 - *slow* otherwise: stable, but not (yet) learned at this budget.
 
-What the default map shows (``DEFAULT_MAP``: critic 'single' and 'twin'; no target network τ = 1 and
-γ = 0.999 fixed; Adam step size lr against updates per step utd; the arena's 400-step budget) is in
-``tests/critic/test_stability_map.py`` with its measured numbers. At this budget nothing learns
-Pendulum (returns stay near a random policy's −1,280: *slow*) unless it diverges; *learned* needs
-about 1,500 steps at utd 4 (measured: single, lr 3e-3, τ = 0.005, base seed 0: return IQM −341, 95 %
-interval [−598, −178], 94 s a cell on a loaded 2-core CPU), which the map's ``steps`` allows.
+The default map (``DEFAULT_MAP``: critics 'single' and 'twin'; no target network, τ = 1, and γ = 0.999
+fixed; Adam's step size lr against updates per step utd; the arena's budget of 100 random steps, then
+300 learning), measured for base seed 0 (2026-11-30, one torch thread; 12 cells in 208 s on a loaded
+2-core machine): diverged seeds of 16 and outcome,
+
+    lr  (utd:)    single: 1       single: 4          twin: 1        twin: 4
+    3e-4          0  slow         0  slow            0  slow        0  slow
+    3e-3          0  slow         0  slow            0  slow        5  diverged
+    1e-2          0  slow         5  diverged        3  slow        11 diverged
+
+The twin critic's clipped minimum, bootstrapped on itself without a target network, runs away (downward,
+``arena.py``) at a step size where the single critic still holds. Every stable cell is *slow*: at this
+budget nothing learns Pendulum (return IQMs −1,285 to −1,733, at or below a random policy's level), and
+no surviving critic is *overestimating* (median Q̂ − G +4,200 to +7,400, a critic lagging behind soft
+returns several thousand below zero, against the bound 16,274). *Learned* needs more steps, which
+``base=dict(steps=...)`` allows: single, lr 3e-3, utd 4, τ = 0.005, 1,500 steps, base seed 0 gave a
+return IQM of −341 [−598, −178] with median Q̂ − G +68 (94 s for the cell).
+``tests/critic/test_stability_map.py`` pins slow → diverged along utd at lr 1e-2 for base seeds 0, 1, 2.
 """
 from __future__ import annotations
 
@@ -108,7 +120,8 @@ class MapSpec:
             where = [w for w, fields in [("fixed", self.fixed), ("base", self.base),
                                          *((f"variant {v!r}", f) for v, f in self.variants.items())] if name in fields]
             if where:
-                raise ValueError(f"axis {name!r} is also set in {', '.join(where)}; an axis takes its values only from the map")
+                raise ValueError(f"axis {name!r} is also set in {', '.join(where)}; "
+                                 "an axis takes its values only from the map")
         if not 1 <= len(self.variants) <= MAX_VARIANTS:
             raise ValueError(f"{len(self.variants)} variants; a map takes 1 to {MAX_VARIANTS}")
         if not MIN_SEEDS <= self.seeds <= MAX_SEEDS:

@@ -109,8 +109,8 @@ def test_cells_come_one_at_a_time_every_variant_of_a_point_together(monkeypatch)
 #   seed 1         0/16 −1423 slow        0/16 −1455 slow        0/16 −1709 slow        7/16 −1426 diverged
 #   seed 2         0/16 −1322 slow        0/16 −1461 slow        0/16 −1712 slow        5/16 −1485 diverged
 # (10–43 s a cell on a loaded 2-core machine; the median Q̂ − G, +4,900 to +8,100, is a critic lagging behind
-# returns of −5,000 and below, far under the overestimation bound of 16,274.) The test runs the right column's
-# pair: along utd at lr 1e-2 the outcome changes from slow to diverged.
+# soft returns several thousand below zero, far under the overestimation bound of 16,274.) The test runs
+# the right column's pair: along utd at lr 1e-2 the outcome changes from slow to diverged.
 UTD_MAP = dict(x="utd", x_values=(1, 4), y="lr", y_values=(1e-2,), fixed=dict(tau=1.0, gamma=0.999),
                variants={"single": {"critic": "single"}})
 
