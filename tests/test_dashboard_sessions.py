@@ -69,7 +69,7 @@ def test_a_lab_is_built_when_its_tab_is_first_opened():
     landing, *labs = tabs
     assert "Critic values" in landing.object and not any(lab.objects for lab in labs)
     tabs.active = 5                                                          # Critic values
-    assert [bool(lab.objects) for lab in labs] == [False, False, False, False, True, False, False]
+    assert [bool(lab.objects) for lab in labs] == [False, False, False, False, True, False, False, False]
     critic = labs[4].objects[0]
     tabs.active = 0
     tabs.active = 5
