@@ -26,15 +26,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lab.core import ConfigError
-from lab.critic.arena import BASE, SEEDS
-from lab.critic.critics import CRITICS
+from lab.critic.arena import BASE, SEEDS, STABILIZERS
 from lab.critic.sac import SACConfig
 from lab.critic.stability_map import (AXES, DEFAULT_MAP, DIVERGED_FRACTION, LEARNED_RETURN, OUTCOMES, MapSpec,
                                       map_cells, outcome_grid)
 
 COLORS = {"learned": "#2ca02c", "slow": "#9ecae1", "overestimating": "#ffbf00", "diverged": "#d62728"}
-VARIANTS = {name: {"critic": name} for name in CRITICS}
-"""The critics a map may compare, each with the lab's defaults for its options."""
+VARIANTS = {"single": {"critic": "single"}, **{name: variant for name, (variant, _) in STABILIZERS.items()}}
+"""The critics a map may compare: plain SAC's single critic and each of the arena's stabilizers as the arena
+measures it (``arena.STABILIZERS``: HL-Gauss with its support reaching the divergence bound, say)."""
 TICK_S = 0.25          # how often the page's tick copies the map's state
 EXIT_JOIN_S = 5.0
 

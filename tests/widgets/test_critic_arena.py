@@ -28,6 +28,12 @@ def test_controls_text_becomes_a_map():
     assert spec.config("twin", 1, 2).utd == 4 and spec.config("twin", 1, 2).steps == 150
     assert spec.seeds == 8 and spec.seed == 3
     assert parse_fixed("") == {}
+    stabilizers = spec_from_controls("lr", "1e-3", "utd", "1", ["single", "hl-gauss", "spectral norm"], "", 400, 16, 0)
+    assert stabilizers.config("single", 0, 0).critic == "single"
+    hl_gauss = stabilizers.config("hl-gauss", 0, 0)        # the arena's HL-Gauss: support down to −20,000
+    assert hl_gauss.critic == "hl-gauss" and hl_gauss.hl_v_min == -20_000.0
+    norm = stabilizers.config("spectral norm", 0, 0)
+    assert norm.critic == "twin" and norm.spectral_norm
 
 
 @pytest.mark.parametrize("call, message", [
