@@ -84,6 +84,14 @@ def test_the_map_fills_in_cell_by_cell(page):
     set_value(page, "y_values", "1, 2.5")
     page.locator(".arena-start button").first.click()
     expect(status).to_contain_text("Not a valid map: utd: '2.5' is not an integer", timeout=5_000)
+
+    set_value(page, "y_values", "1, 2, 4")                              # 12 cells: Stop ends it early
+    page.locator(".arena-start button").first.click()
+    expect(status).to_contain_text("Running: 1 of 12 cells done", timeout=30_000)
+    page.locator(".arena-stop button").first.click()
+    expect(status).to_contain_text("Stopped after", timeout=30_000)
+    expect(status).not_to_contain_text("of 12 cells done")
+    assert plot.evaluate(FILLED) < 12
     assert not page.errors, page.errors
 
 

@@ -25,7 +25,6 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lab.core import ConfigError
 from lab.critic.arena import BASE, SEEDS, STABILIZERS
 from lab.critic.sac import SACConfig
 from lab.critic.stability_map import (AXES, DEFAULT_MAP, DIVERGED_FRACTION, LEARNED_RETURN, OUTCOMES, MapSpec,
@@ -279,10 +278,12 @@ def critic_arena_tab():
 
     arena = ArenaMap()
     text = dict(width=200)
-    x = pn.widgets.Select(label="x axis", options=list(AXES), value=DEFAULT_MAP["x"], css_classes=["control-x"], **text)
+    x = pn.widgets.Select(label="x axis", options=list(AXES), value=DEFAULT_MAP["x"], css_classes=["control-x"],
+                          **text)
     x_text = pn.widgets.TextInput(label="x values", value=", ".join(map(_label, DEFAULT_MAP["x_values"])),
                                   css_classes=["control-x_values"], **text)
-    y = pn.widgets.Select(label="y axis", options=list(AXES), value=DEFAULT_MAP["y"], css_classes=["control-y"], **text)
+    y = pn.widgets.Select(label="y axis", options=list(AXES), value=DEFAULT_MAP["y"], css_classes=["control-y"],
+                          **text)
     y_text = pn.widgets.TextInput(label="y values", value=", ".join(map(_label, DEFAULT_MAP["y_values"])),
                                   css_classes=["control-y_values"], **text)
     fixed = pn.widgets.TextInput(label="fixed stress", value=", ".join(f"{k}={_label(v)}" for k, v in
@@ -298,7 +299,12 @@ def critic_arena_tab():
     start = pn.widgets.Button(label="Start", color="primary", width=90, css_classes=["arena-start"])
     stop = pn.widgets.Button(label="Stop", color="warning", width=90, css_classes=["arena-stop"])
     status = pn.pane.Alert("", alert_type="secondary", css_classes=["arena-status"], sizing_mode="stretch_width")
-    figure = pn.pane.Plotly(sizing_mode="stretch_width", css_classes=["arena-map"])
+
+    def controls_spec() -> MapSpec:
+        return spec_from_controls(x.value, x_text.value, y.value, y_text.value, list(variants.value), fixed.value,
+                                  steps.value, seeds.value, seed.value)
+
+    figure = pn.pane.Plotly(map_figure(controls_spec(), ()), sizing_mode="stretch_width", css_classes=["arena-map"])
     shown = {"version": None}
 
     def show() -> None:
@@ -313,9 +319,8 @@ def critic_arena_tab():
 
     def on_start(event) -> None:
         try:
-            spec = spec_from_controls(x.value, x_text.value, y.value, y_text.value, list(variants.value),
-                                      fixed.value, steps.value, seeds.value, seed.value)
-        except (ValueError, ConfigError) as err:
+            spec = controls_spec()
+        except ValueError as err:  # a ConfigError too: it names the field and its range
             arena.fail(f"Not a valid map: {err}")
         else:
             arena.start(spec)
