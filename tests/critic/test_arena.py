@@ -7,7 +7,7 @@ import scipy.stats
 import torch
 
 from lab import ConfigError, Run
-from lab.critic.arena import cell_config, run_cell, run_grid
+from lab.critic.arena import NO_TARGET, cell_config, run_cell, run_grid
 from lab.critic.sac import SACConfig, SACTrainer
 
 SMALL = dict(seeds=2, hidden=16, batch=8, buffer=100, learning_starts=5, steps=20)
@@ -141,7 +141,6 @@ def test_non_finite_weights_freeze_a_seed_and_the_run_goes_on():
 
 
 
-NO_TARGET = dict(tau=1.0, gamma=0.999, lr=1e-2, utd=4)
 # Seeds (of 16) that diverged, per base seed 0, 1, 2, measured with run_cell(cell_config({"critic": c},
 # NO_TARGET, seed=base)) on the arena's BASE (Pendulum, 2×32 units, batch 32, 100 random steps then 300
 # steps × 4 updates), 6–7 s a cell on one thread: single 5, 7, 5 (at steps 155–391); twin 11, 10, 8 (at
