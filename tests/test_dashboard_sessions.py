@@ -5,6 +5,7 @@ dashboard cleanly. The full measurement (five cycles of eight pages) is benchmar
 Timings on a machine shared with other jobs measure the neighbours too: the checks below take
 medians, count CPU time where the server's own work is meant, and say what was measured here."""
 import gc
+import logging
 import signal
 import statistics
 import subprocess
@@ -20,6 +21,7 @@ import psutil
 import pytest
 from bokeh.server.session import ServerSession
 from playwright.sync_api import expect, sync_playwright
+from tornado.websocket import WebSocketClosedError
 
 from dashboard_pages import CHROMIUM, FLAGS, ServerLog, free_port, keep_local, served_dashboard
 from widgets import dashboard, synchrony
@@ -94,6 +96,28 @@ def test_the_shared_sweep_gives_each_session_its_own_table():
     mine["synchrony"] = 0.0  # a session writing into its table
     assert (synchrony.chosen_table(grid, corpus)["synchrony"] != 0).all()
     assert synchrony.shared_shipped_corpus() is corpus
+
+
+def test_writes_to_a_closed_page_log_one_line_per_burst_and_other_errors_all():
+    """Panel's "Failed sending message …" and asyncio's unretrieved WebSocketClosedError of a page that
+    closed mid-write are one kind of line: one per burst passes. Any other asyncio error passes."""
+    closed_page = dashboard.OneLinePerClosedPage(gap_s=1.0)
+
+    def record(name: str, message: str, error: Exception | None, at: float) -> logging.LogRecord:
+        made = logging.LogRecord(name, logging.ERROR, __file__, 1, message, None,
+                                 (type(error), error, None) if error else None)
+        made.created = at
+        return made
+
+    unretrieved = "Task exception was never retrieved"
+    passed = [closed_page.filter(record(*line)) for line in [
+        ("panel.io.document", dashboard.CLOSED_WRITE, None, 100.0),
+        ("asyncio", unretrieved, WebSocketClosedError(), 100.3),
+        ("asyncio", unretrieved, WebSocketClosedError(), 100.6),
+        ("asyncio", unretrieved, ValueError("a real bug"), 100.7),
+        ("asyncio", unretrieved, WebSocketClosedError(), 103.0),      # a later burst
+    ]]
+    assert passed == [True, False, False, True, True]
 
 
 # --- a served dashboard ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import panel as pn
 import torch
 from panel.io.resources import LOCAL_DIST, patch_model_css
 from panel.links import Callback
+from tornado.websocket import WebSocketClosedError
 
 from . import cliff, critic, critic_arena, games, lattice, llmrl, repeated, synchrony
 from .server_memory import after_closed_pages, limit_malloc_arenas
@@ -98,25 +99,36 @@ CLOSED_WRITE = "Failed sending message as connection was closed"
 
 
 class OneLinePerClosedPage(logging.Filter):
-    """Let one "Failed sending message as connection was closed" through per burst: a page that closes
-    with updates in flight logs one line each (2–23 per closed Critic page, measured with benchmarks/bench_sessions.py), all saying the
-    same harmless thing. A line less than ``gap_s`` after the previous one is dropped."""
+    """Let one line about writing to a closed page through per burst: a page that closes with updates
+    in flight logs "Failed sending message as connection was closed" once per update (2–23 per closed
+    Critic page, measured with benchmarks/bench_sessions.py), and — when the socket closes between the
+    writes of one message — asyncio's "Task exception was never retrieved" with a WebSocketClosedError
+    (Panel's ``_dispatch_msgs`` does not catch it; 3 of 7 lines over four closed pages at load 10), all
+    saying the same harmless thing. Such a line less than ``gap_s`` after the previous one is dropped."""
 
     def __init__(self, gap_s: float = 1.0):
         super().__init__()
         self.gap_s, self.last = gap_s, float("-inf")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not record.getMessage().startswith(CLOSED_WRITE):
+        if not is_closed_page_write(record):
             return True
         first, self.last = record.created - self.last > self.gap_s, record.created
         return first
 
 
+def is_closed_page_write(record: logging.LogRecord) -> bool:
+    if record.getMessage().startswith(CLOSED_WRITE):
+        return True
+    error = record.exc_info[1] if record.exc_info else None
+    return record.name == "asyncio" and isinstance(error, WebSocketClosedError)
+
+
 def quiet_closed_page_writes() -> None:
-    """One filter on both loggers that write the line (Bokeh's websocket handler and Panel's document)."""
+    """One filter on the loggers that write such lines (Bokeh's websocket handler, Panel's document and
+    asyncio's report of a task's unretrieved exception)."""
     closed_page = OneLinePerClosedPage()
-    for name in ("bokeh.server.views.ws", "panel.io.document"):
+    for name in ("bokeh.server.views.ws", "panel.io.document", "asyncio"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, OneLinePerClosedPage) for f in logger.filters):
             logger.addFilter(closed_page)
