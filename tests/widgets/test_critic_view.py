@@ -1,4 +1,5 @@
-"""The critic-values view: returns with seed intervals and diagnostics, from a real SAC run."""
+"""The critic-values view: returns with seed intervals and diagnostics, from a real SAC run; figures drawn
+only where they mean what they say; controls disabled while their switch is off."""
 import numpy as np
 import pytest
 
