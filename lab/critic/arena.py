@@ -55,7 +55,7 @@ base seeds 0, 1, 2; the table with intervals, the per-seed numbers and the tests
 ``tests/critic/test_stabilizer_effects.py``): spectral norm on twin 0, 0, 0 (twin 11, 10, 8) and HL-Gauss
 on [−20,000, 100] 0, 0, 0, both ending with values near the Monte-Carlo returns; the flow critic 0, 0, 0
 with values that barely move; DSAC-T 8, 8, 9 (no effect); STAC 16, 16, 16 (single 5, 7, 5; its pessimism
-runs away downward — at β = 0, 0, 0, 0); the critic warm-up on twin 12, 14, 16, earlier; the clipped
+runs away downward; at β = 0: 0, 0, 0); the critic warm-up on twin 12, 14, 16, earlier; the clipped
 advantage on single 5, 3, 3; MDPO on single 0, 1, 4 (on twin 9, 11, 13).
 """
 from __future__ import annotations
