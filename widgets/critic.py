@@ -27,8 +27,9 @@ def one_of(*values):
 
 
 NOISY_ENVS = tuple(name for name in TORCH_ENVS if "noise" in env_options(name))
-# The options SACConfig refuses away from their default while their switch is off (SACConfig.problems):
-# option → (its switch, whether the switch's value turns it on). Their controls are disabled meanwhile.
+# The options SACConfig refuses while their switch is off (SACConfig.problems; away from their default,
+# or for advantage_clip, with temporal_advantage on): option → (its switch, whether the switch's value
+# turns it on). Their controls are disabled meanwhile.
 # The tests take any value (a cleared box is None), leaving what is wrong with it to the config's check.
 ENABLED_BY = {
     **dict.fromkeys(("stac_beta", "dropout"), ("critic", one_of("stac"))),
@@ -38,6 +39,8 @@ ENABLED_BY = {
     "reward_noise": ("env", one_of(*NOISY_ENVS)),
     "divergence_bound": ("freeze_diverged", one_of(True)),
     "reward_t_df": ("reward_t_scale", lambda scale: scale != 0),         # the scale is ≥ 0
+    "swaddling_beta": ("swaddling", lambda weight: weight != 0),        # the weight is ≥ 0
+    "advantage_clip": ("temporal_advantage", one_of(False)),            # each replaces the actor's signal
     "overestimation_every": ("env", lambda env: not str(env).startswith(GYM_PREFIX)),
 }
 

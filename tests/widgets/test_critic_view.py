@@ -114,9 +114,12 @@ SWITCHES = [("critic", "stac", "twin", ["stac_beta", "dropout"]),
             ("env", "point-mass", "pendulum", ["reward_noise"]),
             ("freeze_diverged", True, False, ["divergence_bound"]),
             ("reward_t_scale", 1.0, 0.0, ["reward_t_df"]),
+            ("swaddling", 1.0, 0.0, ["swaddling_beta"]),
+            ("temporal_advantage", False, True, ["advantage_clip"]),
             ("env", "pendulum", "gym:Pendulum-v1", ["overestimation_every"])]
 AWAY = dict(stac_beta=1.0, dropout=0.1, hl_bins=51, hl_v_min=-900.0, hl_v_max=50.0, flow_steps=2, mdpo_kl=2.0,
-            mdpo_every=10, reward_noise=2.0, divergence_bound=10.0, reward_t_df=3, overestimation_every=10)
+            mdpo_every=10, reward_noise=2.0, divergence_bound=10.0, reward_t_df=3, swaddling_beta=0.1,
+            advantage_clip=2.0, overestimation_every=10)
 
 
 def test_the_switch_map_is_what_the_config_refuses():
