@@ -6,7 +6,9 @@
 - 'dsac-t': Gaussian return distributions, twin, with DSAC-T's critic update (``dsac_t.py``);
 - 'stac': one Gaussian critic with aleatoric pessimism and dropout (``stac.py``);
 - 'hl-gauss': categorical critics trained by cross-entropy to HL-Gauss targets (``hl_gauss.py``);
-- 'flow': values read out of a learned velocity field (``flow_critic.py``).
+- 'flow': values read out of a learned velocity field (``flow_critic.py``);
+- 'sl-mgac': twin Q with supervised multi-task return heads, multi-group heads and layer
+  normalization (``sl_mgac.py``).
 
 Spectral normalization (``spectral.py``) is a switch on any of them. The interface every critic
 offers is described in ``critic_base.py``.
@@ -19,6 +21,7 @@ from .critic_base import BatchedCritic
 from .dsac_t import DSACTCritic
 from .flow_critic import FlowCritic
 from .hl_gauss import HLGaussCritic
+from .sl_mgac import SLMGACCritic
 from .stac import STACCritic
 
 
@@ -55,6 +58,7 @@ CRITICS = {
     "stac": STACCritic,
     "hl-gauss": HLGaussCritic,
     "flow": FlowCritic,
+    "sl-mgac": SLMGACCritic,
 }
 
 

@@ -7,7 +7,8 @@ temperature α tuned automatically toward the target entropy H̄ = −dim(A).
 Switches on the same trainer, each in its own module with its citation:
 
 - ``critic``: 'single' or 'twin' Q (``critics.py``), 'dsac-t' (``dsac_t.py``), 'stac'
-  (``stac.py``), 'hl-gauss' (``hl_gauss.py``), 'flow' (``flow_critic.py``); ``spectral_norm`` on
+  (``stac.py``), 'hl-gauss' (``hl_gauss.py``), 'flow' (``flow_critic.py``), 'sl-mgac' (``sl_mgac.py``,
+  with ``sl_weight``, ``sl_horizon``, ``mg_groups``, ``sl_layer_norm``); ``spectral_norm`` on
   any of them (``spectral.py``). The interface they share is in ``critic_base.py``;
 - ``actor``: 'sac' or 'mdpo' (KL to the previous round's policy, ``mdpo.py``);
 - ``critic_warmup`` and ``advantage_clip``: AC-Flow's warm-up and clipped advantage (``advantage.py``);
@@ -76,7 +77,8 @@ class SACConfig(LabConfig):
     steps: int = Field(10_000, ge=1, le=1_000_000, description="training steps (env steps per copy)")
     critic: Literal[tuple(CRITICS)] = Field("twin", description="'single' Q, 'twin' Qs with clipped double-Q, "
                                             "'dsac-t' (Duan et al.), 'stac' (Özalp), 'hl-gauss' (categorical), "
-                                            "'flow' (flow matching)")
+                                            "'flow' (flow matching), 'sl-mgac' (supervised returns, groups, "
+                                            "layer norm)")
     spectral_norm: bool = Field(False, description="Lipschitz-regularized critic: spectral normalization of its "
                                 "hidden layers (Zheng et al. 2023)")
     stac_beta: float = Field(0.5, ge=0.0, le=5.0, description="'stac' only: pessimism β in the value μ − β·σ")
@@ -84,6 +86,14 @@ class SACConfig(LabConfig):
     hl_bins: int = Field(101, ge=3, le=1001, description="'hl-gauss' only: bins B of the value support")
     hl_v_min: float = Field(-1700.0, ge=-1e6, le=1e6, description="'hl-gauss' only: lower end of the value support")
     hl_v_max: float = Field(100.0, ge=-1e6, le=1e6, description="'hl-gauss' only: upper end of the value support")
+    sl_weight: float = Field(1.0, ge=0.0, le=100.0, description="'sl-mgac' only: weight λ of the supervised "
+                             "return losses beside TD (0 = TD alone)")
+    sl_horizon: int = Field(16, ge=2, le=1000, description="'sl-mgac' only: horizon h of the supervised "
+                            "truncated return Σ_{k<h} γ^k·r_{t+k}")
+    mg_groups: int = Field(2, ge=1, le=16, description="'sl-mgac' only: state groups G, each with its own "
+                           "output head (1 = no decomposition)")
+    sl_layer_norm: bool = Field(True, description="'sl-mgac' only: layer normalization of the critic's hidden "
+                                "layers")
     flow_steps: int = Field(4, ge=1, le=32, description="'flow' only: Euler steps K of the value read-out")
     actor: Literal["sac", "mdpo"] = Field("sac", description="actor update: 'sac' or 'mdpo' (KL to the previous "
                                           "round's policy, Tomar et al.)")
@@ -151,6 +161,8 @@ class SACConfig(LabConfig):
         for fields, switch, values in ((("stac_beta", "dropout"), "critic", ["stac"]),
                                        (("hl_bins", "hl_v_min", "hl_v_max"), "critic", ["hl-gauss"]),
                                        (("flow_steps",), "critic", ["flow"]),
+                                       (("sl_weight", "sl_horizon", "mg_groups", "sl_layer_norm"), "critic",
+                                        ["sl-mgac"]),
                                        (("mdpo_kl", "mdpo_every"), "actor", ["mdpo"]),
                                        (("reward_noise",), "env", noisy_envs),
                                        (("divergence_bound",), "freeze_diverged", [True])):
@@ -203,10 +215,10 @@ class SACConfig(LabConfig):
         obs, act = env_dims(self.env)
         s, h, b, n = self.seeds, self.hidden, self.batch, self.layers - 1
         heads = 1 if self.critic == "single" else 2
-        out = self.hl_bins if self.critic == "hl-gauss" else 2
+        out = {"hl-gauss": self.hl_bins, "sl-mgac": 3 * self.mg_groups}.get(self.critic, 2)
         actor = (obs + 1) * h + n * (h + 1) * h + (h + 1) * 2 * act
         critic = heads * ((obs + act + 1) * h + n * (h + 1) * h + (h + 1) * out)
-        return {"replay buffers (seeds·buffer)": 4 * s * self.buffer * (2 * obs + act + 2),
+        return {"replay buffers (seeds·buffer)": 4 * s * self.buffer * (2 * obs + act + 3),
                 "networks (seeds·hidden²·layers)": 4 * s * (5 * actor + 5 * critic),
                 "activations of an update (seeds·batch·hidden·layers)":
                     4 * s * b * (h * self.layers + out) * heads * ACTIVATIONS}
@@ -229,6 +241,8 @@ def critic_options(c: SACConfig) -> dict:
         options.update(bins=c.hl_bins, v_min=c.hl_v_min, v_max=c.hl_v_max)
     elif c.critic == "flow":
         options["steps"] = c.flow_steps
+    elif c.critic == "sl-mgac":
+        options.update(groups=c.mg_groups, layer_norm=c.sl_layer_norm)
     return options
 
 
@@ -255,7 +269,7 @@ class SACTrainer(Trainer):
         self.critic_optimizer = torch.optim.Adam(self.critic.params, lr=c.lr, fused=True)
         self.actor_optimizer = torch.optim.Adam(self.actor.params, lr=c.lr, fused=True)
         self.alpha_optimizer = torch.optim.Adam([self.log_alpha], lr=c.lr, fused=True)
-        self.replay = Replay(S, c.buffer, env.obs_dim, env.act_dim, dev)
+        self.replay = Replay(S, c.buffer, env.obs_dim, env.act_dim, dev, fading=c.fading_replay)
 
         self.obs = env.reset(g).view(S, c.envs, env.obs_dim)
         self.running_return = torch.zeros(S * c.envs, device=dev)
@@ -329,14 +343,14 @@ class SACTrainer(Trainer):
             action = env.action_low + u * (env.action_high - env.action_low)
         out = env.step(action.reshape(S * E, -1))
         self.replay.add(self.obs, action, self._learner_reward(out.reward).view(S, E), out.next_obs.view(S, E, -1),
-                        out.terminated.view(S, E))
+                        out.terminated.view(S, E), out.done.view(S, E))
         self._track_episodes(out.reward, out.done)
         self.obs = out.obs.view(S, E, -1)
         self.steps_done += 1
 
         if self.steps_done >= c.learning_starts:
             for _ in range(c.utd):
-                metrics = self._update(self.replay.sample(c.batch, g, fading=c.fading_replay))
+                metrics = self._update(self.replay.sample(c.batch, g))
                 if c.freeze_diverged:
                     self._mark_diverged(metrics)
         else:
@@ -406,7 +420,7 @@ class SACTrainer(Trainer):
         """One SAC update of every seed (Haarnoja et al., arXiv 1812.05905, Algorithm 1), with the
         config's critic, actor update, warm-up and advantage switches."""
         c, g = self.config, self.generator
-        obs, action, reward, next_obs, terminated = batch                   # (S, B, ...)
+        obs, action, reward, next_obs, terminated, _ = batch                # (S, B, ...)
         alpha = self.alpha[:, None]                                          # (S, 1)
 
         # Critic: the soft Bellman residual J_Q(θ) = E[½(Q_θ(s,a) − y)²] (Eq. 5), with the soft
@@ -427,6 +441,8 @@ class SACTrainer(Trainer):
             return reward + c.gamma * (1.0 - terminated) * (next_value - next_cost)
 
         critic_loss, q = self.critic.td_loss(obs, action, next_obs, next_action, soft_backup)
+        if c.critic == "sl-mgac":
+            critic_loss = critic_loss + c.sl_weight * self._supervised_loss(batch)
         self.critic_optimizer.zero_grad(set_to_none=True)
         critic_loss.sum().backward()
         critic_grad = member_norm([p.grad for p in self.critic.params])
@@ -492,6 +508,15 @@ class SACTrainer(Trainer):
             with torch.no_grad():
                 metrics["q_std"] = self.critic.std(obs, action).mean(1)
         return metrics
+
+    def _supervised_loss(self, batch) -> torch.Tensor:
+        """SL-MGAC's supervised multi-task loss per seed (``sl_mgac.py``): targets the stored reward r_t
+        and the truncated return G_t^(h) of the rewards that followed in the same env copy."""
+        c = self.config
+        truncated, complete = self.replay.truncated_returns(batch.slots, c.sl_horizon, c.gamma, c.envs)
+        targets = torch.stack([batch.reward, truncated], dim=-1)
+        counted = torch.stack([torch.ones_like(complete), complete], dim=-1)
+        return self.critic.supervised_loss(batch.obs, batch.action, targets, counted)
 
     def _before_learning(self, batch) -> dict[str, torch.Tensor]:
         """The metrics of ``_update`` while only collecting: the policy's entropy on replayed

@@ -13,7 +13,8 @@ are that text's. Four of its parts, each a ``SACConfig`` switch:
   fills before learning; the lab's buffer fills as it goes, so n is its fill level (as the authors'
   code of that time, ``fade(indexes/length)``). The authors' later PDF replaced the tanh by a bell
   exp(−(|i/n − φ/2|·φ)^{2e}); we follow the arXiv abstract's "formula containing the hyperbolic
-  tangent".
+  tangent". Every draw from such a buffer follows these probabilities (the overestimation
+  measurement's replayed (s, a) too).
 - **Swaddling** (``swaddling`` > 0, the weight λ; ``swaddling_beta``, the temperature β): the
   penalty on action strength x ∈ [0, 1) per action dimension,
       Ωω(x, β) = Ω(x^{1/β}) + β·ω(x),   Ω(x) = ln((1 + x)/(1 − x)),   ω(x) = x·ln x
