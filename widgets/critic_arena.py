@@ -25,15 +25,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lab.critic.arena import BASE, SEEDS, STABILIZERS
+from lab.critic.arena import BASE, SEEDS
 from lab.critic.sac import SACConfig
-from lab.critic.stability_map import (AXES, DEFAULT_MAP, DIVERGED_FRACTION, LEARNED_RETURN, OUTCOMES, MapSpec,
-                                      map_cells, outcome_grid)
+from lab.critic.stability_map import (AXES, CRITICS, DEFAULT_MAP, DIVERGED_FRACTION, LEARNED_RETURN, OUTCOMES,
+                                      MapSpec, map_cells, named_critics, outcome_grid)
 
 COLORS = {"learned": "#2ca02c", "slow": "#9ecae1", "overestimating": "#ffbf00", "diverged": "#d62728"}
-VARIANTS = {"single": {"critic": "single"}, **{name: variant for name, (variant, _) in STABILIZERS.items()}}
-"""The critics a map may compare: plain SAC's single critic and each of the arena's stabilizers as the arena
-measures it (``arena.STABILIZERS``: HL-Gauss with its support reaching the divergence bound, say)."""
 TICK_S = 0.25          # how often the page's tick copies the map's state
 EXIT_JOIN_S = 5.0
 
@@ -250,11 +247,8 @@ def parse_fixed(text: str) -> dict:
 def spec_from_controls(x: str, x_text: str, y: str, y_text: str, variants: list[str], fixed_text: str,
                        steps: int, seeds: int, seed: int) -> MapSpec:
     """The map the controls describe; ``ValueError`` (``ConfigError`` included) names what is wrong."""
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown:
-        raise ValueError(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     return MapSpec(x=x, x_values=parse_values(x, x_text), y=y, y_values=parse_values(y, y_text),
-                   variants={v: VARIANTS[v] for v in variants}, fixed=parse_fixed(fixed_text), seed=seed,
+                   variants=named_critics(variants), fixed=parse_fixed(fixed_text), seed=seed,
                    seeds=seeds, base=dict(steps=steps))
 
 
@@ -289,7 +283,7 @@ def critic_arena_tab():
     fixed = pn.widgets.TextInput(label="fixed stress", value=", ".join(f"{k}={_label(v)}" for k, v in
                                                                        DEFAULT_MAP["fixed"].items()),
                                  css_classes=["control-fixed"], width=280)
-    variants = pn.widgets.MultiChoice(label="critics", options=list(VARIANTS), value=["single", "twin"],
+    variants = pn.widgets.MultiChoice(label="critics", options=list(CRITICS), value=["single", "twin"],
                                       css_classes=["control-variants"], width=420)
     steps = pn.widgets.IntInput(label="steps (100 random, then learning)", value=BASE["steps"], start=101,
                                 end=100_000, css_classes=["control-steps"], **text)

@@ -44,7 +44,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from .arena import BASE, SEEDS, cell_config, run_cell, summarize
+from .arena import BASE, SEEDS, STABILIZERS, cell_config, run_cell, summarize
 from .sac import SACConfig
 
 OUTCOMES = ("learned", "slow", "overestimating", "diverged")
@@ -148,6 +148,19 @@ class MapSpec:
     def cells(self) -> int:
         """Number of cells over all variants."""
         return len(self._configs)
+
+
+CRITICS = {"single": {"critic": "single"}, **{name: variant for name, (variant, _) in STABILIZERS.items()}}
+"""The critics a map may compare, by name: plain SAC's single critic and each of the arena's stabilizers as
+the arena measures it (``arena.STABILIZERS``: HL-Gauss with its support reaching the divergence bound, say)."""
+
+
+def named_critics(names: list[str]) -> dict[str, dict]:
+    """``MapSpec.variants`` for ``names`` of ``CRITICS``; a ValueError names any unknown one and the choices."""
+    unknown = [name for name in names if name not in CRITICS]
+    if unknown:
+        raise ValueError(f"unknown critics {unknown}; choose from {', '.join(CRITICS)}")
+    return {name: CRITICS[name] for name in names}
 
 
 DEFAULT_MAP = dict(x="lr", x_values=(3e-4, 3e-3, 1e-2), y="utd", y_values=(1, 4),

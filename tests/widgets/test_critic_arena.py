@@ -43,7 +43,7 @@ def test_controls_text_becomes_a_map():
     (lambda: parse_values("critic", "1"), "axis 'critic' is not a stress axis"),
     (lambda: parse_fixed("tau"), "'tau' is not 'field=value'"),
     (lambda: parse_fixed("taux=1"), "'taux=1' is not 'field=value'"),
-    (lambda: spec_from_controls("lr", "1e-3", "utd", "1", ["nope"], "", 400, 16, 0), "unknown variants"),
+    (lambda: spec_from_controls("lr", "1e-3", "utd", "1", ["nope"], "", 400, 16, 0), "unknown critics"),
     (lambda: spec_from_controls("lr", "1e-3", "utd", "1", ["single"], "", 100, 16, 0), "learning_starts"),
 ])
 def test_bad_text_is_a_sentence(call, message):
