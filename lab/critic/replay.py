@@ -63,10 +63,9 @@ class Replay:
     def truncated_returns(self, idx: torch.Tensor, horizon: int, gamma: float, copies: int
                           ) -> tuple[torch.Tensor, torch.Tensor]:
         """G = Σ_{k<h} γ^k·r_{t+k} over the rewards that followed each transition t in slots ``idx`` (a
-        sample's ``slots``) in its
-        env copy (``copies`` = E transitions per step), stopping after the step where its episode ended;
-        and whether G is complete (h rewards seen, or the episode ended) rather than cut by the newest
-        data. Observed rewards only, nothing bootstrapped: (seeds, B) each."""
+        sample's ``slots``) in its env copy (``copies`` = E transitions per step), stopping after the step
+        where its episode ended; and whether G is complete (h rewards seen, or the episode ended) rather
+        than cut by the newest data. Observed rewards only, nothing bootstrapped: (seeds, B) each."""
         reward_col = self.obs_dim + self.act_dim
         rank = (idx - (self.next - self.size)) % self.capacity          # age rank: 0 = oldest
         total = torch.zeros(idx.shape, device=self.data.device)

@@ -428,8 +428,9 @@ class SACTrainer(Trainer):
         #   y = r + γ·(1 − terminated)·(Q̂_θ̄(s', a') − α·log π(a'|s')),  a' ~ π(·|s'),
         # Q̂ the critic's estimate (twin: min over heads, the clipped double-Q). Each critic variant
         # regresses toward this backup in its own way (its td_loss; see critics.py).
-        # With swaddling (Symphony, Eq. 6), the next state's detached cost λ·H*(s') is a policy cost
-        # beside α·log π: y = r + γ·(1 − terminated)·(Q̂_θ̄(s', a') − α·log π(a'|s') − λ·H*(s')).
+        # With swaddling (Symphony, Eq. 6 of the later text in symphony.py), the next state's detached cost
+        # λ·H*(s') is a policy cost beside α·log π: y = r + γ·(1 − terminated)·(Q̂_θ̄(s', a') − α·log π(a'|s')
+        # − λ·H*(s')).
         with torch.no_grad():
             next_action, next_log_pi = self.actor.sample(next_obs, g)
             next_cost = alpha * next_log_pi

@@ -2,11 +2,11 @@
 
 Ishuov, Folgheraiter, Nurmanov, Gordo, Farkas & Dombi, "Symphony: A Heuristic Normalized
 Calibrated Advantage Actor and Critic Algorithm in application for Humanoid Robots" (arXiv
-2512.10477). Read in the authors' PDF of January 2026 (``paper/symphony_s2.pdf`` of their
-repository timurgepard/Symphony-S2), whose abstract is the arXiv one; equation and table numbers
-are that text's. Four of its parts, each a ``SACConfig`` switch:
+2512.10477). Read in the authors' PDFs in their repository timurgepard/Symphony-S2, whose abstract is
+the arXiv one: ``paper/symphony_s2.pdf`` of January 2026 ("Jan.") and the later ``symphony_saya.pdf``
+("later"); equation and table numbers are those texts'. Four of its parts, each a ``SACConfig`` switch:
 
-- **Fading replay buffer** (``fading_replay``, Table II): transitions ordered from oldest to newest,
+- **Fading replay buffer** (``fading_replay``, Jan. Table II): transitions ordered from oldest to newest,
   i = 1 … n, are sampled with probability p_i = w_i / Σ_j w_j, w_i = tanh((π·i/n)^e) — a plateau over
   the newest half (w ≈ 1 from i/n ≈ 0.5 on) and a trail that fades toward the oldest
   (w = 0.04 at i/n = 0.1) but never reaches 0. The paper normalizes by the capacity of a buffer it
@@ -18,18 +18,19 @@ are that text's. Four of its parts, each a ``SACConfig`` switch:
 - **Swaddling** (``swaddling`` > 0, the weight λ; ``swaddling_beta``, the temperature β): the
   penalty on action strength x ∈ [0, 1) per action dimension,
       Ωω(x, β) = Ω(x^{1/β}) + β·ω(x),   Ω(x) = ln((1 + x)/(1 − x)),   ω(x) = x·ln x
-  (pseudo-code; Fig. 4–5: a barrier as x → 1, nearly flat below, with ω's minimum at x = 1/e),
+  (both pseudo-codes; a barrier as x → 1, nearly flat below, with ω's minimum at x = 1/e),
   averaged over the action dimensions (the paper's Symphony-S; its S2 sums them). It enters where
   Symphony puts it: the actor's loss gains + λ·H(s) and the TD target subtracts the next state's
-  detached cost, y = r + γ(1 − d)(V(s') − λ·H*(s')) (Eq. 6, "subtracting a Swaddling
-  regularization's value from the next Q prediction") — the same two places as SAC's entropy term.
+  detached cost, y = r + γ(1 − d)(V(s') − λ·H*(s')) (later Eq. 6, "subtracting a Swaddling
+  regularization's value from the next Q prediction"; the Jan. text has the cost in the loss only)
+  — the same two places as SAC's entropy term.
   **Simplified**: Symphony's actor outputs a separate strength σ ∈ [0, 1) that scales its action
   and a learned β; SAC's actor has neither, so the strength is x = |tanh μ(s)|, the size of the
   deterministic action relative to the half-width of the box (μ the pre-squash mean), and β is a
   fixed temperature (the paper's "β as temperature" form, so its Ω(β²) term for a learned β is
   absent). λ is ours (the paper adds the cost with weight 1 to losses of normalized rewards); the
   cost is in the units of the learner's reward.
-- **Temporal advantage** (``temporal_advantage``, Eq. 3 and the pseudo-code): the actor maximizes
+- **Temporal advantage** (``temporal_advantage``, Eq. 3 and the pseudo-code of both): the actor maximizes
   ReHAE((q − Q_T)/|Q_T|), ReHAE(x) = |x|·tanh(x/2), where Q_T = α·Q_{T−1} + (1 − α)·mean(q*) is an
   exponential moving average, per seed, of the batch-mean critic value (detached), α = 1/φ ≈ 0.618,
   updated with the current batch before it is used (as the authors' ``critic_soft``), and q the
@@ -37,7 +38,7 @@ are that text's. Four of its parts, each a ``SACConfig`` switch:
   critic at s' so that actor and critic update in one pass; the lab keeps SAC's separate actor step
   on the just-updated critic at s (as ``advantage_clip`` does). The signal is scale-free, so SAC's
   α·log π term weighs more against it than against Q (as with ``advantage_clip``).
-- **Bounded noise** (``bounded_noise``; Section III: ε ~ N(0, 1) limited to [−e, e]): the standard
+- **Bounded noise** (``bounded_noise``; Section III of both: ε ~ N(0, 1) limited to [−e, e]): the standard
   normal draw of the actor's reparameterized sample u = μ + σ·ε is clamped to [−e, e] in acting and
   in the updates. **Simplified**: Symphony's noise has a fixed scale 1/e; SAC keeps its learned σ
   (its entropy term needs one), so only the bound is taken. log π is the Gaussian's density at the
