@@ -226,7 +226,9 @@ def test_a_servers_memory_stays_flat_over_cycles_of_closed_critic_pages():
     each cycle the server returns freed memory (widgets.server_memory prints a line); its resident
     memory after cycles 2–4 stays within 10 % of where cycle 1 left it — the issue's bound.
 
-    Measured here (2 cores, load average 6 from other jobs): 569, 566, 569, 602 MB (+5.8 %); 165 s. Before the return (glibc keeps
+    Measured here (2 cores, other jobs running): 569, 566, 569, 602 MB (+5.8 %, load 6) before the server kept
+    malloc's mapping threshold fixed (widgets.server_memory.tune_malloc), once 537, 572, 592, 612 MB (+14 %,
+    load 10); with it 500, 537, 541, 537 MB (+8.2 %, load 7; 203 s with the test above). Before the return (glibc keeps
     what threads free) the same cycles in the suite's process went 550 → 609 MB (+11 %); measured in the
     suite's own process after every other test it rose 938 → 1,192 MB (+27 %) — that process holds what
     the whole suite made, so the bound is checked on a server of its own, as the dashboard runs."""

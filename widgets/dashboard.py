@@ -22,7 +22,7 @@ from panel.links import Callback
 from tornado.websocket import WebSocketClosedError
 
 from . import cliff, critic, critic_arena, games, lattice, llmrl, repeated, synchrony
-from .server_memory import after_closed_pages, limit_malloc_arenas
+from .server_memory import after_closed_pages, tune_malloc
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
 
 # (tab title, what the lab shows — for the landing page, function building the tab for one session)
@@ -153,7 +153,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, thre
                              f"(python -m widgets.dashboard sets one), or serve on 127.0.0.1")
         options = auth_options(password)
     torch.set_num_threads(1)
-    limit_malloc_arenas()
+    tune_malloc()
     use_lab_websocket_handler()
     quiet_closed_page_writes()
     pn.extension("plotly", "filedropper", notifications=False)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tornado.ioloop import IOLoop
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
+MMAP_THRESHOLD = 128 * 1024             # glibc's initial threshold, kept fixed
 
 
 def glibc():
@@ -23,13 +24,19 @@ def glibc():
         return None
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Let glibc's malloc keep at most ``arenas`` arenas. By default threads get up to 8 per core and
-    each arena keeps what it frees; the dashboard starts threads for every run and live figure.
-    Elsewhere: nothing."""
+def tune_malloc(arenas: int = 2) -> None:
+    """Let glibc's malloc keep at most ``arenas`` arenas, and serve every block of 128 KiB or more by its
+    own mapping, returned to the system when freed. By default threads get up to 8 arenas per core, each
+    keeping what it frees (the dashboard starts threads for every run and live figure); and the mapping
+    threshold grows to the size of each mapped block that is freed (up to 32 MiB), so a run's tensors,
+    once freed, make later ones of that size come from the heap, where they stay. Five cycles of two closed
+    Critic pages on a server of its own (2026-12-01, load 7–12): resident memory 561, 659, 620, 642, 635 MB
+    (+17 %) with the growing threshold; 534, 547, 546, 560, 547 and 549, 558, 546, 554, 554 MB (+4.9 %,
+    +1.6 %) with it fixed. Elsewhere than glibc: nothing."""
     libc = glibc()
     if libc is not None:
         libc.mallopt(M_ARENA_MAX, arenas)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def return_freed_memory() -> None:
