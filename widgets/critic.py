@@ -35,6 +35,7 @@ ENABLED_BY = {
     **dict.fromkeys(("stac_beta", "dropout"), ("critic", one_of("stac"))),
     **dict.fromkeys(("hl_bins", "hl_v_min", "hl_v_max"), ("critic", one_of("hl-gauss"))),
     "flow_steps": ("critic", one_of("flow")),
+    **dict.fromkeys(("sl_weight", "sl_horizon", "mg_groups", "sl_layer_norm"), ("critic", one_of("sl-mgac"))),
     **dict.fromkeys(("mdpo_kl", "mdpo_every"), ("actor", one_of("mdpo"))),
     "reward_noise": ("env", one_of(*NOISY_ENVS)),
     "divergence_bound": ("freeze_diverged", one_of(True)),

@@ -110,6 +110,7 @@ def test_each_colourbar_lies_under_its_own_heatmap_and_over_no_other(std):
 SWITCHES = [("critic", "stac", "twin", ["stac_beta", "dropout"]),
             ("critic", "hl-gauss", "twin", ["hl_bins", "hl_v_min", "hl_v_max"]),
             ("critic", "flow", "twin", ["flow_steps"]),
+            ("critic", "sl-mgac", "twin", ["sl_weight", "sl_horizon", "mg_groups", "sl_layer_norm"]),
             ("actor", "mdpo", "sac", ["mdpo_kl", "mdpo_every"]),
             ("env", "point-mass", "pendulum", ["reward_noise"]),
             ("freeze_diverged", True, False, ["divergence_bound"]),
@@ -119,7 +120,8 @@ SWITCHES = [("critic", "stac", "twin", ["stac_beta", "dropout"]),
             ("env", "pendulum", "gym:Pendulum-v1", ["overestimation_every"])]
 AWAY = dict(stac_beta=1.0, dropout=0.1, hl_bins=51, hl_v_min=-900.0, hl_v_max=50.0, flow_steps=2, mdpo_kl=2.0,
             mdpo_every=10, reward_noise=2.0, divergence_bound=10.0, reward_t_df=3, swaddling_beta=0.1,
-            advantage_clip=2.0, overestimation_every=10)
+            advantage_clip=2.0, overestimation_every=10, sl_weight=2.0, sl_horizon=8, mg_groups=3,
+            sl_layer_norm=False)
 
 
 def test_the_switch_map_is_what_the_config_refuses():
