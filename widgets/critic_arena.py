@@ -3,8 +3,8 @@ coloured by its outcome (learned / slow / overestimating / diverged; ``lab.criti
 soon as its population of seeds has trained.
 
 ``ArenaMap`` computes a map on a thread of its own, one cell at a time, and is safe to use from any
-thread: ``start(spec)``, ``stop()`` (taking effect when the cell in training ends: a cell is one
-``arena.run_cell``, 2–11 s at the arena's budget), ``close()``, and ``snapshot()``, one consistent copy of
+thread: ``start(spec)``, ``stop()`` (taking effect within a chunk of 10 steps of the cell in training,
+which is dropped), ``close()``, and ``snapshot()``, one consistent copy of
 the rows so far, the state and the figure drawn from them (drawn on the map's thread, never on the
 server's event loop). An exception becomes the status line. ``critic_arena_tab()`` is the dashboard
 tab: its controls are the spec (a small budget for a quick look: ``steps`` down to 101, ``seeds`` down to
@@ -75,12 +75,11 @@ class ArenaMap:
             return True
 
     def stop(self) -> None:
-        """Stop after the cell in training; returns at once."""
+        """Stop within a chunk of steps, dropping the cell in training; returns at once."""
         with self._lock:
             self._stop.set()
             if self._state == "running":
-                self._set("stopping", f"Stopping after the cell in training ({len(self._rows) + 1} of "
-                                      f"{self._spec.cells})…")
+                self._set("stopping", f"Stopping: cell {len(self._rows) + 1} of {self._spec.cells} is dropped…")
 
     def close(self) -> None:
         """The page went away: stop, and start nothing more."""
@@ -112,7 +111,7 @@ class ArenaMap:
             empty = map_figure(spec, ())
             with self._lock:
                 self._figure, self._version = empty, self._version + 1
-            for row in map_cells(spec):
+            for row in map_cells(spec, stop=stop):
                 rows = rows + (row,)
                 figure = map_figure(spec, rows)
                 with self._lock:

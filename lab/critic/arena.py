@@ -61,6 +61,7 @@ advantage on single 5, 3, 3; MDPO on single 0, 1, 4 (on twin 9, 11, 13).
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -88,7 +89,8 @@ NO_TARGET = STRESSES["tau=1,gamma=0.999,lr=1e-2,utd=4"]
 # (−20/(1 − γ) = −20,000), so that it can hold the values where twin runs away (its default support,
 # [−1,700, 100], is set for γ = 0.99 and cannot). The actor-side switches are measured on 'single', whose runaway
 # (upward) is the actor climbing its critic's error; the warm-up on 'twin', whose runaway (downward)
-# happens with or without the actor. Measured effects: tests/critic/test_stabilizer_effects.py.
+# happens with or without the actor; Symphony's swaddling on 'single' (its strongest part); SL-MGAC, built on
+# twin Q, against 'twin'. Measured effects: tests/critic/test_stabilizer_effects.py, test_symphony.py, test_sl_mgac.py.
 STABILIZERS = {
     "twin": ({"critic": "twin"}, {"critic": "single"}),
     "hl-gauss": ({"critic": "hl-gauss", "hl_v_min": -20_000.0}, {"critic": "twin"}),
@@ -99,6 +101,8 @@ STABILIZERS = {
     "critic warm-up": ({"critic": "twin", "critic_warmup": 400}, {"critic": "twin"}),
     "clipped advantage": ({"critic": "single", "advantage_clip": 1.0}, {"critic": "single"}),
     "mdpo": ({"critic": "single", "actor": "mdpo"}, {"critic": "single"}),
+    "swaddling": ({"critic": "single", "swaddling": 1.0}, {"critic": "single"}),
+    "sl-mgac": ({"critic": "sl-mgac"}, {"critic": "twin"}),
 }
 
 # Small enough that a cell of 16 seeds trains in 2–13 s on one CPU thread at utd ≤ 4 (measured below). The
@@ -117,14 +121,19 @@ def cell_config(variant: dict, stress: dict, seed: int = 0, seeds: int = SEEDS, 
                                  freeze_diverged=True)
 
 
-def run_cell(config: SACConfig) -> pd.DataFrame:
+def run_cell(config: SACConfig, stop: threading.Event | None = None) -> pd.DataFrame | None:
     """Train the cell's population; one row per seed (see the module docstring), with the cell's
-    wall time in seconds."""
+    wall time in seconds. With ``stop``: None once it is set (looked at every chunk of 10 steps, so
+    a stop takes effect within a fraction of a second), the cell left unfinished."""
     if not config.freeze_diverged:
         raise ValueError("an arena cell needs freeze_diverged = True (a diverging seed is an outcome)")
     started = time.perf_counter()
     trainer = SACTrainer(config)
-    history = Run(trainer, config.steps, progress=False).run()
+    run = Run(trainer, config.steps, progress=False,
+              callbacks=[lambda run: run.stop() if stop.is_set() else None] if stop is not None else None)
+    history = run.run()
+    if run.state == "stopped":
+        return None
     diverged = trainer.diverged.cpu().numpy()
     final_return = trainer.evaluate().cpu().numpy()
     over = overestimation(trainer, OVERESTIMATION_STATES).cpu().numpy()

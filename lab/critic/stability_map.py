@@ -38,6 +38,7 @@ return IQM of −341 [−598, −178] with median Q̂ − G +68 (94 s for the ce
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -169,14 +170,19 @@ DEFAULT_MAP = dict(x="lr", x_values=(3e-4, 3e-3, 1e-2), y="utd", y_values=(1, 4)
 per step on the axes: the arena measured divergence only where all four meet."""
 
 
-def map_cells(spec: MapSpec, level: float = 0.95, n_boot: int = 1000) -> Iterator[dict]:
+def map_cells(spec: MapSpec, level: float = 0.95, n_boot: int = 1000,
+              stop: threading.Event | None = None) -> Iterator[dict]:
     """Train the cells one at a time — row by row of y, then x, every variant of a point before the next
     point, so that all the maps fill in together — and yield each cell's row as it finishes: ``variant``,
     ``ix``, ``iy``, the two axis values, ``arena.summarize``'s numbers and the ``outcome``. Bootstrap
-    intervals draw from one generator seeded with ``spec.seed``."""
+    intervals draw from one generator seeded with ``spec.seed``. Setting ``stop`` ends it within a chunk of
+    steps of the cell in training, which is dropped (``arena.run_cell``)."""
     rng = np.random.default_rng(spec.seed)
     for variant, iy, ix, config in spec._configs:
-        row = summarize(run_cell(config), level, n_boot, rng)
+        table = run_cell(config, stop)
+        if table is None:
+            return
+        row = summarize(table, level, n_boot, rng)
         yield {"variant": variant, "ix": ix, "iy": iy, spec.x: spec.x_values[ix], spec.y: spec.y_values[iy],
                **row, "outcome": classify(row["diverged"], row["overestimation"], row["return_iqm"],
                                           config.gamma, config.reward_scale)}

@@ -81,7 +81,7 @@ def test_cells_come_one_at_a_time_every_variant_of_a_point_together(monkeypatch)
     """The generator trains a cell only when asked for the next row; rows follow y, then x, then variant."""
     trained = []
     real = sm.run_cell
-    monkeypatch.setattr(sm, "run_cell", lambda config: trained.append(config) or real(config))
+    monkeypatch.setattr(sm, "run_cell", lambda config, stop: trained.append(config) or real(config, stop))
     spec = MapSpec(x="lr", x_values=(3e-4, 1e-3), y="gamma", y_values=(0.5, 0.9), seeds=4, base=TINY)
     cells = map_cells(spec)
     first = next(cells)

@@ -89,22 +89,29 @@ def test_the_map_fills_in_cell_by_cell_and_each_snapshot_is_consistent():
     assert not any(t.name == "critic-map" for t in threading.enumerate())
 
 
-def test_stop_ends_the_map_after_the_cell_in_training():
+def test_stop_ends_the_map_within_a_second_dropping_the_cell_in_training():
+    """Cells of 2,000 steps (several seconds each): Stop, pressed while the second cell trains, ends the map
+    within 1 s (the cell is abandoned at its next chunk of 10 steps; before, the map stopped only when the
+    cell in training ended, 2–40 s)."""
     arena = ArenaMap()
-    arena.start(tiny_spec())
+    arena.start(tiny_spec(base={**TINY, "steps": 2_000}))
     wait_for(arena, lambda s: len(s.rows) >= 1)
+    time.sleep(0.5)
+    pressed = time.monotonic()
     arena.stop()
     assert arena.snapshot().state in ("stopping", "stopped")
-    assert arena.join(60)
+    wait_for(arena, lambda s: s.state == "stopped")
+    seconds = time.monotonic() - pressed
+    assert seconds <= 1.0, f"Stop took {seconds:.2f} s"
+    assert arena.join(5)
     snap = arena.snapshot()
-    assert snap.state == "stopped" and len(snap.rows) < 8
-    assert snap.message.startswith(f"Stopped after {len(snap.rows)} of 8 cells.")
+    assert len(snap.rows) == 1 and snap.message.startswith("Stopped after 1 of 8 cells.")
     arena.close()
     assert not arena.start(tiny_spec())                  # a closed page's map starts nothing
 
 
 def test_an_exception_becomes_the_status_line(monkeypatch):
-    def broken(spec):
+    def broken(spec, stop):
         yield from ()
         raise RuntimeError("the critic fell over")
 
