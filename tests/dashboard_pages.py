@@ -1,5 +1,5 @@
 """What the dashboard's browser tests share: a served dashboard, Chromium kept to the lab's own
-server, and the server's log."""
+server, the server's log, and the fixtures ``server_url`` and ``page`` (import them into a test module)."""
 from __future__ import annotations
 
 import contextlib
@@ -9,6 +9,8 @@ import time
 from urllib.parse import urlparse
 
 import panel as pn
+import pytest
+from playwright.sync_api import sync_playwright
 
 from widgets import dashboard
 
@@ -84,3 +86,30 @@ class ServerLog(logging.Handler):
     def __exit__(self, *exc) -> None:
         for name in SERVER_LOGGERS:
             logging.getLogger(name).removeHandler(self)
+
+
+@pytest.fixture
+def server_url():
+    """The dashboard served by a thread of this process, for one test."""
+    with served_dashboard() as url:
+        yield url
+
+
+@pytest.fixture
+def page(server_url):
+    """A page on the dashboard; the test fails if the page asked any other host for anything."""
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            foreign = keep_local(page, server_url)
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
+            page.goto(server_url, wait_until="networkidle")
+            page.errors = errors
+            yield page
+            assert not foreign, f"the page fetched from outside the lab's server (it must work offline): {foreign}"
+        finally:
+            browser.close()

@@ -7,40 +7,14 @@ The maps are small through the tab's own controls (4 seeds a cell, 101 steps —
 import threading
 import time
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from dashboard_pages import CHROMIUM, FLAGS, keep_local, served_dashboard
+from dashboard_pages import page, server_url  # noqa: F401 (fixtures)
 
 # The number of coloured cells in the map (a cell not yet trained is NaN, or null once serialized).
 FILLED = """el => el.data.map(t => Array.from(t.z).map(row => Array.from(row))
                                .flat().filter(v => v !== null && v === v).length).reduce((a, b) => a + b, 0)"""
 
-
-@pytest.fixture
-def server_url():
-    with served_dashboard() as url:
-        yield url
-
-
-@pytest.fixture
-def page(server_url):
-    """A page on the dashboard; the test fails if the page asked any other host for anything."""
-    errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            foreign = keep_local(page, server_url)
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
-            page.goto(server_url, wait_until="networkidle")
-            page.errors = errors
-            yield page
-            assert not foreign, f"the page fetched from outside the lab's server (it must work offline): {foreign}"
-        finally:
-            browser.close()
 
 
 def set_value(page, field: str, value: str) -> None:

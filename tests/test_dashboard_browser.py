@@ -3,39 +3,13 @@ page's run stops; nothing is fetched from anywhere but the lab's own server."""
 import threading
 import time
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from dashboard_pages import CHROMIUM, FLAGS, keep_local, served_dashboard
+from dashboard_pages import page, server_url  # noqa: F401 (fixtures)
 
 # The last x of the training-curve figure: the step the live figure has drawn up to.
 DRAWN_STEP = "el => { const t = el.data && el.data[0]; return t && t.x && t.x.length ? t.x[t.x.length - 1] : 0; }"
 
-
-@pytest.fixture
-def server_url():
-    with served_dashboard() as url:
-        yield url
-
-
-@pytest.fixture
-def page(server_url):
-    """A page on the dashboard; the test fails if the page asked any other host for anything."""
-    errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            foreign = keep_local(page, server_url)
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
-            page.goto(server_url, wait_until="networkidle")
-            page.errors = errors
-            yield page
-            assert not foreign, f"the page fetched from outside the lab's server (it must work offline): {foreign}"
-        finally:
-            browser.close()
 
 
 def open_tab(page, tab: str):

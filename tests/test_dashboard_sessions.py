@@ -24,6 +24,7 @@ from playwright.sync_api import expect, sync_playwright
 from tornado.websocket import WebSocketClosedError
 
 from dashboard_pages import CHROMIUM, FLAGS, ServerLog, free_port, keep_local, served_dashboard
+from dashboard_pages import server_url  # noqa: F401 (a fixture)
 from widgets import dashboard, synchrony
 from widgets.labview import LabView
 
@@ -121,11 +122,6 @@ def test_writes_to_a_closed_page_log_one_line_per_burst_and_other_errors_all():
 
 
 # --- a served dashboard ---------------------------------------------------------------------------
-
-@pytest.fixture
-def server_url():
-    with served_dashboard() as url:
-        yield url
 
 
 def test_a_page_costs_the_server_under_a_second(server_url):
