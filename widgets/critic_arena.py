@@ -143,7 +143,7 @@ class ArenaMap:
 @atexit.register
 def stop_live_maps() -> None:
     """Stop and join the maps still computing at interpreter exit (a daemon thread killed inside torch
-    aborts the process); each ends with its cell in training, waited for up to ``EXIT_JOIN_S``."""
+    aborts the process); each stops within a chunk of steps, waited for up to ``EXIT_JOIN_S``."""
     maps = list(_LIVE)
     for live in maps:
         live.stop()
