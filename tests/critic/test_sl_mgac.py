@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 
 from lab import ConfigError
-from lab.critic.arena import cell_config, run_cell
 from lab.critic.replay import Replay
 from lab.critic.sac import SACConfig, SACTrainer
 from lab.critic.sl_mgac import SLMGACCritic, layer_norm_mlp, state_groups
@@ -123,10 +122,8 @@ def test_sl_mgac_options_are_refused_with_another_critic_and_bounded():
     SACConfig.from_params(critic="sl-mgac", sl_weight=0.0, mg_groups=1, sl_layer_norm=False)
 
 
-NO_TARGET = dict(tau=1.0, gamma=0.999, lr=1e-2, utd=4)
 
-
-def test_sl_mgac_keeps_every_seed_where_twin_sac_diverges_without_a_target_network():
+def test_sl_mgac_keeps_every_seed_where_twin_sac_diverges_without_a_target_network(arena):
     """The arena's stress where plain SAC diverges (no target network τ = 1, γ = 0.999, lr 1e-2, 4 updates
     per step; tests/critic/test_arena.py), 16 seeds per base seed 0, 1, 2. Seeds diverged, measured on
     2026-11-30 with ``run_cell(cell_config({"critic": c, **options}, NO_TARGET, base))`` (one torch thread;
@@ -147,8 +144,6 @@ def test_sl_mgac_keeps_every_seed_where_twin_sac_diverges_without_a_target_netwo
     norm, lose 19. Its Q stays far above the Monte-Carlo returns at this budget,
     as plain SAC's surviving seeds do: it does not diverge, it has not learned the values either. Asserted:
     'sl-mgac' diverges in no seed of any base seed while plain twin loses at least 6 in each."""
-    for base in (0, 1, 2):
-        plain = run_cell(cell_config({"critic": "twin"}, NO_TARGET, seed=base))
-        sl_mgac = run_cell(cell_config({"critic": "sl-mgac"}, NO_TARGET, seed=base))
+    for base, plain, sl_mgac in zip((0, 1, 2), arena({"critic": "twin"}), arena({"critic": "sl-mgac"})):
         assert plain["diverged"].sum() >= 6 and not sl_mgac["diverged"].any(), (base, plain, sl_mgac)
         assert (sl_mgac["q_peak"].abs() < 2_000).all(), sl_mgac

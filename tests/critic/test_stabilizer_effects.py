@@ -49,30 +49,15 @@ same critic without it. A cell is 16 seeds trained as one population; every test
         print(run_cell(cell_config(STABILIZERS['mdpo'][0], NO_TARGET, seed=0)))"
 
 (``[1]`` for the baseline). Measured on this 2-core CPU, one torch thread, 2026-11-30; the cells share a
-module cache, 30 cells in all. The file: 869 s wall at load ~10 (other developers' jobs), 270 CPU-seconds
+session-wide cache (the ``arena`` fixture of tests/critic/conftest.py, which the Symphony and SL-MGAC
+effect tests share), 30 cells in all. The file: 869 s wall at load ~10 (other developers' jobs), 270 CPU-seconds
 (``/usr/bin/time``: user + sys); a twin cell takes 7.9 CPU-s under that load and 6–7 s alone, so about
 3.8 minutes on a quiet machine (a flow cell 11.7 CPU-s, HL-Gauss 9.3, DSAC-T 7.9; each with ~1 s of
 overestimation rollouts, 2,000 steps at γ = 0.999).
 """
 import numpy as np
-import pytest
 
-from lab.critic.arena import NO_TARGET, STABILIZERS, cell_config, run_cell
-
-BASE_SEEDS = (0, 1, 2)
-
-
-@pytest.fixture(scope="module")
-def arena():
-    """``arena(variant)``: the variant's NO_TARGET cells for base seeds 0, 1, 2, each run once per module."""
-    cache = {}
-
-    def cells(variant: dict) -> list:
-        key = tuple(sorted(variant.items()))
-        if key not in cache:
-            cache[key] = [run_cell(cell_config(variant, NO_TARGET, seed=seed)) for seed in BASE_SEEDS]
-        return cache[key]
-    return cells
+from lab.critic.arena import STABILIZERS
 
 
 def arms(arena, name: str) -> tuple[list, list]:
