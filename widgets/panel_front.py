@@ -10,11 +10,13 @@ half minute Bokeh takes to notice.
 """
 from __future__ import annotations
 
+import atexit
 import html
 import re
 import string
 import threading
 import time
+import weakref
 
 import panel as pn
 import plotly.graph_objects as go
@@ -23,6 +25,7 @@ from .controls import control_specs, follow_switches, panel_help, panel_widget
 from .labview import REFRESH_S, LabView, Redrawer
 
 GONE_S = 2.0  # a session without a connection for this long is a closed page
+EXIT_JOIN_S = 5.0  # at interpreter exit, how long the figure threads still drawing are waited for
 MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation.replace("&", "").replace(";", "")) + "])")
 
 
@@ -44,6 +47,7 @@ class FigureWorker:
         redraw.show_figure = self._keep
         self._thread = threading.Thread(target=self._loop, daemon=True, name="lab-figures")
         self._thread.start()
+        _LIVE.add(self)
 
     def _keep(self, i: int, fig: go.Figure) -> None:
         with self._lock:
@@ -70,6 +74,28 @@ class FigureWorker:
     def close(self) -> None:
         self._closed.set()
         self._wake.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end (after ``close``); True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+_LIVE: weakref.WeakSet[FigureWorker] = weakref.WeakSet()
+
+
+@atexit.register
+def close_figure_workers() -> None:
+    """Close and join the figure threads still drawing at interpreter exit: a daemon thread killed inside
+    torch (the critic's value landscape) aborts the process with "terminate called without an active
+    exception" — once in a loaded loop of the dashboard's Ctrl-C test, every time in
+    tests/widgets/test_panel_front_exit.py without this."""
+    workers = list(_LIVE)
+    for worker in workers:
+        worker.close()
+    deadline = time.monotonic() + EXIT_JOIN_S
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
 
 
 def panel_front(view: LabView) -> pn.viewable.Viewable:
