@@ -33,7 +33,7 @@ no surviving critic is *overestimating* (median Q̂ − G +4,200 to +7,400, a cr
 returns several thousand below zero, against the bound 16,274). *Learned* needs more steps, which
 ``base=dict(steps=...)`` allows: single, lr 3e-3, utd 4, τ = 0.005, 1,500 steps, base seed 0 gave a
 return IQM of −341 [−598, −178] with median Q̂ − G +68 (94 s for the cell).
-``tests/critic/test_stability_map.py`` pins slow → diverged along utd at lr 1e-2 for base seeds 0, 1, 2.
+``tests/critic/test_critic_stability_map.py`` pins slow → diverged along utd at lr 1e-2 for base seeds 0, 1, 2.
 """
 from __future__ import annotations
 
