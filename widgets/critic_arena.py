@@ -25,6 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lab.core.run import stop_and_join
 from lab.critic.arena import BASE, SEEDS
 from lab.critic.sac import SACConfig
 from lab.critic.stability_map import (AXES, CRITICS, DEFAULT_MAP, DIVERGED_FRACTION, LEARNED_RETURN, OUTCOMES,
@@ -32,7 +33,6 @@ from lab.critic.stability_map import (AXES, CRITICS, DEFAULT_MAP, DIVERGED_FRACT
 
 COLORS = {"learned": "#2ca02c", "slow": "#9ecae1", "overestimating": "#ffbf00", "diverged": "#d62728"}
 TICK_S = 0.25          # how often the page's tick copies the map's state
-EXIT_JOIN_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -143,13 +143,8 @@ class ArenaMap:
 @atexit.register
 def stop_live_maps() -> None:
     """Stop and join the maps still computing at interpreter exit (a daemon thread killed inside torch
-    aborts the process); each stops within a chunk of steps, waited for up to ``EXIT_JOIN_S``."""
-    maps = list(_LIVE)
-    for live in maps:
-        live.stop()
-    deadline = time.monotonic() + EXIT_JOIN_S
-    for live in maps:
-        live.join(max(0.0, deadline - time.monotonic()))
+    aborts the process); each stops within a chunk of steps."""
+    stop_and_join(_LIVE)
 
 
 def tally(rows) -> str:

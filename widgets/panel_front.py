@@ -21,11 +21,12 @@ import weakref
 import panel as pn
 import plotly.graph_objects as go
 
+from lab.core.run import stop_and_join
+
 from .controls import control_specs, follow_switches, panel_help, panel_widget
 from .labview import REFRESH_S, LabView, Redrawer
 
 GONE_S = 2.0  # a session without a connection for this long is a closed page
-EXIT_JOIN_S = 5.0  # at interpreter exit, how long the figure threads still drawing are waited for
 MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation.replace("&", "").replace(";", "")) + "])")
 
 
@@ -71,7 +72,7 @@ class FigureWorker:
             fresh, self._fresh = self._fresh, {}
         return fresh
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self._closed.set()
         self._wake.set()
 
@@ -85,17 +86,12 @@ _LIVE: weakref.WeakSet[FigureWorker] = weakref.WeakSet()
 
 
 @atexit.register
-def close_figure_workers() -> None:
-    """Close and join the figure threads still drawing at interpreter exit: a daemon thread killed inside
+def stop_figure_workers() -> None:
+    """Stop and join the figure threads still drawing at interpreter exit: a daemon thread killed inside
     torch (the critic's value landscape) aborts the process with "terminate called without an active
     exception" — once in a loaded loop of the dashboard's Ctrl-C test, every time in
     tests/widgets/test_panel_front_exit.py without this."""
-    workers = list(_LIVE)
-    for worker in workers:
-        worker.close()
-    deadline = time.monotonic() + EXIT_JOIN_S
-    for worker in workers:
-        worker.join(max(0.0, deadline - time.monotonic()))
+    stop_and_join(_LIVE)
 
 
 def panel_front(view: LabView) -> pn.viewable.Viewable:
@@ -156,7 +152,7 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
     if document is not None and document.session_context is not None:
         _follow_the_session(document.session_context, view, worker, redraw, put_figures_on_the_page)
     else:
-        worker.close()  # no server session (a test building the layout): nothing to keep drawn
+        worker.stop()  # no server session (a test building the layout): nothing to keep drawn
     return layout
 
 
@@ -167,7 +163,7 @@ def _follow_the_session(context, view: LabView, worker: FigureWorker, redraw: Re
     def close() -> None:
         if callback.running:
             callback.stop()
-        worker.close()
+        worker.stop()
         view.close()
 
     def tick() -> None:

@@ -272,13 +272,20 @@ _LIVE: "weakref.WeakSet[Run]" = weakref.WeakSet()
 EXIT_JOIN_S = 5.0
 
 
+def stop_and_join(threads_of, timeout_s: float = EXIT_JOIN_S) -> None:
+    """Ask each of ``threads_of`` (anything with ``stop()`` and ``join(timeout)``: runs, the widgets' figure
+    workers and live maps) to stop, then wait for them, ``timeout_s`` for all together. At interpreter
+    exit a daemon thread killed inside torch aborts the process ("terminate called without an active
+    exception"): every owner of such threads calls this from an ``atexit`` hook."""
+    items = list(threads_of)
+    for item in items:
+        item.stop()
+    deadline = time.monotonic() + timeout_s
+    for item in items:
+        item.join(max(0.0, deadline - time.monotonic()))
+
+
 @atexit.register
 def stop_live_runs() -> None:
-    """Stop and join every background run still training (a daemon thread killed inside torch at
-    interpreter exit aborts the process: "terminate called without an active exception")."""
-    runs = list(_LIVE)
-    for run in runs:
-        run.stop()
-    deadline = time.monotonic() + EXIT_JOIN_S
-    for run in runs:
-        run.join(max(0.0, deadline - time.monotonic()))
+    """Stop and join every background run still training."""
+    stop_and_join(_LIVE)

@@ -152,7 +152,7 @@ def test_a_figure_that_raises_is_a_status_line_and_the_loops_go_on():
         assert "Figure 'broken'" in worker_redraw.errors[1]
         assert worker_figures[-1][0] > worker_figures[0][0]   # the worker keeps drawing figure 0
     finally:
-        worker.close()
+        worker.stop()
         view.stop()
         loop.join(5)
     assert not loop.is_alive()

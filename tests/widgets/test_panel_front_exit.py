@@ -1,5 +1,5 @@
 """A process that exits while a dashboard view's figure thread is inside torch exits cleanly: the
-figure threads are closed and joined at exit (widgets.panel_front.close_figure_workers)."""
+figure threads are stopped and joined at exit (widgets.panel_front.stop_figure_workers)."""
 import subprocess
 import sys
 import textwrap
