@@ -88,6 +88,13 @@ class ServerLog(logging.Handler):
             logging.getLogger(name).removeHandler(self)
 
 
+def set_value(page, field: str, value: str) -> None:
+    """Type ``value`` into the LabView control of ``field`` on ``page`` and press Enter."""
+    box = page.locator(f".control-{field} input").first
+    box.fill(value)
+    box.press("Enter")
+
+
 @pytest.fixture
 def server_url():
     """The dashboard served by a thread of this process, for one test."""

@@ -10,17 +10,12 @@ import time
 from playwright.sync_api import expect
 
 from dashboard_pages import page, server_url  # noqa: F401 (fixtures)
+from dashboard_pages import set_value
 
 # The number of coloured cells in the map (a cell not yet trained is NaN, or null once serialized).
 FILLED = """el => el.data.map(t => Array.from(t.z).map(row => Array.from(row))
                                .flat().filter(v => v !== null && v === v).length).reduce((a, b) => a + b, 0)"""
 
-
-
-def set_value(page, field: str, value: str) -> None:
-    box = page.locator(f".control-{field} input").first
-    box.fill(value)
-    box.press("Enter")
 
 
 def map_threads() -> int:

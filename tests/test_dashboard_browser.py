@@ -6,6 +6,7 @@ import time
 from playwright.sync_api import expect
 
 from dashboard_pages import page, server_url  # noqa: F401 (fixtures)
+from dashboard_pages import set_value
 
 # The last x of the training-curve figure: the step the live figure has drawn up to.
 DRAWN_STEP = "el => { const t = el.data && el.data[0]; return t && t.x && t.x.length ? t.x[t.x.length - 1] : 0; }"
@@ -23,12 +24,6 @@ def open_tab(page, tab: str):
 
 def drawn_step(page) -> float:
     return page.locator(".lab-figure-1 .js-plotly-plot").first.evaluate(DRAWN_STEP)
-
-
-def set_value(page, field: str, value: str) -> None:
-    box = page.locator(f".control-{field} input").first
-    box.fill(value)
-    box.press("Enter")
 
 
 def test_policy_cliff_tab_trains_live_stops_and_reports_bad_input(page):
