@@ -57,6 +57,35 @@ on [−20,000, 100] 0, 0, 0, both ending with values near the Monte-Carlo return
 with values that barely move; DSAC-T 8, 8, 9 (no effect); STAC 16, 16, 16 (single 5, 7, 5; its pessimism
 runs away downward; at β = 0: 0, 0, 0); the critic warm-up on twin 12, 14, 16, earlier; the clipped
 advantage on single 5, 3, 3; MDPO on single 0, 1, 4 (on twin 9, 11, 13).
+
+A sparse task (``TASKS``): ``sparse-pendulum`` (``envs.SparsePendulum``), Pendulum's dynamics with DeepMind
+Control's swingup reward, 1 while the pole is within 30° of upright and 0 elsewhere. Measured on one torch
+thread (2026-12-01), ``run_cell(cell_config({"critic": c}, STRESSES[s], seed=base, **TASKS[task]))`` for
+every stress of ``STRESSES`` on the sparse task, both critics, base seeds 0, 1, 2 (2–16 s a cell, 28–37 s at
+utd 16), and at lr 3e-3 on Pendulum too. Seeds of 16 diverged, per base seed (Pendulum's other rows: the
+table above, base seed 0, and ``tests/critic/test_arena.py``):
+
+    stress (over BASE)                single: sparse  Pendulum   | twin: sparse  Pendulum
+    none                              0, 0, 0         0, 0, 0    | 0, 0, 0       0, 0, 0
+    each of the 8 others above        0, 0, 0         0 (seed 0) | 0, 0, 0       0 (seed 0)
+    τ = 1, γ = 0.999, lr 3e-3, utd 4  14, 16, 15      0, 0, 1    | 12, 7, 8      5, 0, 4
+    … lr 1e-2 (NO_TARGET)             16, 16, 16      5, 7, 5    | 12, 10, 15    11, 10, 8
+
+So plain SAC fails on the sparse task too, the single critic already at a step size where it holds on
+Pendulum (lr 3e-3: 45 of 48 seeds against 1 of 48). Every runaway there is *upward* (twin's too, where on
+Pendulum it runs away downward): the median peak mean Q of a cell's diverged seeds is +17,300 to +19,400,
+before the bound 20/(1 − γ) = 20,000. Rewards are found, but rarely: at no stress 4–7 % of the stored steps
+are rewarded (a sixth of the starts are within 30° of upright), and 6–8 of 16 seeds never see a reward in
+their 400 steps (2 episodes). Divergence does not wait for one: of the diverged seeds, 7, 7, 4 (single,
+NO_TARGET), 3, 2, 7 (twin, NO_TARGET), 4, 2, 0 (single, lr 3e-3) and 0, 0, 2 (twin, lr 3e-3) had seen no
+reward before they diverged (counted in their replay buffers). Such a critic learns r ≡ 0: its targets are
+its own values plus the entropy bonus, with nothing pulling them down as Pendulum's costs do — a reading,
+not tested further.
+
+Large returns: ``reward_scale`` = 100 (every return ×100) diverges no seed on either task (sparse: 0 of 16
+for every base seed and both critics, peak mean Q 1.7–13; Pendulum: base seed 0, above). At this budget the
+critic does not reach large values at all: Adam's step does not grow with the reward's scale, and 300 steps
+at lr 3e-4 move the critic's output little. Large returns are not, here, a task on which SAC fails.
 """
 from __future__ import annotations
 
@@ -109,10 +138,20 @@ STABILIZERS = {
 # divergence bound: Pendulum's rewards lie in [−16.3, 0] and the soft return's entropy bonus is at most
 # α·log 4 per step (the entropy of the uniform law on the action box [−2, 2]), so for α ≤ 2.6 no soft Q
 # exceeds 20·c/(1 − γ) in size (c the reward scale); the arena counts a seed beyond it as diverged.
+# On 'sparse-pendulum' (rewards in {0, 1}) the same bound holds for α ≤ 13.7: no soft Q exceeds
+# (1 + α·log 4)·c/(1 − γ) ≤ 20·c/(1 − γ). Of the 157 seeds that diverged there in the module docstring's
+# cells, 3 had α above 13.7 (14.7, 18.3, 36.2): autotune raises α only while the policy's entropy is below
+# the target −1, and while it is, the entropy bonus is negative and no soft return exceeds c/(1 − γ). As on
+# Pendulum, the bound's lower side is a practical one (a policy's entropy has no lower bound); there no
+# seed ran away downward.
 BASE = dict(env="pendulum", hidden=32, batch=32, buffer=10_000, learning_starts=100, steps=400,
             eval_episodes=2, divergence_bound=20.0)
 SEEDS = 16
 OVERESTIMATION_STATES = 16
+
+# The arena's tasks, as the ``BASE`` fields each replaces: Pendulum's dense cost, and the same dynamics with a
+# sparse reward (``envs.SparsePendulum``: 1 within 30° of upright, else 0); ``cell_config(..., **TASKS[name])``.
+TASKS = {"pendulum": {}, "sparse-pendulum": dict(env="sparse-pendulum")}
 
 
 def cell_config(variant: dict, stress: dict, seed: int = 0, seeds: int = SEEDS, **base) -> SACConfig:

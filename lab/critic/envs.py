@@ -14,11 +14,11 @@ One small interface for all of them (``BatchedEnv``):
   ``max_steps`` (the time limit, or None when unknown), ``n`` and ``device``.
 
 Observations and rewards come back as float32 tensors on ``device``; the flags as bool.
-The torch envs (``Pendulum``, ``PointMass``) keep their raw state in float64 and expose it
-through ``state`` / ``set_state(state, t)``, so a test can start them where another
-implementation is, and ``state_from_observation(obs)`` recovers a state from what a replay
-buffer stored. ``GymVectorEnv`` wraps any registered gymnasium id (never a 'module:Id', whose module
-gymnasium would import) behind the same interface.
+The torch envs (``Pendulum``, its sparse-reward ``SparsePendulum``, ``PointMass``, ``NoisyReward``)
+keep their raw state in float64 and expose it through ``state`` / ``set_state(state, t)``, so a
+test can start them where another implementation is, and ``state_from_observation(obs)`` recovers
+a state from what a replay buffer stored. ``GymVectorEnv`` wraps any registered gymnasium id
+(never a 'module:Id', whose module gymnasium would import) behind the same interface.
 ``make_env(name, n, device, seed)`` builds one by name.
 """
 from __future__ import annotations
@@ -197,6 +197,23 @@ class Pendulum(TorchEnv):
         return torch.stack([torch.atan2(obs[:, 1], obs[:, 0]), obs[:, 2]], dim=1).to(torch.float64)
 
 
+class SparsePendulum(Pendulum):
+    """Pendulum with a sparse reward: 1 while the pole is within 30° of upright, else 0.
+
+    The reward of DeepMind Control Suite's pendulum swingup (Tassa et al. 2018, "DeepMind Control
+    Suite", arXiv 1801.00690): ``rewards.tolerance(pole_vertical, (cos 30°, 1))`` with no margin, an
+    indicator of cos θ ≥ cos 30°. Everything else is ``Pendulum``'s: dynamics, limits, start, 200
+    steps, and the reward taken from the state *before* the step. Rewards lie in {0, 1}, so a return
+    is at most 1/(1 − γ).
+    """
+
+    upright_cos = math.cos(math.radians(30))
+
+    def transition(self, state, action):
+        next_state, _ = super().transition(state, action)
+        return next_state, (torch.cos(state[:, 0]) >= self.upright_cos).double()
+
+
 class NoisyRewardEnv(TorchEnv):
     """A torch env with a ``noise`` option scaling Gaussian reward noise, whose state is its observation."""
 
@@ -347,7 +364,8 @@ class NoisyReward(NoisyRewardEnv):
         return self.initial_state(len(state), self.generator), self.noise * eps
 
 
-TORCH_ENVS: dict[str, type[TorchEnv]] = {"pendulum": Pendulum, "point-mass": PointMass, "noisy-reward": NoisyReward}
+TORCH_ENVS: dict[str, type[TorchEnv]] = {"pendulum": Pendulum, "sparse-pendulum": SparsePendulum,
+                                          "point-mass": PointMass, "noisy-reward": NoisyReward}
 ENV_NAMES = (*TORCH_ENVS, GYM_PREFIX + "<id>")
 ALLOWED_ENVS = (f"{', '.join(repr(n) for n in ENV_NAMES)} (a registered gymnasium id with 1-D Box spaces, "
                 f"e.g. 'gym:MountainCarContinuous-v0')")

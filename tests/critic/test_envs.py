@@ -1,4 +1,5 @@
-"""The batched control envs: Pendulum against gymnasium's Pendulum-v1, the point mass, the gymnasium adapter."""
+"""The batched control envs: Pendulum against gymnasium's Pendulum-v1, the sparse-reward pendulum, the point mass,
+the gymnasium adapter."""
 import math
 
 import gymnasium
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from lab.critic.envs import GymVectorEnv, Pendulum, PointMass, make_env
+from lab.critic.envs import GymVectorEnv, Pendulum, PointMass, SparsePendulum, make_env
 
 
 def test_pendulum_matches_gymnasium_step_for_step_across_episodes():
@@ -66,6 +67,40 @@ def test_reset_with_a_generator_is_reproducible():
         env.set_state(torch.zeros(2, 2))
 
 
+def test_sparse_pendulum_pays_1_within_30_degrees_of_upright_from_the_state_before_the_step():
+    """DeepMind Control's swingup reward: 1 where cos θ ≥ cos 30° (θ = 0 upright, any number of turns), else 0,
+    whatever the torque and speed; read from the state before the step (the first copy starts inside the
+    30° cone and spins out of it in this step, the last starts outside and swings into it)."""
+    degrees = torch.tensor([10.0, 29.0, -29.0, 360.0 + 29.0, 31.0, -31.0, 90.0, 180.0, -150.0, 35.0])
+    speed = torch.tensor([8.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -8.0])
+    env = SparsePendulum(len(degrees), "cpu")
+    env.set_state(torch.stack([torch.deg2rad(degrees), speed], dim=1))
+    out = env.step(torch.linspace(-2.0, 2.0, len(degrees))[:, None])
+    assert out.reward.tolist() == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert out.reward.dtype == torch.float32
+    after = torch.rad2deg(env.state[:, 0])
+    assert after[0] > 30 and abs(after[-1]) < 30                       # the reward did not look at these
+
+
+def test_sparse_pendulum_moves_like_pendulum():
+    """Same seed, same torques (some outside [−2, 2]) for 450 steps across episodes: the same states,
+    observations, time limit and fresh starts as Pendulum; only the reward differs."""
+    dense, sparse = Pendulum(64, "cpu", seed=5), SparsePendulum(64, "cpu", seed=5)
+    assert torch.equal(dense.reset(), sparse.reset())
+    actions = torch.rand(450, 64, 1, generator=torch.Generator().manual_seed(0)) * 6 - 3
+    rewarded = 0.0
+    for action in actions:
+        a, b = dense.step(action), sparse.step(action)
+        for field in ("obs", "next_obs", "terminated", "truncated"):
+            assert torch.equal(getattr(a, field), getattr(b, field)), field
+        rewarded += b.reward.sum().item()
+    assert torch.equal(dense.state, sparse.state) and torch.equal(dense.t, sparse.t)
+    assert (sparse.obs_dim, sparse.act_dim, sparse.max_steps) == (3, 1, 200)
+    assert sparse.action_low.tolist() == [-2.0] and sparse.action_high.tolist() == [2.0]
+    assert 0 < rewarded < 450 * 64                                     # some steps upright, most not
+    assert isinstance(make_env("sparse-pendulum", 2, "cpu"), SparsePendulum)
+
+
 def test_point_mass_dynamics_and_heteroscedastic_noise():
     env = PointMass(4, "cpu", noise=0.0)
     env.set_state(torch.tensor([[0.0, 0.0], [1.0, 0.5], [1.99, 1.0], [-1.0, 0.0]], dtype=torch.float64))
@@ -111,7 +146,8 @@ def test_gymnasium_adapter_has_the_same_interface_and_autoresets():
 
 
 def test_bad_names_and_options_are_clear_errors():
-    with pytest.raises(ValueError, match="unknown env 'cartpole'; allowed: 'pendulum', 'point-mass', 'noisy-reward', 'gym:<id>'"):
+    with pytest.raises(ValueError, match="unknown env 'cartpole'; allowed: 'pendulum', 'sparse-pendulum', "
+                                         "'point-mass', 'noisy-reward', 'gym:<id>'"):
         make_env("cartpole", 2)
     with pytest.raises(ValueError, match="unknown env 'gym:'"):
         make_env("gym:", 2)

@@ -12,7 +12,8 @@ SMALL = dict(hidden=16, batch=8, buffer=100, learning_starts=5, steps=20)
 
 
 def test_bad_config_is_a_clear_error():
-    with pytest.raises(ConfigError, match="unknown env 'cartpole'; allowed: 'pendulum', 'point-mass', 'noisy-reward', 'gym:<id>'"):
+    with pytest.raises(ConfigError, match="unknown env 'cartpole'; allowed: 'pendulum', 'sparse-pendulum', "
+                                          "'point-mass', 'noisy-reward', 'gym:<id>'"):
         SACConfig.from_params(env="cartpole")
     with pytest.raises(ConfigError, match="'critic' = 'triple' is not allowed: must be one of 'single', 'twin'"):
         SACConfig.from_params(critic="triple")
