@@ -72,6 +72,7 @@ def app() -> pn.Tabs:
     if document is not None and document.session_context is not None:
         document.add_next_tick_callback(lambda: serve_styles_locally(document))
         pn.state.on_session_destroyed(lambda session_context: forget_js_links(tabs))
+        after_closed_pages.session_opened()
         pn.state.on_session_destroyed(after_closed_pages.session_destroyed)
     return tabs
 

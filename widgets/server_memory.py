@@ -62,23 +62,32 @@ class ReturnWhenQuiet:
     """Call ``return_freed_memory`` once no session has been destroyed for ``quiet_s`` seconds (Panel
     collects a destroyed session's garbage ~5 s after the last one): one collection per burst of
     closing pages, on the server's event loop, not one per page. Each return prints one line with the
-    resident memory after it, for whoever watches the server's console."""
+    resident memory after it and the number of sessions still open, for whoever watches the server's
+    console: memory read while pages are open includes theirs. (A session can end while its page is
+    still open: one whose websocket did not connect within the server's unused-session lifetime is
+    destroyed, and the page then gets a new one.)"""
 
     def __init__(self, quiet_s: float = 6.0):
         self.quiet_s, self.last = quiet_s, float("-inf")
         self.returned_at = float("-inf")  # time.monotonic() of the last return
+        self.open_sessions = 0
+
+    def session_opened(self) -> None:
+        self.open_sessions += 1
 
     def session_destroyed(self, session_context) -> None:
+        self.open_sessions -= 1
         self.last = time.monotonic()
         IOLoop.current().call_later(self.quiet_s, self.return_if_quiet)
 
     def return_if_quiet(self) -> None:
-        if time.monotonic() - self.last >= self.quiet_s * 0.99:  # a later destruction scheduled its own call
+        quiet = time.monotonic() - self.last >= self.quiet_s * 0.99  # else a later destruction scheduled its call
+        if quiet and self.returned_at < self.last:                    # one return for sessions ended together
             return_freed_memory()
             self.returned_at = time.monotonic()
             mb = resident_mb()
-            print("Freed memory returned after closed pages" + (f" (resident: {mb:.0f} MB)" if mb else "") + ".",
-                  flush=True)
+            print("Freed memory returned after closed pages (" + (f"resident: {mb:.0f} MB; " if mb else "")
+                  + f"sessions open: {self.open_sessions}).", flush=True)
 
 
 after_closed_pages = ReturnWhenQuiet()
