@@ -29,10 +29,11 @@ def tune_malloc(arenas: int = 2) -> None:
     own mapping, returned to the system when freed. By default threads get up to 8 arenas per core, each
     keeping what it frees (the dashboard starts threads for every run and live figure); and the mapping
     threshold grows to the size of each mapped block that is freed (up to 32 MiB), so a run's tensors,
-    once freed, make later ones of that size come from the heap, where they stay. Five cycles of two closed
-    Critic pages on a server of its own (2026-12-01, load 7–12): resident memory 561, 659, 620, 642, 635 MB
-    (+17 %) with the growing threshold; 534, 547, 546, 560, 547 and 549, 558, 546, 554, 554 MB (+4.9 %,
-    +1.6 %) with it fixed. Elsewhere than glibc: nothing."""
+    once freed, make later ones of that size come from the heap. Five cycles of two closed Critic pages on a
+    server of its own, read with no session open (2026-12-01): resident 505, 507, 505, 506, 506 MB with the
+    threshold fixed, the heap 144–148 MB; 531, 527, 529, 529, 529 MB with it growing, the heap 169 → 214 MB
+    (its free part 30 → 75 MB, handed back by ``return_freed_memory`` but kept mapped). Elsewhere than glibc:
+    nothing."""
     libc = glibc()
     if libc is not None:
         libc.mallopt(M_ARENA_MAX, arenas)
