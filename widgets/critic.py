@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lab.core import History
-from lab.critic.envs import GYM_PREFIX, TORCH_ENVS, env_options
+from lab.critic.envs import GYM_PREFIX, TORCH_ENVS, env_options, moves_like_pendulum
 from lab.critic.sac import SACConfig, SACTrainer
 from lab.critic.value_grid import ValueGrid, value_grid
 
@@ -118,8 +118,8 @@ def landscape_figure(grid: ValueGrid | None, config: SACConfig) -> go.Figure:
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=panels, horizontal_spacing=0.1)
     if grid is None:
         fig.add_heatmap(z=[[np.nan]], showscale=False, row=1, col=1)
-        fig.update_layout(title="Value landscape (Pendulum; press Run)" if config.env == "pendulum"
-                          else f"Value landscape: drawn for Pendulum only (env = {config.env})")
+        fig.update_layout(title="Value landscape (Pendulum; press Run)" if moves_like_pendulum(config.env)
+                          else f"Value landscape: drawn for Pendulum's state only (env = {config.env})")
     else:
         layers = [(grid.value, "Viridis", "V"), (grid.action, "RdBu", "torque")]
         if grid.std is not None:
@@ -168,7 +168,7 @@ def critic_view() -> LabView:
                    enabled_by=ENABLED_BY)
 
     def landscape_now(history: History | None, config: SACConfig) -> go.Figure:
-        state = view.view_state() if config.env == "pendulum" and history is not None and len(history) else None
+        state = view.view_state() if moves_like_pendulum(config.env) and history is not None and len(history) else None
         return landscape_figure(value_grid(state, 0, 31, 31, actions=4) if state is not None else None, config)
 
     view.figure_fns.insert(0, landscape_now)

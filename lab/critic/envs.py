@@ -371,6 +371,11 @@ ALLOWED_ENVS = (f"{', '.join(repr(n) for n in ENV_NAMES)} (a registered gymnasiu
                 f"e.g. 'gym:MountainCarContinuous-v0')")
 
 
+def moves_like_pendulum(name: str) -> bool:
+    """Whether env ``name`` has Pendulum's (angle, velocity) state — what a value landscape is drawn over."""
+    return isinstance(name, str) and name in TORCH_ENVS and issubclass(TORCH_ENVS[name], Pendulum)
+
+
 def check_env_name(name: str) -> None:
     """Raise a ValueError saying what is allowed unless ``name`` is a torch env or 'gym:<id>' with <id> in
     gymnasium's registry (never 'module:Id', which gymnasium would import) and 1-D Box spaces."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .envs import Pendulum
+from .envs import Pendulum, moves_like_pendulum
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class ValueGrid:
 
 @torch.no_grad()
 def value_grids(trainer, n_angle: int = 41, n_velocity: int = 41, actions: int = 8, seed: int = 0) -> ValueGrid:
-    """Every seed's grid: arrays (seeds, n_angle, n_velocity). Pendulum only."""
-    if trainer.config.env != "pendulum":
+    """Every seed's grid: arrays (seeds, n_angle, n_velocity). Pendulum's state only (its sparse task too)."""
+    if not moves_like_pendulum(trainer.config.env):
         raise ValueError(f"value grids are drawn over Pendulum's (angle, velocity); this run's env is "
                          f"{trainer.config.env!r}")
     for name, n in (("n_angle", n_angle), ("n_velocity", n_velocity), ("actions", actions)):

@@ -60,6 +60,8 @@ def test_value_grid_covers_angle_and_velocity_and_is_one_seed_of_all():
     other = SACTrainer(SACConfig.from_params(env="point-mass", **SMALL), "cpu")
     with pytest.raises(ValueError, match="value grids are drawn over Pendulum's"):
         value_grid(other, 0)
+    sparse = SACTrainer(SACConfig.from_params(env="sparse-pendulum", **SMALL), "cpu")  # Pendulum's state
+    assert value_grid(sparse, 0, 9, 5, actions=4).value.shape == (9, 5)
 
 
 def test_spectral_norm_keeps_hidden_layers_at_most_one():
