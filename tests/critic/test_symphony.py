@@ -167,3 +167,13 @@ def test_swaddling_roughly_halves_the_divergence_of_single_q_sac_without_a_targe
     swaddled = [int(cell["diverged"].sum()) for cell in arena({"critic": "single", "swaddling": 1.0})]
     assert sum(swaddled) <= 2 * sum(plain) / 3, (plain, swaddled)
     assert all(s <= p for s, p in zip(swaddled, plain)), (plain, swaddled)
+
+
+@pytest.mark.parametrize("switch", ["fading_replay", "temporal_advantage", "bounded_noise"])
+def test_symphonys_other_parts_alone_do_not_halve_the_divergence(arena, switch):
+    """The measured non-effect of Symphony's other three parts at the same stress (the table above: of 48
+    seeds, fading replay 14, temporal advantage 11, bounded noise 14, against plain SAC's 17): none alone
+    brings the pooled count to half of plain SAC's. Fails if a part (or a change to it) made it halve."""
+    plain = [int(cell["diverged"].sum()) for cell in arena({"critic": "single"})]
+    with_part = [int(cell["diverged"].sum()) for cell in arena({"critic": "single", switch: True})]
+    assert sum(with_part) > sum(plain) / 2, (plain, with_part)
