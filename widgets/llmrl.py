@@ -100,11 +100,13 @@ def collapse_onsets(history: History, members: np.ndarray, floor: float) -> list
 
 def reward_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
     """The training reward (mean over seeds) with the within-batch spread (± the mean std) as a band;
-    with a hackable reward also the true and the proxy reward — their gap is reward hacking."""
+    with a hackable reward also the true reward, the proxy reward averaged over the ensemble's members
+    — their gap is reward hacking — and the fraction of hack tokens (tokens some member rewards)."""
     hackable = config.reward != "true"
     title = f"Training reward ({config.reward}): mean over seeds, band ± within-batch std"
     if hackable:
-        title += "<br><sup>dashed: true (verifier) reward, dotted: proxy reward model — the gap is hacking</sup>"
+        title += ("<br><sup>dashed: true (verifier) reward, dotted: proxy reward (mean of the "
+                  f"{config.ensemble} members) — the gap is hacking; dash-dot: fraction of hack tokens</sup>")
     fig = go.Figure(layout=_layout(title, xaxis_title="step", yaxis_title="reward"))
     if not _ready(history):
         fig.add_scatter(x=[], y=[], mode="lines", name="press Run")
@@ -118,9 +120,11 @@ def reward_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
         fig.add_scatter(x=steps, y=mean, mode="lines", name=f"{objective}: training reward",
                         line=dict(color=color, width=3))
         if hackable:
-            for metric, dash, label in [("true_reward", "dash", "true reward"),
-                                        ("proxy_reward", "dot", "proxy reward")]:
-                s, v = thin(history.steps, history.values(metric)[:, idx].mean(1))
+            true = history.values("true_reward")[:, idx]
+            gaps = np.mean([history.values(f"proxy{k}_minus_true")[:, idx] for k in range(config.ensemble)], 0)
+            for values, dash, label in [(true, "dash", "true reward"), (true + gaps, "dot", "proxy reward"),
+                                        (history.values("hack_fraction")[:, idx], "dashdot", "hack-token fraction")]:
+                s, v = thin(history.steps, values.mean(1))
                 fig.add_scatter(x=s, y=v, mode="lines", name=f"{objective}: {label}",
                                 line=dict(color=color, dash=dash, width=2))
     return fig

@@ -59,6 +59,9 @@ class LLMRLConfig(LabConfig):
                                      "'proxy', or the 'robust' mean + min over the proxy ensemble")
     hack_bonus: float = Field(1.0, ge=0.0, le=10.0, description="proxy k's bonus per unit fraction of hack token k")
     ensemble: int = Field(3, ge=1, le=8, description="proxy reward models in the ensemble (member 0 = 'proxy')")
+    hack_shared: float = Field(0.0, ge=0.0, le=1.0, description="share of each proxy's error that all members "
+                               "share (a bonus for symbol 10 + ensemble, which every member rewards); the rest is "
+                               "each member's own hack token. 0: disjoint errors, 1: identical members")
     robust_lambda: float = Field(0.5, ge=0.0, le=1.0, description="robust reward: λ·mean + (1 − λ)·min")
     entropy_floor: float = Field(0.1, ge=0.0, le=5.0, description="collapse: per-token entropy (nats) below this")
     crash_drop: float = Field(0.3, gt=0.0, le=10.0, description="collapse: true reward (EMA) this far below its best")
@@ -68,9 +71,11 @@ class LLMRLConfig(LabConfig):
 
     def problems(self) -> list[str]:
         found = []
-        if self.vocab < DIGITS + self.ensemble:
+        shared = int(self.hack_shared > 0)
+        if self.vocab < DIGITS + self.ensemble + shared:
             found.append(f"'vocab' = {self.vocab} must be at least 10 digits + 'ensemble' = {self.ensemble} "
-                         f"hack tokens, i.e. ≥ {DIGITS + self.ensemble}")
+                         + ("hack tokens + the shared one" if shared else "hack tokens")
+                         + f", i.e. ≥ {DIGITS + self.ensemble + shared}")
         if self.classes > self.prompts:
             found.append(f"'classes' = {self.classes} must be at most 'prompts' = {self.prompts}")
         if self.classes > self.batch_prompts:

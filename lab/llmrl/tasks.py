@@ -5,17 +5,31 @@ before scaling.
 
 - ``digit_sum``: prompt p asks for digits summing to a target T_p (targets spread over
   [L, 6L] for length L); symbols count 0. Reward max(0, 1 − |Σ y − T_p| / L).
-- ``checklist``: K = 4 properties — (1) the first token is a digit of the prompt's parity
+- ``checklist``: 4 properties — (1) the first token is a digit of the prompt's parity
   p mod 2, (2) the digit p mod 10 appears, (3) no symbol appears, (4) the last token is a
   digit ≥ the first. Reward = the fraction satisfied.
 
 Prompt p belongs to class (or 'agent') p mod C; class k's reward is multiplied by
 scale_ratio^{k/(C−1)}, so the classes' rewards differ in scale.
 
-Hackable proxies: an ensemble of reward models, member k = true reward + hack_bonus × (the
-fraction of the response equal to symbol 10 + k). Each member is fooled by its *own* hack
-token — their errors are independent by construction, which is what makes an ensemble's
-minimum robust. The 'proxy' reward is member 0; the hacking metric is member 0 − true.
+Hackable proxies: an ensemble of K reward models, each the true reward plus an error that a
+symbol earns. With s = hack_shared and f_x the fraction of the response equal to token x,
+
+    proxy_k = true + hack_bonus · ((1 − s) · f_{10+k} + s · f_{10+K}).
+
+Member k's *own* hack token is symbol 10 + k; symbol 10 + K is a *shared* bias that every
+member rewards. The weights (1 − s) and s sum to 1: s moves the error from the members' own
+tokens to the token they have in common, so it sets how correlated their errors are:
+
+- s = 0 (the default): disjoint errors. No single token fools two members, so a response can
+  raise the ensemble's minimum only by mixing all K hack tokens, and by at most hack_bonus / K —
+  the case that favours a min over the ensemble by construction.
+- 0 < s < 1: a shared bias plus independent parts. The shared token raises every member, and
+  the minimum with it, by s · hack_bonus per unit fraction.
+- s = 1: identical members; the minimum and the mean are the single proxy.
+
+The 'proxy' reward is member 0. Hacking is measured against the true reward on every member
+(proxy_k − true) and as the fraction of the response's tokens that some member rewards.
 """
 from __future__ import annotations
 
@@ -36,7 +50,9 @@ class Task:
         self.prompt_class = p % c.classes                                               # (P,)
         self.prompt_scale = c.scale_ratio ** (self.prompt_class / max(c.classes - 1, 1))  # (P,)
         self.target = torch.round(c.length + 5 * c.length * (p + 0.5) / c.prompts)     # digit_sum targets
-        self.hack_tokens = DIGITS + torch.arange(c.ensemble, device=device)             # (K,)
+        self.hack_tokens = DIGITS + torch.arange(c.ensemble, device=device)             # (K,) each member's own
+        self.shared_token = DIGITS + c.ensemble                                          # every member's bias
+        self.rewarded_tokens = DIGITS + torch.arange(c.ensemble + (c.hack_shared > 0), device=device)
 
     def draw_prompts(self, seeds: int, n: int, generator: torch.Generator) -> torch.Tensor:
         """n prompts per seed (seeds, n), balanced over classes: slot i draws uniformly from class i mod C."""
@@ -62,9 +78,16 @@ class Task:
         return items.to(torch.float32).mean(-1)
 
     def proxy_rewards(self, true: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        """The ensemble's rewards (S, B, K): member k = true + hack_bonus · fraction of hack token k."""
-        fraction = (tokens.unsqueeze(-1) == self.hack_tokens).to(torch.float32).mean(-2)   # (S, B, K)
-        return true.unsqueeze(-1) + self.config.hack_bonus * fraction
+        """The ensemble's rewards (S, B, K): member k = true + hack_bonus · ((1 − s) · fraction of its own
+        hack token + s · fraction of the shared one), s = hack_shared."""
+        c = self.config
+        own = (tokens.unsqueeze(-1) == self.hack_tokens).to(torch.float32).mean(-2)        # (S, B, K)
+        shared = (tokens == self.shared_token).to(torch.float32).mean(-1, keepdim=True)   # (S, B, 1)
+        return true.unsqueeze(-1) + c.hack_bonus * ((1 - c.hack_shared) * own + c.hack_shared * shared)
+
+    def hack_fraction(self, tokens: torch.Tensor) -> torch.Tensor:
+        """The fraction of each response's tokens that some ensemble member rewards: (S, B, L) → (S, B)."""
+        return torch.isin(tokens, self.rewarded_tokens).to(torch.float32).mean(-1)
 
     def training_reward(self, prompts: torch.Tensor, true: torch.Tensor, proxies: torch.Tensor) -> torch.Tensor:
         """The reward the objective sees, times the prompt's class scale (S, B).

@@ -87,10 +87,12 @@ class LLMRLTrainer(Trainer):
     def step(self) -> dict[str, torch.Tensor]:
         """One rollout batch and N updates of every seed; per-seed metrics, (seeds,) each:
 
-        reward_mean, reward_std (the training reward, scaled), true_reward, proxy_reward (ensemble
-        member 0), hacking (proxy − true), entropy (π_old's mean per-token entropy on the
-        rollouts, nats), kl_ref (mean exact KL(π_old ‖ π_ref) per position), ratio_q05/q50/q95
-        (π_θ/π_old over the tokens of all N updates), mismatch_q05/q95 (π_old/μ_old per token),
+        reward_mean, reward_std (the training reward, scaled), true_reward (the verifier's, unscaled: the
+        headline), proxy<k>_minus_true for every ensemble member k (how far member k overrates the
+        responses), hack_fraction (the fraction of tokens that some member rewards), entropy (π_old's
+        mean per-token entropy on the rollouts, nats), kl_ref (mean exact KL(π_old ‖ π_ref) per
+        position), ratio_q05/q50/q95 (π_θ/π_old over the tokens of all N updates), mismatch_q05/q95
+        (π_old/μ_old per token),
         clip_frac (tokens clipped or masked by the ratio), grad_norm (per update, averaged over
         the N updates), grad_norm_agent<k> (the norm of the part of the gradient that comes from
         prompt class k; 0 when the class's advantages are all 0), collapsed (sticky 0/1); per
@@ -114,7 +116,7 @@ class LLMRLTrainer(Trainer):
             log_ref = dist_ref.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
 
         true = task.true_reward(prompts, tokens)
-        proxies = task.proxy_rewards(true, tokens)
+        proxies = task.proxy_rewards(true, tokens)                                               # (S, B, K)
         reward = task.training_reward(prompts, true, proxies)
         if self.safe is not None:
             self.safe.update(reward.mean(1), entropy)
@@ -134,8 +136,9 @@ class LLMRLTrainer(Trainer):
 
         metrics = {
             "reward_mean": reward.mean(1), "reward_std": reward.std(1),
-            "true_reward": true.mean(1), "proxy_reward": proxies[..., 0].mean(1),
-            "hacking": (proxies[..., 0] - true).mean(1),
+            "true_reward": true.mean(1),
+            **{f"proxy{k}_minus_true": gap for k, gap in enumerate((proxies - true.unsqueeze(-1)).mean(1).T)},
+            "hack_fraction": task.hack_fraction(tokens).mean(1),
             "entropy": entropy, "kl_ref": kl_ref,
         }
         ratio = torch.cat(tracked.pop("log_ratio"), 1).exp()

@@ -1,6 +1,6 @@
 """The issue's acceptance claims, on small budgets, calibrated against measured runs (per seed).
 
-Measured when written (8 seeds each, CPU, seed 0): see each test's docstring. The mismatch
+Measured when written (CPU, one thread): see each test's docstring. The mismatch
 claim holds by the stated criterion but is weaker than it reads — see the first test.
 """
 import numpy as np
@@ -61,12 +61,48 @@ def test_safe_threshold_stays_in_range_and_moves():
     assert (tau.max(0) - tau.min(0) > 0.1).all(), (tau.min(0), tau.max(0))
 
 
-def test_robust_objective_hacks_less_than_a_single_hackable_reward():
-    """A 3-member proxy ensemble, each member fooled by its own token (bonus 1). Hacking = proxy
-    member 0 − true reward, mean of the last 10 steps of 150. Measured per seed: single proxy
-    1.00 1.00 1.00 1.00 (true reward 0); robust (½ mean + ½ min) 0.16 0.38 0.21 0.24."""
-    hacking = {}
-    for reward in ("proxy", "robust"):
-        hacking[reward] = run(150, seeds=4, reward=reward).values("hacking")[-10:].mean(0)
-    assert (hacking["robust"] < hacking["proxy"] - 0.3).all(), hacking
-    assert (hacking["proxy"] > 0.8).all(), hacking
+BASE_SEEDS = (0, 1, 2)
+
+
+def end_of_run(history, metric):
+    """A metric's mean over the last 10 steps, per seed."""
+    return history.values(metric)[-10:].mean(0)
+
+
+def test_with_disjoint_proxy_errors_the_robust_objective_keeps_part_of_the_true_reward_and_still_hacks():
+    """A 3-member proxy ensemble with disjoint errors (hack_shared 0: member k rewards only symbol
+    10 + k, bonus 1), 150 steps, 8 seeds per base seed; true reward = mean of the last 10 steps.
+    Measured, base seeds 0 / 1 / 2:
+    - trained on one proxy: true reward 0.000–0.001 in every seed (hack tokens 100 %);
+    - robust (½ mean + ½ min): true reward per seed 0.59 0.12 0.64 0.66 0.53 0.62 0.36 0.55 /
+      0.38 0.06 0.70 0.35 0.55 0.75 0.69 0.33 / 0.48 0.51 0.23 0.71 0.66 0.02 0.67 0.72,
+      means 0.51 / 0.48 / 0.50;
+    - trained on the true reward: means 0.74 / 0.75 / 0.73 (seeds 0.64–0.85), so robust costs
+      0.23 / 0.28 / 0.24 of it;
+    - the robust policy still hacks: hack tokens (any member's) 47–88 % / 44–94 % / 54–99 % of its
+      tokens, and every member overrates it by 0.18–0.24 on average (the minimum rises too)."""
+    for base in BASE_SEEDS:
+        runs = {reward: run(150, seeds=8, seed=base, reward=reward) for reward in ("true", "proxy", "robust")}
+        true = {reward: end_of_run(h, "true_reward") for reward, h in runs.items()}
+        assert (true["proxy"] < 0.05).all(), (base, true["proxy"])
+        assert true["robust"].mean() > 0.3, (base, true["robust"])
+        assert true["true"].mean() - true["robust"].mean() > 0.15, (base, true)
+        assert (end_of_run(runs["robust"], "hack_fraction") > 0.3).all(), base
+        for k in range(3):
+            assert end_of_run(runs["robust"], f"proxy{k}_minus_true").mean() > 0.1, (base, k)
+
+
+def test_with_a_shared_proxy_error_the_robust_objective_hacks_as_fully_as_one_proxy():
+    """The same ensemble with half of each member's error shared (hack_shared 0.5: every member gives
+    0.5 for the fraction of symbol 13, and 0.5 for its own token). 150 steps, 8 seeds per base seed.
+    Measured, base seeds 0 / 1 / 2: the robust objective's true reward 0.000–0.002 in every seed (as
+    one proxy's: 0.000–0.002), hack tokens ≥ 99.9 %, every member overrating it by 0.50 — the
+    minimum over the ensemble is fooled as easily as a single member. (At hack_shared 0.25 it
+    splits: mean true reward 0.24 / 0.32 / 0.32, with 5 / 3 / 3 of 8 seeds at ≤ 0.03 and the rest at
+    0.14–0.74; at 1 the members are identical.)"""
+    for base in BASE_SEEDS:
+        robust = run(150, seeds=8, seed=base, reward="robust", hack_shared=0.5)
+        assert (end_of_run(robust, "true_reward") < 0.05).all(), base
+        assert (end_of_run(robust, "hack_fraction") > 0.9).all(), base
+        for k in range(3):
+            assert (end_of_run(robust, f"proxy{k}_minus_true") > 0.4).all(), (base, k)

@@ -31,6 +31,10 @@ def test_bad_switches_and_values_are_clear_errors():
 def test_cross_field_rules_are_clear_errors():
     with pytest.raises(ConfigError, match="'vocab' = 12 must be at least 10 digits \\+ 'ensemble' = 3"):
         LLMRLConfig.from_params(vocab=12, ensemble=3)
+    with pytest.raises(ConfigError, match="'vocab' = 13 must be at least 10 digits \\+ 'ensemble' = 3 hack tokens "
+                                          "\\+ the shared one, i.e. ≥ 14"):
+        LLMRLConfig.from_params(vocab=13, ensemble=3, hack_shared=0.5)
+    LLMRLConfig.from_params(vocab=13, ensemble=3)          # disjoint errors need no shared token
     with pytest.raises(ConfigError, match="'classes' = 3 must be at most 'batch_prompts' = 2"):
         LLMRLConfig.from_params(classes=3, batch_prompts=2)
     with pytest.raises(ConfigError, match="'minibatches' = 9 must be at most the rollouts per batch"):
@@ -43,7 +47,8 @@ def test_every_objective_steps_and_reports_per_seed_metrics(objective):
     trainer = LLMRLTrainer(config, "cpu")
     for _ in range(3):
         metrics = trainer.step()
-    common = {"reward_mean", "reward_std", "true_reward", "proxy_reward", "hacking", "entropy", "kl_ref",
+    common = {"reward_mean", "reward_std", "true_reward", "proxy0_minus_true", "proxy1_minus_true",
+              "proxy2_minus_true", "hack_fraction", "entropy", "kl_ref",
               "ratio_q05", "ratio_q50", "ratio_q95", "mismatch_q05", "mismatch_q95", "clip_frac", "grad_norm",
               "grad_norm_agent0", "grad_norm_agent1", "collapsed"}
     extra = {"minirl": {"truncated_frac"}, "capo": {"capo_masked"}, "safe": {"safe_threshold", "safe_gate"}}

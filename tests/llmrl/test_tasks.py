@@ -27,6 +27,21 @@ def test_proxy_ensemble_each_member_is_fooled_by_its_own_token():
     prompts = torch.zeros(1, 1, dtype=torch.long)
     robust = task.training_reward(prompts, true, proxies)
     torch.testing.assert_close(robust, torch.tensor([[0.5 * (1.1 / 3) + 0.5 * 0.2]]))
+    torch.testing.assert_close(task.hack_fraction(tokens), torch.tensor([[0.5]]))
+
+
+def test_a_shared_bias_fools_every_member_and_moves_the_minimum():
+    """hack_shared = s: member k = true + bonus·((1 − s)·f_own_k + s·f_shared); the shared token is 10 + K."""
+    task = Task(LLMRLConfig(hack_bonus=1.0, ensemble=3, hack_shared=0.25), torch.device("cpu"))
+    tokens = torch.tensor([[[13, 13, 0, 0], [10, 11, 12, 0], [10, 13, 0, 0]]])
+    true = torch.tensor([[0.2, 0.2, 0.2]])
+    proxies = task.proxy_rewards(true, tokens)
+    torch.testing.assert_close(proxies, torch.tensor([[[0.325, 0.325, 0.325],           # shared: all alike
+                                                       [0.3875, 0.3875, 0.3875],        # one of each own token
+                                                       [0.4500, 0.2625, 0.2625]]]))
+    torch.testing.assert_close(task.hack_fraction(tokens), torch.tensor([[0.5, 0.75, 0.5]]))
+    disjoint = Task(LLMRLConfig(ensemble=3), torch.device("cpu"))
+    torch.testing.assert_close(disjoint.hack_fraction(tokens), torch.tensor([[0.0, 0.75, 0.25]]))   # 13: no bonus
 
 
 def test_prompt_batches_hold_every_class_and_scales_follow_the_ratio():
