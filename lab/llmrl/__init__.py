@@ -4,7 +4,9 @@ Files: ``config.py`` (LLMRLConfig, every switch), ``policy.py`` (the batched tok
 ``sampler.py`` (the perturbed rollout copy μ_old), ``tasks.py`` (verifiable rewards, prompt
 classes, the hackable proxy ensemble with disjoint or shared errors), ``advantages.py`` (GRPO /
 Dr. MAS normalizations), ``objectives.py`` (GRPO, MiniRL, MHPO, k3), ``capo.py``, ``safe.py``,
-``collapse.py`` and ``trainer.py`` (LLMRLTrainer, the update in one place).
+``collapse.py`` and ``trainer.py`` (LLMRLTrainer, the update in one place); ``first_order.py``
+checks the token-level objective against the exact sequence-level gradient of a policy small
+enough to enumerate every response.
 
 What reproduces here (tests/llmrl/test_acceptance.py, measured per seed): agent-wise
 normalization brings per-agent gradient-norm ratios from ~4 (global, rewards 10× apart) to ~1;
@@ -17,7 +19,10 @@ member overrates it; when half of each member's error is shared (``hack_shared``
 to 0.00, like one proxy. Under a strong sampler mismatch with staleness, plain GRPO's entropy
 falls below the floor in most seeds and MiniRL's does not — but GRPO without any mismatch falls
 below it too, since this task's optimum is nearly deterministic and MiniRL learns more slowly; a
-mismatch-specific reward crash did not reproduce in this toy.
+mismatch-specific reward crash did not reproduce in this toy. The first-order claim of Zheng et
+al. (arXiv 2512.01374) holds exactly here (tests/llmrl/test_first_order.py): with no mismatch and no
+staleness the token-level gradient is the sequence-level one, and its error grows linearly with
+each at first.
 """
 from .config import LLMRLConfig, NORMALIZATIONS, OBJECTIVES, REWARDS
 from .tasks import Task
