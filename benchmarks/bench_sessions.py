@@ -14,7 +14,8 @@ driven by headless Chromium (/usr/bin/chromium):
   Markdown pane (the browser's share); then each opens the Policy Cliff tab at once: the time until
   every one shows its status line and figures.
 * cycles: ``--cycles`` times, open ``--pages`` pages at once, open the Critic tab on each, press Run
-  (10,000 steps), wait until every page says "Running", let it train 3 s and close the pages; then
+  (10,000 steps), wait until every page says "Running" (the median and slowest time from the click,
+  and how many took over 30 s), let it train 3 s and close the pages; then
   wait until the server has destroyed their sessions and handed the freed memory back
   (widgets.server_memory, ~6 s after the last one) and record the process's RSS,
   the live ``LabView`` objects, the live run threads and what the server logged: writes to closed
@@ -137,19 +138,17 @@ async def open_lab(page, tab: str, timeout_s: float = 120) -> None:
     await page.locator(".lab-figure-0 .js-plotly-plot").first.wait_for(timeout=timeout_s * 1000)
 
 
-async def run_critic(page) -> int:
-    """Open the Critic tab and press Run until the page says "Running"; returns the clicks that were
-    not followed by "Running" within 30 s (on a loaded machine a click can be lost, seen twice at load 9-14)."""
+async def run_critic(page, timeout_s: float = 180) -> float:
+    """Open the Critic tab, press Run once and wait until the page says "Running"; returns the seconds
+    from the click. On a loaded machine the answer can take over 30 s: Chromium sends the click at
+    once, but the server's event loop (every page's tab builds, figures and clicks) reads it late — a
+    click that looked lost after 30 s (1–6 of 8 pages at load 12–19) was answered later."""
     await open_lab(page, "Critic values")
     status = page.locator(".lab-status").first
-    for lost in range(3):
-        await page.get_by_role("button", name="Run", exact=True).click()
-        try:
-            await expect(status).to_contain_text("Running", timeout=30_000)
-            return lost
-        except AssertionError:
-            print(f"a Run click was not followed by 'Running' within 30 s: {await status.inner_text()!r}", flush=True)
-    raise AssertionError("three Run clicks did not start a run")
+    started = time.perf_counter()
+    await page.get_by_role("button", name="Run", exact=True).click()
+    await expect(status).to_contain_text("Running", timeout=timeout_s * 1000)
+    return time.perf_counter() - started
 
 
 def wait_until(condition, timeout_s: float) -> float:
@@ -193,7 +192,7 @@ async def main(args) -> None:
         first = None
         for cycle in range(1, args.cycles + 1):
             pages, _ = await open_pages(browser, url, args.pages)
-            lost = sum(await asyncio.gather(*(run_critic(page) for page in pages)))
+            answers = await asyncio.gather(*(run_critic(page) for page in pages))
             await asyncio.sleep(3)
             closed, closed_at = time.perf_counter(), time.monotonic()
             for page in pages:
@@ -206,7 +205,8 @@ async def main(args) -> None:
             first = first or rss
             print(f"cycle {cycle}: runs stopped {stopped:.1f} s after the pages closed; sessions destroyed "
                   f"after {destroyed:.1f} s; RSS {rss:,.0f} MB ({rss / first - 1:+.1%} vs cycle 1); live "
-                  f"LabViews {views}; run threads {run_threads()}; Run clicks lost {lost}; logged {log.take()}", flush=True)
+                  f"LabViews {views}; run threads {run_threads()}; Run answered after {statistics.median(answers):.1f} s median, "
+                  f"{max(answers):.1f} s at most, {sum(a > 30 for a in answers)} after over 30 s; logged {log.take()}", flush=True)
         await browser.close()
     pn.state.kill_all_servers()
     print(f"load average {psutil.getloadavg()[0]:.1f}")
