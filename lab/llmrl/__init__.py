@@ -4,9 +4,10 @@ Files: ``config.py`` (LLMRLConfig, every switch), ``policy.py`` (the batched tok
 ``sampler.py`` (the perturbed rollout copy μ_old), ``tasks.py`` (verifiable rewards, prompt
 classes, the hackable proxy ensemble with disjoint or shared errors), ``advantages.py`` (GRPO /
 Dr. MAS normalizations), ``objectives.py`` (GRPO, MiniRL, MHPO, k3), ``capo.py``, ``safe.py``,
-``collapse.py`` and ``trainer.py`` (LLMRLTrainer, the update in one place); ``first_order.py``
-checks the token-level objective against the exact sequence-level gradient of a policy small
-enough to enumerate every response.
+``collapse.py`` (the live floor flag, and collapse judged against a control run) and
+``trainer.py`` (LLMRLTrainer, the update in one place); ``first_order.py`` checks the
+token-level objective against the exact sequence-level gradient of a policy small enough to
+enumerate every response.
 
 What reproduces here (tests/llmrl/test_acceptance.py, measured per seed): agent-wise
 normalization brings per-agent gradient-norm ratios from ~4 (global, rewards 10× apart) to ~1;
@@ -16,13 +17,16 @@ SAFE's threshold moves inside [0.1, 0.6]. Reward hacking, judged by the true rew
 a 3-member ensemble keeps 0.51 / 0.48 / 0.50 of it when the members' errors are disjoint (the
 true reward itself reaches 0.74 / 0.75 / 0.73), yet still writes 44–99 % hack tokens and every
 member overrates it; when half of each member's error is shared (``hack_shared`` 0.5) it falls
-to 0.00, like one proxy. Under a strong sampler mismatch with staleness, plain GRPO's entropy
-falls below the floor in most seeds and MiniRL's does not — but GRPO without any mismatch falls
-below it too, since this task's optimum is nearly deterministic and MiniRL learns more slowly; a
-mismatch-specific reward crash did not reproduce in this toy. The first-order claim of Zheng et
-al. (arXiv 2512.01374) holds exactly here (tests/llmrl/test_first_order.py): with no mismatch and no
-staleness the token-level gradient is the sequence-level one, and its error grows linearly with
-each at first.
+to 0.00, like one proxy. A strong sampler mismatch (temperature 3) with staleness 8 costs
+plain GRPO true reward against the same seeds without mismatch — 0.18 / 0.23 / 0.18 at 100
+steps (0.79 → 0.61, 0.84 → 0.61, 0.81 → 0.63) — and MiniRL's correction cuts that deficit to
+0.05 / 0.13 / 0.09; judged against the control (``collapse.collapse_vs_control``) 4 / 4 / 3 of
+GRPO's 8 seeds end collapsed onto worse answers, none of MiniRL's. An absolute entropy floor
+cannot tell: this task's optimum is nearly deterministic, and GRPO without mismatch crosses it in
+8/8 seeds too; a mismatch-specific reward crash did not reproduce — the failure is a lower
+plateau. The first-order claim of Zheng et al. (arXiv 2512.01374) holds exactly here
+(tests/llmrl/test_first_order.py): with no mismatch and no staleness the token-level gradient is
+the sequence-level one, and its error grows linearly with each at first.
 """
 from .config import LLMRLConfig, NORMALIZATIONS, OBJECTIVES, REWARDS
 from .tasks import Task

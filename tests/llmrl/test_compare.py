@@ -48,3 +48,26 @@ def test_versus_none_trains_one_objective_and_the_same_one_twice_is_an_error():
         CompareConfig.from_params(objective="grpo", versus="grpo")
     with pytest.raises(ConfigError, match="'versus' = 'ppo' is not allowed: must be one of 'none', 'grpo'"):
         CompareConfig.from_params(versus="ppo")
+
+
+def test_collapse_vs_control_flags_only_seeds_worse_than_every_control_seed_and_as_converged():
+    from lab.llmrl.collapse import collapse_vs_control
+    steps = 30
+    control_reward = np.tile([0.6, 0.7, 0.8], (steps, 1))
+    control_entropy = np.tile([0.05, 0.10, 0.20], (steps, 1))   # median 0.10
+    # seed 0: converged (entropy 0.01) onto a worse answer from step 10 on → collapsed;
+    # seed 1: as worse, but still exploring (entropy 1.0) → not collapsed;
+    # seed 2: converged and as good as the control → not collapsed (convergence is not collapse);
+    # seed 3: converged onto a worse answer, then recovered → not collapsed at the end.
+    reward = np.tile([0.6, 0.3, 0.7, 0.6], (steps, 1))
+    reward[10:, 0] = 0.2
+    reward[5:12, 3], reward[12:, 3] = 0.1, 0.8
+    entropy = np.tile([1.0, 1.0, 0.01, 0.01], (steps, 1))
+    entropy[10:, 0] = 0.01
+    state, onset = collapse_vs_control(entropy, reward, control_entropy, control_reward)
+    assert state[-1].tolist() == [True, False, False, False]
+    assert state[:, 3].any() and onset[3] == -1
+    assert onset[0] == 10                                     # its EMA falls below the worst control seed at once
+    assert (onset[1:] == -1).all()
+    state, _ = collapse_vs_control(control_entropy, control_reward, control_entropy, control_reward)
+    assert not state.any()                                    # the control never collapses against itself
