@@ -23,11 +23,11 @@ from .live import add_band, thin
 ABOUT = ("A tiny token policy learns a verifiable task (digits that sum to a target) by GRPO or a "
          "stabilized objective; the same seeds train under 'objective' and 'versus' at once. It starts on "
          "the mismatch failure: rollouts come from a hotter sampler μ_old (temperature 3) and each batch "
-         "feeds 8 stale updates. Watch plain GRPO's entropy fall through the floor around step 40 (red ✕: "
-         "the seed's collapse flag turns on) while MiniRL's importance-corrected, masked objective holds it "
-         "up for longer. Caveat: in this toy GRPO loses entropy without any mismatch too (the task's optimum "
-         "is nearly deterministic), MiniRL's seeds fall below the floor later, and without mismatch both "
-         "collapse together — set sampler_temperature to 1 to see it.")
+         "feeds 8 stale updates. What mismatch costs here is reward: watch plain GRPO's true reward settle "
+         "below MiniRL's importance-corrected, masked objective (over 100 steps, 8 seeds, base seeds 0–2: "
+         "GRPO 0.18–0.23 below its no-mismatch control, MiniRL 0.05–0.13). The red ✕ marks a seed whose "
+         "entropy fell through the floor — in this toy that is convergence, not failure: without mismatch "
+         "(sampler_temperature 1) both objectives cross it too.")
 VIEW_START = dict(seeds=4, lr=1e-2, minibatches=8, sampler_temperature=3.0, objective="grpo", versus="minirl",
                   steps=80)
 COLORS = {"grpo": "#d62728", "minirl": "#1f77b4", "mhpo": "#2ca02c", "capo": "#9467bd", "safe": "#ff7f0e"}
