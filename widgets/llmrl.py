@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 from lab.core import History
 from lab.llmrl import LLMRLConfig
 from lab.llmrl.compare import OWN_METRICS, CompareConfig, CompareTrainer
+from lab.llmrl.health import CHI2_MAX, ESS_MIN, IS_MEAN_RANGE, IS_STD_MAX
 
 from .labview import LabView
 from .live import add_band, thin
@@ -258,6 +259,85 @@ def ratio_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
     return fig
 
 
+# The health metrics drawn, each with verl's warning bounds (low, high) where it states one (``health.py``):
+# a seed is flagged when its value leaves them at any recorded step.
+HEALTH_PANELS = [("is_mean", "mean IS weight π_old/μ_old", IS_MEAN_RANGE),
+                 ("is_std", "IS weight std", (None, IS_STD_MAX)),
+                 ("is_ess", "effective sample size (token)", (ESS_MIN, None)),
+                 ("chi2_token", "χ² (token)", (None, CHI2_MAX)),
+                 ("chi2_seq", "χ² (sequence)", (None, None)),
+                 ("mismatch_k3", "k3 KL(μ_old ‖ π_old)", (None, None))]
+
+
+def first_crossings(values: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+    """Per member (column), the first step index where ``values`` (steps, members) is below ``low`` or above
+    ``high``; −1 for a member that never crosses (or when neither bound is given)."""
+    crossed = np.zeros(values.shape, bool)
+    if low is not None:
+        crossed |= values < low
+    if high is not None:
+        crossed |= values > high
+    return np.where(crossed.any(0), crossed.argmax(0), -1)
+
+
+def crossing_phrase(bounds: tuple[float | None, float | None]) -> str:
+    low, high = bounds
+    if low is not None and high is not None:
+        return f"outside [{low:g}, {high:g}]"
+    return f"below {low:g}" if low is not None else f"above {high:g}"
+
+
+def health_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
+    """The rollout-correction health metrics (``lab/llmrl/health.py``), one panel each: a thin line per seed
+    in its objective's colour, verl's warning bounds dashed, a red ✕ where a seed first crosses them, and the
+    count of seeds that cross in the panel's title ("3 of 8 seeds below 0.3"); panels whose metric has no
+    stated bound say so."""
+    parts = groups(history, config)
+    ready = _ready(history)
+    titles = []
+    for metric, label, bounds in HEALTH_PANELS:
+        if bounds == (None, None):
+            titles.append(f"{label}<br><sup>no threshold stated</sup>")
+        elif ready:
+            counts = ", ".join(f"{o} {int((first_crossings(history.values(metric)[:, idx], *bounds) >= 0).sum())} "
+                               f"of {len(idx)}" for o, idx in parts)
+            titles.append(f"{label}<br><sup>seeds {crossing_phrase(bounds)} at some step: {counts}</sup>")
+        else:
+            titles.append(f"{label}<br><sup>warns {crossing_phrase(bounds)}</sup>")
+    fig = make_subplots(rows=2, cols=3, subplot_titles=titles, horizontal_spacing=0.07, vertical_spacing=0.2)
+    x_range = [int(history.steps[0]), int(history.steps[-1])] if ready else [0, config.steps]
+    for k, (metric, label, bounds) in enumerate(HEALTH_PANELS):
+        row, col = divmod(k, 3)
+        row, col = row + 1, col + 1
+        for bound in (b for b in bounds if b is not None):
+            fig.add_scatter(x=x_range, y=[bound, bound], mode="lines", line=dict(color="#555", dash="dash", width=1.5),
+                            name="verl's warning bound", legendgroup="bound", showlegend=k == 0, row=row, col=col)
+        if not ready:
+            fig.add_scatter(x=[], y=[], mode="lines", name="press Run", showlegend=k == 0, row=row, col=col)
+            continue
+        values = history.values(metric)
+        for objective, idx in parts:
+            shown = idx[:MAX_SEED_LINES]
+            steps, lines = thin(history.steps, values[:, shown])
+            for j, (column, m) in enumerate(zip(lines.T, shown)):
+                fig.add_scatter(x=steps, y=column, mode="lines", line=dict(color=COLORS[objective], width=1.2),
+                                opacity=0.75, name=f"{objective}: one line per seed", legendgroup=objective,
+                                showlegend=k == 0 and j == 0, row=row, col=col)
+            first = first_crossings(values[:, idx], *bounds)
+            crossed = idx[first >= 0]
+            at = first[first >= 0]
+            fig.add_scatter(x=history.steps[at], y=values[at, crossed], mode="markers",
+                            marker=dict(symbol="x", size=10, color="#d62728"), name="seed crosses (first step)",
+                            legendgroup="crosses", showlegend=k == 0 and objective == parts[0][0],
+                            text=[f"{objective} seed {history.members['seed'][m]}" for m in crossed],
+                            hovertemplate="step %{x}: %{text}<extra>crosses</extra>", row=row, col=col)
+    fig.update_xaxes(title_text="step", row=2)
+    fig.update_layout(**_layout("Rollout-correction health per seed (π_old vs the sampler μ_old) — ✕ where a seed "
+                                "first crosses verl's warning bound"))
+    fig.update_layout(height=640, margin=dict(t=110))
+    return fig
+
+
 # A prompt class whose gradient norm is below this had (almost) no advantage signal in the step — its
 # group's rewards were all equal, as after a collapse — and its ratio to another class is left undefined.
 NO_SIGNAL = 1e-4   # advantages are normalized, so a class with signal has norms ~0.01–10
@@ -311,7 +391,7 @@ def grad_norm_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
     return fig
 
 
-FIGURES = [reward_figure, entropy_figure, kl_figure, ratio_figure, grad_norm_figure]
+FIGURES = [reward_figure, entropy_figure, kl_figure, ratio_figure, grad_norm_figure, health_figure]
 
 
 def llmrl_view(**values) -> LabView:

@@ -27,6 +27,7 @@ from .advantages import advantages
 from .capo import capo_mask
 from .collapse import CollapseTracker
 from .config import LLMRLConfig
+from .health import health_metrics
 from .objectives import grpo, k3, mhpo, minirl
 from .safe import SafeController
 from .sampler import perturbation
@@ -92,7 +93,9 @@ class LLMRLTrainer(Trainer):
         responses), hack_fraction (the fraction of tokens that some member rewards), entropy (π_old's
         mean per-token entropy on the rollouts, nats), kl_ref (mean exact KL(π_old ‖ π_ref) per
         position), ratio_q05/q50/q95 (π_θ/π_old over the tokens of all N updates), mismatch_q05/q95
-        (π_old/μ_old per token),
+        (π_old/μ_old per token), the rollout-correction health metrics of the whole batch
+        (``health.py``: is_mean/std/min/max, is_seq_*, is_ess, is_seq_ess, chi2_token, chi2_seq,
+        mismatch_k3, is_frac_high/low; every token counts, responses have no padding),
         clip_frac (tokens clipped or masked by the ratio), grad_norm (per update, averaged over
         the N updates), grad_norm_agent<k> (the norm of the part of the gradient that comes from
         prompt class k; 0 when the class's advantages are all 0), collapsed (sticky 0/1); per
@@ -146,6 +149,7 @@ class LLMRLTrainer(Trainer):
             metrics[f"ratio_q{round(q * 100):02d}"] = value
         mismatch = seed_quantiles((log_old - log_mu).exp())
         metrics["mismatch_q05"], metrics["mismatch_q95"] = mismatch[0], mismatch[2]
+        metrics.update(health_metrics(log_old, log_mu, torch.ones_like(log_old, dtype=torch.bool)))
         for name, values in tracked.items():
             metrics[name] = torch.stack(values).mean(0)
         metrics["collapsed"] = self.collapse.update(true.mean(1), entropy)

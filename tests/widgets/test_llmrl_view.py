@@ -22,13 +22,13 @@ def test_view_trains_two_objectives_on_the_same_seeds_and_marks_collapses():
     view = llmrl_view()
     assert view.config.objective == "grpo" and view.config.versus == "minirl" and view.config.sampler_temperature == 3
     before = view.figures()
-    assert len(before) == 5 and "press Run" in [t.name for t in before[0].data]
+    assert len(before) == 6 and "press Run" in [t.name for t in before[0].data]
     assert view.set_value("steps", 60)
     view.start()
     view.wait(timeout=120)
     assert view.status()[0].startswith("Finished 60 steps"), view.status()
     history, config = view.history, view.config
-    reward, entropy, kl, ratio, grads = view.figures()
+    reward, entropy, kl, ratio, grads, health = view.figures()
 
     # Reward: one mean line per objective, equal to the mean over that objective's seeds.
     for objective, idx in groups(history, config):
@@ -63,6 +63,8 @@ def test_view_trains_two_objectives_on_the_same_seeds_and_marks_collapses():
     assert not by_name(ratio, "grpo: IS weight truncated at C")
     assert "grpo" in grads.layout.title.text and "minirl" in grads.layout.title.text
     assert kl.data[1].name == "grpo: mean KL"
+    counted = [a.text for a in health.layout.annotations if "at some step" in a.text]   # the health panels count
+    assert len(counted) == 4 and all("grpo " in t and "minirl " in t for t in counted)  # each objective's crossings
 
 
 def test_collapse_marker_sits_where_the_flag_turns_on_and_causes_are_named():
