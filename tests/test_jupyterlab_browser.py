@@ -197,8 +197,12 @@ def drawn_step(figure) -> float:
     return figure.evaluate(DRAWN_STEP)
 
 
-def wait_for_growth(figure, above: float, timeout: float = 30) -> float:
-    """Wait until the figure has drawn a step beyond ``above``; returns it."""
+def wait_for_growth(figure, above: float, timeout: float = 60) -> float:
+    """Wait until the figure has drawn a step beyond ``above``; returns it. A live view's redraw period grows
+    with its measured cost (widgets.labview.Redrawer), and on a loaded machine 30 s was once not enough: a
+    clean-clone ``make test`` with a browser-test loop beside it (2026-12-01) saw notebook 01's view say
+    "Running" and its figure draw nothing past step 0 for 30 s; the same test passed alone, and in five
+    loaded loop rounds. A view that never redraws still fails here."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         step = drawn_step(figure)
