@@ -54,6 +54,7 @@ from .advantages import normalize_within
 from .config import LLMRLConfig
 from .objectives import grpo, minirl
 from .tasks import Task
+from .trainer import take
 
 ROUTINGS = ("recompute", "replay")
 
@@ -177,8 +178,7 @@ def train(s: RoutingSetting) -> dict[str, torch.Tensor]:
         order = torch.argsort(torch.rand(prompts.shape, generator=g), 1)
         norms = []
         for part in torch.chunk(order, s.minibatches, 1):
-            mini = {k: v.gather(1, part.view(*part.shape, *[1] * (v.dim() - 2)).expand(-1, -1, *v.shape[2:]))
-                    for k, v in batch.items()}
+            mini = {k: take(v, part) for k, v in batch.items()}
             log_p, _ = token_log_probs(w, mini["prompts"], mini["tokens"], mini["experts"], s.routing)
             adv_t = mini["adv"].unsqueeze(-1).expand_as(log_p)
             if s.objective == "grpo":

@@ -24,15 +24,14 @@ from lab.critic.arena import NO_TARGET, STRESSES, TASKS, cell_config, run_cell
 MILDER = STRESSES["tau=1,gamma=0.999,lr=3e-3,utd=4"]
 
 
-def sparse_cell(critic: str, stress: dict, base: int):
-    return run_cell(cell_config({"critic": critic}, stress, seed=base, **TASKS["sparse-pendulum"]))
+def arena_cell(critic: str, stress: dict, base: int, task: str = "sparse-pendulum"):
+    return run_cell(cell_config({"critic": critic}, stress, seed=base, **TASKS[task]))
 
 
 @pytest.mark.parametrize("base", [0, 1, 2])
 def test_single_critic_diverges_on_the_sparse_task_at_a_stress_it_survives_on_pendulum(base):
     """Measured: sparse 14, 16, 15 of 16 diverged; Pendulum 0, 0, 1."""
-    sparse = sparse_cell("single", MILDER, base)
-    pendulum = run_cell(cell_config({"critic": "single"}, MILDER, seed=base, **TASKS["pendulum"]))
+    sparse, pendulum = arena_cell("single", MILDER, base), arena_cell("single", MILDER, base, "pendulum")
     assert sparse["diverged"].sum() >= 12, sparse
     assert pendulum["diverged"].sum() <= 3, pendulum
     assert (sparse.loc[sparse["diverged"], "q_peak"] > 0).all(), sparse
@@ -42,7 +41,7 @@ def test_single_critic_diverges_on_the_sparse_task_at_a_stress_it_survives_on_pe
 def test_twin_critic_runs_away_upward_on_the_sparse_task_without_a_target_network(base):
     """Measured: 12, 10, 15 of 16 diverged, every one with a positive peak (on Pendulum twin's runaways at
     NO_TARGET are downward; tests/critic/test_arena.py, arena.py)."""
-    cell = sparse_cell("twin", NO_TARGET, base)
+    cell = arena_cell("twin", NO_TARGET, base)
     assert cell["diverged"].sum() >= 8, cell
     assert (cell.loc[cell["diverged"], "q_peak"] > 0).all(), cell
 
@@ -51,6 +50,6 @@ def test_twin_critic_runs_away_upward_on_the_sparse_task_without_a_target_networ
 @pytest.mark.parametrize("base", [0, 1, 2])
 def test_no_stress_keeps_every_seed_on_the_sparse_task_and_the_reward_is_found(critic, base):
     """The control: 0 of 16 diverged, |mean Q| small, and some seed's evaluation return (upright steps) > 0."""
-    cell = sparse_cell(critic, {}, base)
+    cell = arena_cell(critic, {}, base)
     assert not cell["diverged"].any() and (cell["q_peak"].abs() < 50).all(), cell
     assert cell["final_return"].max() > 0, cell
