@@ -4,7 +4,9 @@
 policy entropy falls below an absolute floor or its true reward crashes. On a task whose optimum is
 nearly deterministic (``digit_sum``) a converging policy crosses the floor too, so that flag marks
 convergence as often as failure. ``collapse_vs_control`` judges a run against a control run — the
-same seeds and settings without the suspected cause — instead.
+same seeds and settings without the suspected cause — instead, and ``drop_from_peak`` measures a
+reward crash after the fact. On the ``diverse`` task, whose optimum is spread over many answers,
+losing entropy is itself the failure (tests/llmrl/test_diverse_task.py).
 
 Reward crash: an EMA (rate 0.1) of the batch's mean true reward falls more than ``crash_drop``
 below the best value that EMA has reached. Entropy: the mean per-token entropy of π_old on the
@@ -68,3 +70,10 @@ def collapse_vs_control(entropy, true_reward, control_entropy, control_reward, m
     last_ok = np.where((~state).any(0), steps - 1 - (~state)[::-1].argmax(0), -1)
     onset = np.where(state[-1], last_ok + 1, -1)
     return state, onset
+
+
+def drop_from_peak(true_reward, rate: float = EMA_RATE):
+    """How far each seed's true reward (EMA, rate ``rate``) ends below the best value that EMA reached:
+    (steps, seeds) → (seeds,), ≥ 0 — the reward crash that ``CollapseTracker`` flags beyond ``crash_drop``."""
+    smooth = ema(true_reward, rate)
+    return smooth.max(0) - smooth[-1]

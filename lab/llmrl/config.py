@@ -7,7 +7,7 @@ from lab.core import Field, LabConfig
 
 OBJECTIVES = ("grpo", "minirl", "mhpo", "capo", "safe")
 NORMALIZATIONS = ("group", "global", "agent")
-REWARDS = ("true", "proxy", "robust")
+REWARDS = ("true", "pass", "proxy", "robust")
 DIGITS = 10  # tokens 0..9 are digits; tokens 10.. are symbols (worth 0, and the reward ensemble's hack tokens)
 ROLLOUT_PASSES = 8  # passes over a batch's tokens alive in a step: sampling μ_old, π_old, π_θ (forward and
                     # backward), the reference
@@ -16,9 +16,11 @@ ROLLOUT_PASSES = 8  # passes over a batch's tokens alive in a step: sampling μ_
 class LLMRLConfig(LabConfig):
     """A tiny autoregressive policy trained by GRPO or a stabilized objective, a population of seeds at once."""
 
-    task: Literal["digit_sum", "checklist"] = Field(
-        "digit_sum", description="verifiable task: 'digit_sum' (digits summing to the prompt's target) or "
-        "'checklist' (4 properties of the sequence, the prompt sets two of them)")
+    task: Literal["digit_sum", "checklist", "diverse"] = Field(
+        "digit_sum", description="verifiable task: 'digit_sum' (digits summing to the prompt's target), "
+        "'checklist' (4 properties of the sequence, the prompt sets two of them) or 'diverse' (many correct "
+        "answers — digits whose sum has the prompt's parity — and a correct answer earns 1/(its copies in the "
+        "group), so a collapsed policy earns 1/group)")
     length: int = Field(4, ge=2, le=12, description="tokens generated per response")
     vocab: int = Field(16, ge=12, le=64, description="vocabulary size: 10 digits, the rest symbols")
     prompts: int = Field(8, ge=1, le=64, description="distinct prompts")
@@ -55,7 +57,8 @@ class LLMRLConfig(LabConfig):
     safe_kp: float = Field(2.0, ge=0.0, le=100.0, description="SAFE: proportional gain on the reward velocity")
     safe_ki: float = Field(0.05, ge=0.0, le=100.0, description="SAFE: integral gain on the reward velocity")
     safe_kd: float = Field(1.0, ge=0.0, le=100.0, description="SAFE: derivative gain on the reward velocity")
-    reward: Literal[REWARDS] = Field("true", description="training reward: the 'true' verifier, one hackable "
+    reward: Literal[REWARDS] = Field("true", description="training reward: the 'true' verifier, 'pass' (task "
+                                     "'diverse': 1 per correct response, repeats included), one hackable "
                                      "'proxy', or the 'robust' mean + min over the proxy ensemble")
     hack_bonus: float = Field(1.0, ge=0.0, le=10.0, description="proxy k's bonus per unit fraction of hack token k")
     ensemble: int = Field(3, ge=1, le=8, description="proxy reward models in the ensemble (member 0 = 'proxy')")
@@ -76,6 +79,9 @@ class LLMRLConfig(LabConfig):
             found.append(f"'vocab' = {self.vocab} must be at least 10 digits + 'ensemble' = {self.ensemble} "
                          + ("hack tokens + the shared one" if shared else "hack tokens")
                          + f", i.e. ≥ {DIGITS + self.ensemble + shared}")
+        if self.reward == "pass" and self.task != "diverse":
+            found.append(f"'reward' = 'pass' needs 'task' = 'diverse' (the only task with a pass/fail verifier); "
+                         f"got 'task' = '{self.task}'")
         if self.classes > self.prompts:
             found.append(f"'classes' = {self.classes} must be at most 'prompts' = {self.prompts}")
         if self.classes > self.batch_prompts:

@@ -8,6 +8,17 @@ before scaling.
 - ``checklist``: 4 properties — (1) the first token is a digit of the prompt's parity
   p mod 2, (2) the digit p mod 10 appears, (3) no symbol appears, (4) the last token is a
   digit ≥ the first. Reward = the fraction satisfied.
+- ``diverse``: an optimum that is *not* near-deterministic. Prompt p accepts any response of
+  digits only whose sum has p's parity (half of the 10^L digit strings: many correct answers),
+  and the reward values variety within the group — the G responses to one prompt, which the
+  trainer samples consecutively: a correct response earns 1/c, c the number of identical
+  responses in its group. A group's mean reward is then the number of *distinct* correct answers
+  it holds over G: a policy that always writes the same correct answer earns 1/G, one spread over
+  many correct answers nearly 1, so entropy collapse costs reward here. This is the within-batch
+  repetition penalty of "batch exploration" (Song, Kempe & Munos, "Outcome-based Exploration for
+  LLM Reasoning", arXiv 2509.06941) taken as the reward we want, in the spirit of training on
+  pass@k rather than pass@1 (Chen et al., arXiv 2508.10751). The training reward 'pass' is the
+  usual outcome reward instead — 1 for every correct response, repeats included (pass@1).
 
 Prompt p belongs to class (or 'agent') p mod C; class k's reward is multiplied by
 scale_ratio^{k/(C−1)}, so the classes' rewards differ in scale.
@@ -65,6 +76,9 @@ class Task:
     def true_reward(self, prompts: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """The verifier's reward in [0, 1], unscaled: prompts (S, B), tokens (S, B, L) → (S, B)."""
         is_digit = tokens < DIGITS
+        if self.config.task == "diverse":
+            correct = is_digit.all(-1) & (torch.where(is_digit, tokens, 0).sum(-1) % 2 == prompts % 2)
+            return correct.to(torch.float32) / self.copies_in_group(tokens)
         if self.config.task == "digit_sum":
             total = torch.where(is_digit, tokens, 0).sum(-1).to(torch.float32)
             return (1 - (total - self.target[prompts]).abs() / self.config.length).clamp(min=0.0)
@@ -76,6 +90,17 @@ class Task:
             (last < DIGITS) & (first < DIGITS) & (last >= first),
         ], -1)
         return items.to(torch.float32).mean(-1)
+
+    def copies_in_group(self, tokens: torch.Tensor) -> torch.Tensor:
+        """How many responses of its group (``group`` consecutive rollouts) equal each response, itself
+        included: (S, B, L) → (S, B), B a multiple of ``group``."""
+        S, B, L = tokens.shape
+        G = self.config.group
+        if B % G:
+            raise ValueError(f"the 'diverse' task scores groups of 'group' = {G} consecutive responses; "
+                             f"got {B} responses per seed, not a multiple of {G}")
+        grouped = tokens.view(S, B // G, G, L)
+        return (grouped.unsqueeze(2) == grouped.unsqueeze(3)).all(-1).sum(-1).view(S, B)
 
     def proxy_rewards(self, true: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """The ensemble's rewards (S, B, K): member k = true + hack_bonus · ((1 − s) · fraction of its own
@@ -92,6 +117,9 @@ class Task:
     def training_reward(self, prompts: torch.Tensor, true: torch.Tensor, proxies: torch.Tensor) -> torch.Tensor:
         """The reward the objective sees, times the prompt's class scale (S, B).
 
+        'pass' (task 'diverse' only): 1 for a correct response, however often its group repeats it —
+        the true reward is positive exactly for the correct ones.
+
         'robust': λ·mean_k r_k + (1 − λ)·min_k r_k over the ensemble — the reward-robust objective
         of Yan et al., "Reward-Robust RLHF in LLMs" (arXiv 2409.15360), which balances nominal
         performance (the ensemble mean) against the worst case over the uncertainty set (the
@@ -100,6 +128,8 @@ class Task:
         c = self.config
         if c.reward == "true":
             reward = true
+        elif c.reward == "pass":
+            reward = (true > 0).to(torch.float32)
         elif c.reward == "proxy":
             reward = proxies[..., 0]
         else:

@@ -12,7 +12,8 @@ def test_bad_switches_and_values_are_clear_errors():
     with pytest.raises(ConfigError, match="'normalization' = 'batch' is not allowed: must be one of 'group', "
                                           "'global', 'agent'"):
         LLMRLConfig.from_params(normalization="batch")
-    with pytest.raises(ConfigError, match="'reward' = 'gold' is not allowed: must be one of 'true', 'proxy', 'robust'"):
+    with pytest.raises(ConfigError, match="'reward' = 'gold' is not allowed: must be one of 'true', 'pass', 'proxy', "
+                                          "'robust'"):
         LLMRLConfig.from_params(reward="gold")
     with pytest.raises(ConfigError, match="'sampler_precision' = 'int8' is not allowed"):
         LLMRLConfig.from_params(sampler_precision="int8")
@@ -39,6 +40,9 @@ def test_cross_field_rules_are_clear_errors():
         LLMRLConfig.from_params(classes=3, batch_prompts=2)
     with pytest.raises(ConfigError, match="'minibatches' = 9 must be at most the rollouts per batch"):
         LLMRLConfig.from_params(minibatches=9, batch_prompts=2, group=4, classes=1)
+    with pytest.raises(ConfigError, match="'reward' = 'pass' needs 'task' = 'diverse' .*got 'task' = 'checklist'"):
+        LLMRLConfig.from_params(reward="pass", task="checklist")
+    LLMRLConfig.from_params(reward="pass", task="diverse")
 
 
 @pytest.mark.parametrize("objective", ["grpo", "minirl", "mhpo", "capo", "safe"])

@@ -1,4 +1,5 @@
 """Tasks, rewards and advantage normalizations of the LLM-RL lab."""
+import pytest
 import torch
 
 from lab.llmrl import LLMRLConfig, Task
@@ -15,6 +16,24 @@ def test_digit_sum_and_checklist_rewards():
     prompts = torch.tensor([[3, 3]])
     tokens = torch.tensor([[[1, 3, 5, 7], [2, 10, 4, 0]]])     # all four items / none of them
     torch.testing.assert_close(checklist.true_reward(prompts, tokens), torch.tensor([[1.0, 0.0]]))
+
+
+def test_diverse_reward_pays_each_correct_answer_once_per_group():
+    """A correct response (digits only, sum of p's parity) earns 1/(its copies in its group of ``group``
+    consecutive responses); copies in another group do not count; 'pass' pays every correct response 1."""
+    task = Task(LLMRLConfig(task="diverse", group=4, reward="pass"), torch.device("cpu"))
+    prompts = torch.tensor([[0] * 4 + [2] * 4])                 # two groups, both asking for an even sum
+    tokens = torch.tensor([[[1, 1, 0, 0], [1, 1, 0, 0], [2, 0, 0, 1], [10, 0, 0, 0],    # twice / odd sum / symbol
+                            [1, 1, 0, 0], [0, 2, 0, 0], [4, 4, 0, 0], [0, 2, 0, 0]]])   # the first group's answer: 1
+    true = task.true_reward(prompts, tokens)
+    torch.testing.assert_close(true, torch.tensor([[0.5, 0.5, 0.0, 0.0, 1.0, 0.5, 1.0, 0.5]]))
+    assert true[0, :4].mean() == 1 / 4 and true[0, 4:].mean() == 3 / 4      # distinct correct answers / group
+    odd = torch.tensor([[1] * 4 + [2] * 4])
+    assert task.true_reward(odd, tokens)[0, 2] == 1.0                      # sum 3 is correct for an odd prompt
+    passed = task.training_reward(prompts, true, task.proxy_rewards(true, tokens))
+    torch.testing.assert_close(passed, torch.tensor([[1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]]))
+    with pytest.raises(ValueError, match="groups of 'group' = 4 consecutive responses; got 6"):
+        task.true_reward(prompts[:, :6], tokens[:, :6])
 
 
 def test_proxy_ensemble_each_member_is_fooled_by_its_own_token():
