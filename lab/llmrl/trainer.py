@@ -89,9 +89,11 @@ class LLMRLTrainer(Trainer):
         """One rollout batch and N updates of every seed; per-seed metrics, (seeds,) each:
 
         reward_mean, reward_std (the training reward, scaled), true_reward (the verifier's, unscaled: the
-        headline), proxy<k>_minus_true for every ensemble member k (how far member k overrates the
-        responses), hack_fraction (the fraction of tokens that some member rewards), entropy (π_old's
-        mean per-token entropy on the rollouts, nats), kl_ref (mean exact KL(π_old ‖ π_ref) per
+        headline), true_reward_agent<k> (the same over prompt class k's rollouts only; the config makes
+        every batch hold every class, so it is never an empty mean), proxy<k>_minus_true for every
+        ensemble member k (how far member k overrates the responses), hack_fraction (the fraction of
+        tokens that some member rewards), entropy (π_old's mean per-token entropy on the rollouts,
+        nats), kl_ref (mean exact KL(π_old ‖ π_ref) per
         position), ratio_q05/q50/q95 (π_θ/π_old over the tokens of all N updates), mismatch_q05/q95
         (π_old/μ_old per token), the rollout-correction health metrics of the whole batch
         (``health.py``: is_mean/std/min/max, is_seq_*, is_ess, is_seq_ess, chi2_token, chi2_seq,
@@ -140,6 +142,8 @@ class LLMRLTrainer(Trainer):
         metrics = {
             "reward_mean": reward.mean(1), "reward_std": reward.std(1),
             "true_reward": true.mean(1),
+            **{f"true_reward_agent{k}": (true * (agent == k)).sum(1) / (agent == k).sum(1)
+               for k in range(c.classes)},
             **{f"proxy{k}_minus_true": gap for k, gap in enumerate((proxies - true.unsqueeze(-1)).mean(1).T)},
             "hack_fraction": task.hack_fraction(tokens).mean(1),
             "entropy": entropy, "kl_ref": kl_ref,
