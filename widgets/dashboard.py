@@ -21,7 +21,7 @@ from panel.io.resources import LOCAL_DIST, patch_model_css
 from panel.links import Callback
 from tornado.websocket import WebSocketClosedError
 
-from . import cliff, critic, critic_arena, games, lattice, llmrl, repeated, synchrony
+from . import cliff, critic, critic_arena, games, lattice, llmrl_tab, repeated, synchrony
 from .server_memory import after_closed_pages, tune_malloc
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
 
@@ -42,7 +42,7 @@ TABS = [
     ("Synchrony", "a chatbot mirrors its user's style or stays itself: the synchrony–stability frontier "
                   "and a learned controller (Brandt 2025)", synchrony.synchrony_tab),
     ("LLM-RL stability", "a tiny token policy under GRPO and its stabilizers: entropy collapse, exploding "
-                         "ratios, gradient imbalance, reward hacking", llmrl.llmrl_tab),
+                         "ratios, gradient imbalance, reward hacking, Routing Replay", llmrl_tab.llmrl_tab),
 ]
 
 

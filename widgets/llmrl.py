@@ -400,14 +400,3 @@ def llmrl_view(**values) -> LabView:
     return LabView("LLM-RL stability: the same seeds under two objectives", CompareTrainer, list(FIGURES), ABOUT,
                    values={**VIEW_START, **values})
 
-
-def llmrl_tab():
-    """The dashboard tab: the LLM-RL stability lab, live."""
-    import panel as pn
-
-    return pn.Column(
-        pn.pane.Markdown("## LLM-RL stability\nRL fine-tuning of language models fails in recognizable ways — "
-                         "entropy collapse, exploding importance ratios, gradient imbalance, reward hacking. A "
-                         "tiny token policy makes each failure and each stabilizer (GRPO, MiniRL, MHPO, CAPO, "
-                         "SAFE, Dr. MAS normalization, a robust reward ensemble) visible in seconds."),
-        llmrl_view().panel(), sizing_mode="stretch_width")
