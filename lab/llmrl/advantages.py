@@ -5,11 +5,18 @@ response i gets Â_i = (r_i − mean(r)) / std(r), the statistics over the G res
 prompt ('group').
 
 Dr. MAS (Feng et al., arXiv 2602.08847): with several agents whose rewards follow different
-distributions, one global baseline (mean and std over every agent's rollouts, 'global') deviates
-from each agent's own statistics and scales each agent's gradient by its own reward scale;
-normalizing per agent with that agent's own mean and std ('agent') calibrates the gradient
-scales. Here an agent is a prompt class. (The paper's exact estimator — e.g. whether the
-agent-wise statistics are also taken per prompt — was not confirmed; this is the per-agent batch form.)
+distributions, one baseline shared by all agents deviates from each agent's own statistics and
+scales each agent's gradient by its own reward scale; normalizing per agent with that agent's own
+mean and std calibrates the gradient scales. Here an agent is a prompt class: 'global' is the
+shared baseline (mean and std over the whole batch), 'agent' the per-agent one over the batch.
+
+The authors' code (github.com/langfengQ/DrMAS, ``compute_advantage`` in
+verl/trainer/ppo/ray_trainer.py, switched on by ``group_by_agent_id``) takes the agent-wise
+statistics per prompt *and* agent: the group of a rollout is (prompt uid, agent id), where plain
+GRPO's group, the prompt uid, mixes every agent's steps. In this lab each prompt belongs to one
+class, so that exact estimator is GRPO's 'group' normalization itself; 'agent' is the batch form.
+Both remove a class's reward scale exactly (up to ε); 'global' does not (tests/llmrl/test_stabilizer_drmas.py
+measures what that costs the low-scale class).
 """
 from __future__ import annotations
 
