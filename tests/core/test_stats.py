@@ -23,7 +23,7 @@ def test_aggregate_intervals_equal_a_plain_bootstrap_on_the_same_resamples():
     scores[3, 2] = scores[5, 2]                       # a tie
     reps, seed = 400, 11
     got = stats.bootstrap_aggregates(scores, reps=reps, seed=seed, gamma=0.5)
-    resampled = plain_resamples(scores, np.random.default_rng(seed).integers(0, 12, size=(reps, 4, 12)))
+    resampled = plain_resamples(scores, np.random.default_rng(seed).integers(0, 12, size=(reps, 4, 12), dtype=stats.draw_dtype(12)))
     plain = {"iqm": [scipy.stats.trim_mean(r.ravel(), 0.25) for r in resampled],
              "mean": resampled.mean((1, 2)),
              "median": np.median(resampled.mean(1), 1),
@@ -41,8 +41,8 @@ def test_probability_of_improvement_interval_equals_a_plain_bootstrap_on_the_sam
     reps, seed = 300, 5
     got = stats.bootstrap_improvement(x, y, reps=reps, seed=seed)
     draws = np.random.default_rng(seed)
-    rx = plain_resamples(x, draws.integers(0, 9, size=(reps, 3, 9)))
-    ry = plain_resamples(y, draws.integers(0, 6, size=(reps, 3, 6)))
+    rx = plain_resamples(x, draws.integers(0, 9, size=(reps, 3, 9), dtype=stats.draw_dtype(9)))
+    ry = plain_resamples(y, draws.integers(0, 6, size=(reps, 3, 6), dtype=stats.draw_dtype(6)))
 
     def mann_whitney(a, b):
         return np.mean([scipy.stats.mannwhitneyu(a[:, t], b[:, t]).statistic / (len(a) * len(b))
