@@ -4,25 +4,39 @@ import math
 import torch
 
 from lab.llmrl.capo import capo_mask
-from lab.llmrl.objectives import grpo, k3, log_fidelity, mhpo, minirl
+from lab.llmrl.objectives import grpo, k3, mhpo, minirl
 from lab.llmrl.safe import soft_min
 
 
-def test_mhpo_effective_weight_is_bounded_by_e_to_the_c_and_smooth_in_log_r():
-    c = 0.2
-    log_r = torch.linspace(-20, 20, 40_001, dtype=torch.float64, requires_grad=True)
-    weight = log_fidelity(log_r, c).exp()                      # the modulated ratio e^{ψ(r)}
-    assert weight.min() >= math.exp(-c) - 1e-12 and weight.max() <= math.exp(c) + 1e-12
-    assert weight.min() < math.exp(-c) + 1e-6 and weight.max() > math.exp(c) - 1e-6   # the bounds are reached
-    slope, = torch.autograd.grad(weight.sum(), log_r)
-    step = log_r[1] - log_r[0]
-    assert slope.abs().max() <= math.exp(c) + 1e-9              # Lipschitz in log r
-    assert (slope.diff().abs() / step).max() < 20              # the slope itself changes smoothly (no kinks)
-    near = torch.tensor([-1e-3, 1e-3], dtype=torch.float64)
-    torch.testing.assert_close(log_fidelity(near, c), near, atol=0, rtol=1e-4)   # ψ(r) ≈ log r at r ≈ 1
-    # Hard clipping, by contrast, has a kink: its slope jumps from 1 + ε to 0 at the boundary.
-    clipped_slope, = torch.autograd.grad(grpo(log_r, torch.ones_like(log_r), 0.2)[0].sum(), log_r)
-    assert (clipped_slope.diff().abs()).max() > 1.0
+def slope_in_log_r(surrogate, log_r: torch.Tensor) -> torch.Tensor:
+    """∂ surrogate / ∂ log r at each point of ``log_r`` (the per-token gradient weight)."""
+    log_r = log_r.clone().requires_grad_()
+    slope, = torch.autograd.grad(surrogate(log_r).sum(), log_r)
+    return slope
+
+
+def test_mhpo_gradient_is_grpos_near_r_1_and_fades_without_a_kink_where_clipping_cuts_it():
+    """Near r = 1 MHPO's per-token gradient, hazard included, is GRPO's Â·r (so on-policy the two
+    updates coincide); past the clip boundary, where GRPO's gradient jumps to 0, MHPO's keeps
+    falling continuously and is nearly 0 by |log r| = 3c. Fails if the modulator's slope at 0 is not
+    1 (e.g. ψ = c·tanh(log r)), if the hazard pushes at r = 1, or if the modulator clips hard."""
+    c, eps = 0.2, 0.2
+    for a in (1.0, -1.0):
+        adv = torch.tensor(a, dtype=torch.float64)
+        mhpo_slope = lambda x: slope_in_log_r(lambda lr: mhpo(lr, adv, c, 0.1, 0.2, 0.2, 2.0)[0], x)
+        grpo_slope = lambda x: slope_in_log_r(lambda lr: grpo(lr, adv, eps)[0], x)
+        near = torch.linspace(-1e-3, 1e-3, 21, dtype=torch.float64)
+        torch.testing.assert_close(mhpo_slope(near), grpo_slope(near), rtol=1e-2, atol=0)
+        assert mhpo_slope(torch.zeros(1, dtype=torch.float64)).item() == a        # exactly Â at r = 1
+        far = torch.tensor([-3 * c, 3 * c], dtype=torch.float64)
+        modulated_only = slope_in_log_r(lambda lr: mhpo(lr, adv, c, 0.0, 0.2, 0.2, 2.0)[0], far)
+        assert (modulated_only.abs() < 0.02).all(), modulated_only
+    # On a fine grid over |log r| ≤ 5c, GRPO's slope jumps (from ≈ 1.2 to 0 at its clip boundary, Â > 0);
+    # MHPO's moves by < 1e-3 between neighbouring points (a hard clamp of ψ at ±c would jump by ≈ 1).
+    grid = torch.arange(-5 * c, 5 * c, 1e-4, dtype=torch.float64)
+    one = torch.tensor(1.0, dtype=torch.float64)
+    assert slope_in_log_r(lambda lr: grpo(lr, one, eps)[0], grid).diff().abs().max() > 1.0
+    assert slope_in_log_r(lambda lr: mhpo(lr, one, c, 0.0, 0.2, 0.2, 2.0)[0], grid).diff().abs().max() < 1e-3
 
 
 def test_mhpo_hazard_penalizes_each_direction_separately():
