@@ -197,19 +197,23 @@ def drawn_step(figure) -> float:
     return figure.evaluate(DRAWN_STEP)
 
 
-def wait_for_growth(figure, above: float, timeout: float = 60) -> float:
+def wait_for_growth(figure, above: float, timeout: float = 60, view=None) -> float:
     """Wait until the figure has drawn a step beyond ``above``; returns it. A live view's redraw period grows
     with its measured cost (widgets.labview.Redrawer), and on a loaded machine 30 s was once not enough: a
     clean-clone ``make test`` with a browser-test loop beside it (2026-12-01) saw notebook 01's view say
     "Running" and its figure draw nothing past step 0 for 30 s; the same test passed alone, and in five
-    loaded loop rounds. A view that never redraws still fails here."""
+    loaded loop rounds. A view that never redraws still fails here. At load 10–16 (five helpers and the loop)
+    it failed again at 60 s, while the same view's Redrawer, probed in a plain process at that load, redrew
+    its figures every 0.3–0.8 s: the stall is between the kernel and the page. The failure message quotes
+    the view's text (is the run's step still moving?) to say more next time."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         step = drawn_step(figure)
         if step > above:
             return step
         time.sleep(0.25)
-    raise AssertionError(f"the live figure did not draw beyond step {above} within {timeout} s")
+    said = f"; the view says: {view.inner_text()[-300:]!r}" if view is not None else ""
+    raise AssertionError(f"the live figure did not draw beyond step {above} within {timeout} s{said}")
 
 
 def wait_until_steady(figure, quiet: float = 1.5, timeout: float = 20) -> float:
@@ -326,9 +330,9 @@ def test_notebook_runs_in_jupyterlab_and_its_live_view_trains_and_stops(page, ju
     start_long_run(page, view)
     expect(view).to_contain_text(re.compile(rf"Running: step [\d,]+ of {LONG_RUN:,}"), timeout=60_000)
     clock("the live view runs")
-    first = wait_for_growth(figure, 0)
-    second = wait_for_growth(figure, first)
-    third = wait_for_growth(figure, second)
+    first = wait_for_growth(figure, 0, view=view)
+    second = wait_for_growth(figure, first, view=view)
+    third = wait_for_growth(figure, second, view=view)
     assert first < second < third
     clock(f"the live figure grew: steps {first}, {second}, {third}")
 
