@@ -20,8 +20,12 @@ from typing import Callable
 import plotly.graph_objects as go
 
 from lab.core.run import stop_and_join
+from lab.llmrl.first_order import first_order_config, sweep
+from lab.llmrl.routing import RoutingSetting, compare
 
 from .llmrl import llmrl_view
+from .llmrl_first_order import first_order_figure
+from .llmrl_routing import routing_figure
 
 TICK_S = 0.25      # how often the page's tick copies what the threads have computed
 ROUTING_NOISES = (0.0, 1.0, 2.0, 4.0)
@@ -94,19 +98,11 @@ def join_on_demand_figures() -> None:
 
 def routing_replay(router_noise: float, seeds: int, seed: int) -> go.Figure:
     """Routing Replay's three arms (control, recompute, replay) on the same seeds, 60 steps of GRPO."""
-    from lab.llmrl.routing import RoutingSetting, compare
-
-    from .llmrl_routing import routing_figure
-
     return routing_figure(compare(RoutingSetting(router_noise=router_noise, seeds=seeds, seed=seed)))
 
 
-def first_order(seed: int) -> go.Figure:
+def first_order(seed: int = 0) -> go.Figure:
     """The first-order check: the token-level surrogate against the exact sequence-level gradient."""
-    from lab.llmrl.first_order import first_order_config, sweep
-
-    from .llmrl_first_order import first_order_figure
-
     return first_order_figure(sweep(config=first_order_config(seed=seed)))
 
 
@@ -121,10 +117,10 @@ ROUTING_ABOUT = (
     "right one what it costs in true reward. At σ = 1 the effect mostly disappears.")
 FIRST_ORDER_ABOUT = (
     "### The first-order claim, checked exactly (arXiv 2512.01374, §2.3–2.4)\n"
-    "Every response of a smaller policy (vocabulary 12, length 3) is enumerated, so the true sequence-level gradient "
-    "and the token-level surrogate's are exact sums. At zero mismatch and staleness they are equal; the surrogate's "
-    "error grows with the sampler's mismatch (left) and the policy's staleness (right); the token IS correction "
-    "(blue) lowers the mismatch part, not the staleness part.")
+    "Every response of a smaller policy (vocabulary 12, length 3; base seed 0) is enumerated, so the true "
+    "sequence-level gradient and the token-level surrogate's are exact sums. At zero mismatch and staleness they are "
+    "equal; the surrogate's error grows with the sampler's mismatch (left) and the policy's staleness (right); the "
+    "token IS correction (blue) lowers the mismatch part, not the staleness part.")
 
 
 def llmrl_tab():
@@ -145,7 +141,7 @@ def llmrl_tab():
                                    "Press Train to train the three arms (about 10 s)."), "Train the three arms",
                     lambda: functools.partial(routing_replay, noise.value, seeds.value, seed.value)),
         "first-order": (OnDemandFigure("the exact gradients", "Press Compute for the exact gradients (about 10 s)."),
-                        "Compute", lambda: functools.partial(first_order, seed.value)),
+                        "Compute", lambda: first_order),
     }
     buttons, statuses, panes = {}, {}, {}
     for key, (figure, label, _) in sections.items():
