@@ -54,7 +54,7 @@ def test_every_objective_steps_and_reports_per_seed_metrics(objective):
     common = {"reward_mean", "reward_std", "true_reward", "proxy0_minus_true", "proxy1_minus_true",
               "proxy2_minus_true", "hack_fraction", "entropy", "kl_ref",
               "ratio_q05", "ratio_q50", "ratio_q95", "mismatch_q05", "mismatch_q95", "clip_frac", "grad_norm",
-              "grad_norm_agent0", "grad_norm_agent1", "collapsed",
+              "grad_norm_agent0", "grad_norm_agent1", "true_reward_agent0", "true_reward_agent1", "collapsed",
               "is_mean", "is_std", "is_min", "is_max", "is_seq_mean", "is_seq_std", "is_seq_min", "is_seq_max",
               "is_ess", "is_seq_ess", "chi2_token", "chi2_seq", "mismatch_k3", "is_frac_high", "is_frac_low"}
     extra = {"minirl": {"truncated_frac"}, "capo": {"capo_masked"}, "safe": {"safe_threshold", "safe_gate"}}
