@@ -24,15 +24,14 @@ $(STAMP): pyproject.toml Makefile
 # Serve the Panel dashboard (every lab a tab) on localhost only; ADDRESS=0.0.0.0 serves the network
 # behind a password ($$LAB_DASHBOARD_PASSWORD, or one generated and printed).
 dashboard: $(STAMP)
-	$(PY) -m widgets.dashboard --port $(PORT) $(if $(ADDRESS),--address $(ADDRESS))
+	$(PY) -m lab dashboard --port $(PORT) $(if $(ADDRESS),--address $(ADDRESS))
 
 # JupyterLab on the notebooks (localhost only), with the venv's kernel "Python (Stability Lab)".
-# Port 8888 unless PORT is given (make lab PORT=8890). As root (containers, CI) Jupyter needs
-# --allow-root, and there is no desktop browser to open.
+# Port 8888 unless PORT is given (make lab PORT=8890). As root (containers, CI) the command adds
+# --allow-root and opens no desktop browser (lab/cli.py).
 lab: LAB_PORT = $(if $(filter command line environment,$(origin PORT)),$(PORT),8888)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
-	  --ServerApp.root_dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root --ServerApp.open_browser=False )
+	$(PY) -m lab lab --port $(LAB_PORT)
 
 # Debian's Chromium for the dashboard's browser test (Playwright cannot download its own here).
 chromium:

@@ -1,0 +1,130 @@
+"""The ``stability-lab`` command (also ``python -m lab``).
+
+    stability-lab dashboard [--port 5006] [--address 127.0.0.1]    the Panel dashboard
+    stability-lab lab [--port 8888]                                 JupyterLab on the notebooks
+    stability-lab run TRAINER [--set key=value ...] [--out DIR]     one headless run, saved as a History
+    stability-lab run TRAINER --help                                TRAINER's config fields
+
+``dashboard`` and ``lab`` become their servers (``exec``: Ctrl-C and signals reach the server
+itself; the engine never imports a UI library). ``run`` trains in this process with a progress bar and prints each metric's final mean
+over the population; a bad value is an error naming the field and what it allows (exit status 2),
+a run stopped by a NaN/inf metric saves what it recorded and exits with status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+
+from .core import ConfigError, NonFiniteMetric, Run, RunFileError
+from .core.config import allowed
+from .core.trainers import TRAINERS, UnknownTrainer, config_from_strings, trainer_class
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def fields_help(name: str) -> str:
+    """TRAINER's config fields, one per line: name, what it allows, default, description."""
+    config = trainer_class(name).Config
+    lines = [f"{name}: {config.__doc__.strip().splitlines()[0]}", "", "fields (--set NAME=VALUE):"]
+    for field_name, field in config.model_fields.items():
+        lines.append(f"  {field_name} = {field.default!r}: {allowed(field)}. {field.description}")
+    return "\n".join(lines)
+
+
+class TrainerHelp(argparse.Action):
+    """``run TRAINER --help``: the trainer's fields; ``run --help``: the usage and the trainers."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the fields and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        trainer = getattr(namespace, "trainer", None)
+        parser.print_help() if trainer is None else print(fields_help(trainer))
+        parser.exit()
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {pair!r} is not allowed: must be NAME=VALUE, e.g. --set lr=3e-3")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def run_command(args) -> int:
+    config = config_from_strings(args.trainer, parse_settings(args.set))
+    trainer = trainer_class(args.trainer)(config, args.device)
+    run = Run(trainer, config.steps, progress=not args.quiet)
+    try:
+        history = run.run()
+        status = 0
+    except NonFiniteMetric as err:
+        print(f"the run stopped: {err}", file=sys.stderr)
+        history, status = run.history, 1
+    for warning in run.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if len(history):
+        print(f"{args.trainer}: {len(history)} recorded steps of {history.population} members; "
+              "final mean over members:")
+        for metric in history.metrics:
+            last = history.last(metric)
+            print(f"  {metric} = {np.nanmean(last):.4g}" if np.isfinite(last).any() else f"  {metric} = nan")
+    if args.out:
+        print(f"saved to {history.save(args.out)}")
+    return status
+
+
+def dashboard_command(args) -> NoReturn:
+    command = [sys.executable, "-m", "widgets.dashboard", "--port", str(args.port)]
+    os.execv(sys.executable, command + (["--address", args.address] if args.address else []))
+
+
+def jupyterlab_command(args) -> NoReturn:
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    command = [jupyter, "lab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={args.port}",
+               "--ServerApp.port_retries=0", f"--ServerApp.root_dir={REPO / 'notebooks'}"]
+    if os.geteuid() == 0:        # containers and CI run as root; there is no desktop browser to open there
+        command += ["--allow-root", "--ServerApp.open_browser=False"]
+    os.execv(jupyter, command)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="stability-lab", description="Stability Lab: see an instability, turn the "
+                                  "paper's knob, watch it go away.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    dashboard = commands.add_parser("dashboard", help="serve the Panel dashboard (localhost unless --address)")
+    dashboard.add_argument("--port", type=int, default=5006)
+    dashboard.add_argument("--address", help="e.g. 0.0.0.0 to serve the network, behind a password")
+    dashboard.set_defaults(handler=dashboard_command)
+    jupyter = commands.add_parser("lab", help="JupyterLab on the notebooks (localhost only)")
+    jupyter.add_argument("--port", type=int, default=8888)
+    jupyter.set_defaults(handler=jupyterlab_command)
+    run = commands.add_parser("run", help="one headless run of a trainer, saved as a History", add_help=False,
+                              description="Train TRAINER headless; `run TRAINER --help` lists its fields.")
+    run.add_argument("-h", "--help", action=TrainerHelp)
+    run.add_argument("trainer", choices=list(TRAINERS), metavar="TRAINER", help=", ".join(TRAINERS))
+    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="a config field (repeat for several); unset fields keep their defaults")
+    run.add_argument("--out", metavar="DIR", help="save the run's History there (a run directory)")
+    run.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when present, else CPU)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=run_command)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ConfigError, UnknownTrainer, RunFileError, ValueError) as err:
+        print(f"stability-lab {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,56 @@
+"""The lab's trainers by name, for the command line and sweeps.
+
+A name picks one of the fixed entries below; nothing a user types is ever imported. Each trainer is
+imported only when asked for (the critic lab pulls in gymnasium, the games lab scipy).
+"""
+from __future__ import annotations
+
+import importlib
+
+from .config import LabConfig
+from .trainer import Trainer
+
+# name → (module, class); every config has ``steps`` and ``seed``.
+TRAINERS = {
+    "cliff": ("lab.cliff.reinforce", "CliffBanditTrainer"),
+    "critic": ("lab.critic.sac", "SACTrainer"),
+    "synchrony": ("lab.synchrony.controller", "AdaptationController"),
+    "lattice": ("lab.games.lattice", "LatticeTrainer"),
+    "preference": ("lab.games.trainer", "PreferenceDynamicsTrainer"),
+    "repeated": ("lab.games.learners", "QLearningTrainer"),
+    "llmrl": ("lab.llmrl.trainer", "LLMRLTrainer"),
+    "llmrl-compare": ("lab.llmrl.compare", "CompareTrainer"),
+}
+
+
+class UnknownTrainer(ValueError):
+    """A trainer name that is not one of TRAINERS."""
+
+
+def trainer_class(name: str) -> type[Trainer]:
+    """The trainer class called ``name``."""
+    if name not in TRAINERS:
+        raise UnknownTrainer(f"unknown trainer {name!r}; the trainers are: {', '.join(TRAINERS)}")
+    module, cls = TRAINERS[name]
+    return getattr(importlib.import_module(module), cls)
+
+
+def config_from_strings(name: str, values: dict[str, str]) -> LabConfig:
+    """Trainer ``name``'s config from text values (``{"lr": "3e-3", "twin": "true"}``): each converted
+    to its field's type (int, float, true/false, text), then checked like any other entry point —
+    a value that does not convert reaches the config as the text it was, and its ``ConfigError``
+    names the field and what it allows."""
+    config = trainer_class(name).Config
+    return config.from_params(**{key: _typed(config.model_fields.get(key), text) for key, text in values.items()})
+
+
+def _typed(field, text: str):
+    kind = field.annotation if field is not None else str
+    try:
+        if kind is bool:
+            return {"true": True, "false": False}[text.lower()]
+        if kind in (int, float):
+            return kind(text)
+    except (KeyError, ValueError):
+        pass
+    return text
