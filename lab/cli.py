@@ -1,6 +1,6 @@
 """The ``stability-lab`` command (also ``python -m lab``).
 
-    stability-lab dashboard [--port 5006] [--address 127.0.0.1]    the Panel dashboard
+    stability-lab dashboard [--port 5006] [--address A] [--origin H:P]   the Panel dashboard
     stability-lab lab [--port 8888]                                 JupyterLab on the notebooks
     stability-lab run TRAINER [--set key=value ...] [--out DIR]     one headless run, saved as a History
     stability-lab run TRAINER --help                                TRAINER's config fields
@@ -83,7 +83,8 @@ def run_command(args) -> int:
 
 def dashboard_command(args) -> NoReturn:
     command = [sys.executable, "-m", "widgets.dashboard", "--port", str(args.port)]
-    os.execv(sys.executable, command + (["--address", args.address] if args.address else []))
+    command += ["--address", args.address] if args.address else []
+    os.execv(sys.executable, command + [f"--origin={origin}" for origin in args.origin])
 
 
 def jupyterlab_command(args) -> NoReturn:
@@ -102,6 +103,8 @@ def parser() -> argparse.ArgumentParser:
     dashboard = commands.add_parser("dashboard", help="serve the Panel dashboard (localhost unless --address)")
     dashboard.add_argument("--port", type=int, default=5006)
     dashboard.add_argument("--address", help="e.g. 0.0.0.0 to serve the network, behind a password")
+    dashboard.add_argument("--origin", action="append", default=[], metavar="HOST:PORT",
+                           help="another origin browsers may open websockets from (repeat for several)")
     dashboard.set_defaults(handler=dashboard_command)
     jupyter = commands.add_parser("lab", help="JupyterLab on the notebooks (localhost only)")
     jupyter.add_argument("--port", type=int, default=8888)
