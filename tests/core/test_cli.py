@@ -109,3 +109,12 @@ def test_the_lab_command_serves_jupyterlab_as_root_and_stops_on_sigterm():
     status, err = serve_and_stop(["lab"], "/api", signal.SIGTERM)
     assert "Running as root is not recommended" not in err
     assert status in (0, -signal.SIGTERM) and "Traceback" not in err, (status, err)
+
+
+def test_a_run_stopped_by_a_nan_saves_what_it_recorded_and_exits_1(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(TRAINERS, "toy", ("toy_trainer", "DecayTrainer"))
+    out = tmp_path / "run"
+    assert main(["run", "toy", "--set", "blow_up_at=30", "--set", "steps=50", "--out", str(out), "--quiet"]) == 1
+    assert "the run stopped:" in capsys.readouterr().err
+    history = History.load(out)
+    assert history.steps[-1] == 29 and np.isfinite(history.values("loss")).all()
