@@ -50,7 +50,7 @@ def test_pass_at_1_training_collapses_onto_one_answer_and_loses_what_variety_ear
         control, failing = history(base, reward="true"), history(base, reward="pass")
         assert end_of_run(failing, "reward_mean").mean() > 0.95, base                 # its own objective: won
         true, control_true = end_of_run(failing, "true_reward"), end_of_run(control, "true_reward")
-        assert true.mean() < 0.3 and control_true.mean() > 0.7, (base, true, control_true)
+        assert np.median(true) < 0.2 and true.mean() < 0.4 and control_true.mean() > 0.7, (base, true, control_true)
         assert np.median(end_of_run(failing, "entropy")) < 0.1, base
         assert end_of_run(control, "entropy").min() > 0.5, base
         state, _ = collapse_vs_control(failing.values("entropy"), failing.values("true_reward"),
@@ -97,7 +97,7 @@ def test_safe_keeps_the_entropy_but_learns_slowly():
         safe, failing, control = (history(base, reward="pass", objective="safe"), history(base, reward="pass"),
                                   history(base, reward="true"))
         assert end_of_run(safe, "entropy").min() > 1.5, base
-        assert end_of_run(safe, "true_reward").mean() - end_of_run(failing, "true_reward").mean() > 0.15, base
+        assert end_of_run(safe, "true_reward").mean() - np.median(end_of_run(failing, "true_reward")) > 0.2, base
         assert end_of_run(safe, "reward_mean").mean() < 0.65, base                     # slow: pass rate
         state, _ = collapse_vs_control(safe.values("entropy"), safe.values("true_reward"),
                                        control.values("entropy"), control.values("true_reward"))
