@@ -57,7 +57,11 @@ def mhpo(log_ratio: torch.Tensor, adv: torch.Tensor, c: float, coef: float, scal
     Confirmed from the abstract: a modulator mapping ratios into a bounded differentiable domain
     and cumulative-hazard penalties on positive and negative shifts, decoupled. Not confirmed:
     the paper's hazard family and constants (c, λ±, k, coef) — the Weibull form and the defaults
-    here are our choice. Nothing is clipped (the returned mask is all False)."""
+    here are our choice. Nothing is clipped (the returned mask is all False).
+
+    At r = 1 the gradient is GRPO's (slope of e^ψ is 1, the hazard's is 0), so MHPO differs from
+    GRPO only on stale mini-batches; what it prevents here is measured in
+    tests/llmrl/test_stabilizer_mhpo.py (the hazard does the work, in a band of ``coef``)."""
     modulated = log_fidelity(log_ratio, c).exp() * adv
     up, down = log_ratio.clamp(min=0), (-log_ratio).clamp(min=0)
     hazard = (up / scale_up) ** shape + (down / scale_down) ** shape
