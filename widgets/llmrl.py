@@ -312,9 +312,9 @@ def health_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
     for k, (metric, label, bounds) in enumerate(HEALTH_PANELS):
         row, col = divmod(k, 3)
         row, col = row + 1, col + 1
-        for bound in (b for b in bounds if b is not None):
+        for j, bound in enumerate(b for b in bounds if b is not None):
             fig.add_scatter(x=x_range, y=[bound, bound], mode="lines", line=dict(color="#555", dash="dash", width=1.5),
-                            name="verl's warning bound", legendgroup="bound", showlegend=k == 0, row=row, col=col)
+                            name="verl's warning bound", legendgroup="bound", showlegend=k == j == 0, row=row, col=col)
         if not ready:
             fig.add_scatter(x=[], y=[], mode="lines", name="press Run", showlegend=k == 0, row=row, col=col)
             continue
