@@ -70,9 +70,10 @@ def test_a_kl_to_the_reference_prevents_most_of_the_collapse():
     entropy      mean 1.28 / 0.91 / 0.87 (seeds 0.66–2.01 / 0.32–1.28 / 0.15–1.32)
     pass rate    0.78 / 0.97 / 0.94
     collapsed against the control: 2 / 1 / 1 of 8. At 100 steps it trails the control by 0.20 / 0.10 /
-    0.15, mostly because it learns more slowly: at 300 steps (base seed 0) it reaches 0.86 against the
-    control's 0.95 and pass-only GRPO's 0.14. β = 0.01 still collapses (0.29 at 100 steps, base seed 0)
-    and β = 0.1 holds the policy so near the reference that it reaches only 0.44."""
+    0.15, mostly because it learns more slowly: at 300 steps it reaches 0.86 / 0.89 / 0.88 (entropy 1.22 /
+    1.28 / 1.23) against the control's 0.95 / 0.96 / 0.94 and pass-only GRPO's 0.14 / 0.15 / 0.13. β = 0.01
+    still collapses (0.29 at 100 steps, base seed 0) and β = 0.1 holds the policy so near the reference
+    that it reaches only 0.44."""
     deficits = []
     for base in BASE_SEEDS:
         kl, failing, control = (history(base, reward="pass", kl_coef=0.03), history(base, reward="pass"),
@@ -89,10 +90,11 @@ def test_safe_keeps_the_entropy_but_learns_slowly():
     seeds 0 / 1 / 2: entropy 2.01–2.29 in every seed (initial policy 2.76); true reward 0.45 0.44 0.38 0.43
     0.45 0.41 0.42 0.46 (0.43) / 0.41 0.42 0.42 0.44 0.58 0.40 0.46 0.43 (0.44) / 0.49 0.48 0.44 0.41 0.40
     0.77 0.42 0.50 (0.49), against pass-only GRPO's 0.14 / 0.23 / 0.13; pass rate 0.43 / 0.45 / 0.50 (GRPO
-    1.00); collapsed against the control 0 / 0 / 0 of 8. At 300 steps (base seed 0) 0.73 with entropy
-    2.03. (CAPO only delays the collapse: 0.44 / 0.39 / 0.40 at 100 steps with 1 / 5 / 2 of 8 collapsed
-    against the control, and 0.29 at 300 steps, base seed 0, 4 of 8 seeds at entropy ≤ 0.07. MiniRL and
-    MHPO are GRPO here: with one update per batch and no mismatch every ratio is 1.)"""
+    1.00); collapsed against the control 0 / 0 / 0 of 8. At 300 steps 0.73 / 0.66 / 0.69 with entropy
+    2.03 / 2.05 / 2.04 (control 0.95 / 0.96 / 0.94, 0 of 8 collapsed against it). (CAPO only delays the
+    collapse: 0.44 / 0.39 / 0.40 at 100 steps with 1 / 5 / 2 of 8 collapsed against the control, and 0.29 /
+    0.17 / 0.20 at 300 steps with 4 / 7 / 6 of 8 seeds at entropy ≤ 0.11. MiniRL and MHPO are GRPO here:
+    with one update per batch and no mismatch every ratio is 1.)"""
     for base in BASE_SEEDS:
         safe, failing, control = (history(base, reward="pass", objective="safe"), history(base, reward="pass"),
                                   history(base, reward="true"))
