@@ -54,7 +54,7 @@ def routing_figure(arms: dict[str, dict[str, torch.Tensor]]) -> go.Figure:
     fig.update_yaxes(range=[0, 1], row=1, col=3)
     fig.update_xaxes(title_text="step")
     fig.update_layout(title="Routing Replay: the sampler routes on noisy router logits; the trainer recomputes "
-                            "its own routing or replays the sampler's", height=430,
-                      margin=dict(l=60, r=20, t=110, b=50), legend=dict(orientation="h", y=-0.22))
+                            "its own routing or replays the sampler's", height=460,
+                      margin=dict(l=60, r=20, t=110, b=90), legend=dict(orientation="h", y=-0.3))
     return fig
 

@@ -136,11 +136,12 @@ def llmrl_tab():
     seed = pn.widgets.IntInput(label="base seed", value=0, start=0, end=2**31 - 1, width=120,
                                css_classes=["control-routing_seed"])
     # key: (its figure, its button's label, the computation with the controls' values now)
+    quiet = "about 10 s on a quiet machine"
     sections = {
         "routing": (OnDemandFigure("the three arms (control, recompute, replay)",
-                                   "Press Train to train the three arms (about 10 s)."), "Train the three arms",
+                                   f"Press Train to train the three arms ({quiet})."), "Train the three arms",
                     lambda: functools.partial(routing_replay, noise.value, seeds.value, seed.value)),
-        "first-order": (OnDemandFigure("the exact gradients", "Press Compute for the exact gradients (about 10 s)."),
+        "first-order": (OnDemandFigure("the exact gradients", f"Press Compute for the exact gradients ({quiet})."),
                         "Compute", lambda: first_order),
     }
     buttons, statuses, panes = {}, {}, {}
