@@ -12,11 +12,24 @@ Control for RLHF", arXiv 2602.04651), per seed:
   is ours (not confirmed).
 - PID-controlled threshold: τ_t = (τ_base + PID(v_t))·φ_t (confirmed form), v_t the reward velocity
   (a fast minus a slow EMA of the batch's mean reward), PID(v) = K_p v + K_i Σv + K_d Δv,
-  φ_t = clip(H_t/H₀, ½, 1) (our choice), and τ_t clipped to [0.1, 0.6] (the issue's range).
+  φ_t = clip(H_t/H₀, ½, 1) (our choice), and τ_t clipped to [0.1, 0.6] (the issue's range, and the
+  authors' code's).
 
 Differentiability (our decision): the KL penalty is differentiable in θ (a hinge, so almost
 everywhere; it is zero below the threshold); the gate g_t and threshold τ_t are computed from
 detached statistics and carry no gradient — they are a controller, not part of the model.
+
+Checked against the paper's abstract page (the three forms marked confirmed) and the authors' code
+(github.com/ryyzn9/SAFE, notebooks/mainD.py): τ_base = 0.3 and the clip of τ to [0.1, 0.6] are theirs. Their
+code differs from ours in: advantages normalized over the batch; a quadratic penalty 0.1·(KL̄ − τ)² above τ on
+an EMA (rate 0.1) of the batch KL, computed from detached floats, so there it carries no gradient; an
+entropy factor max(0.5, 2/(H + 0.1)) that amplifies the penalty at low entropy and never falls below 0.5
+(our gate closes at high entropy); PID gains 0.3/0.01/0.05 on the change of one reward EMA minus a target
+0.001; and a training-phase multiplier on τ. We keep our forms.
+
+What it does here (tests/llmrl/test_stabilizer_safe.py): on a hackable proxy the hinge stops the true-reward
+crash that GRPO falls into. With a linear hinge the gradient does not depend on τ while KL > τ — τ only
+switches the hinge on and off — so where the KL stays above τ's ceiling, the threshold and its PID are inert.
 """
 from __future__ import annotations
 

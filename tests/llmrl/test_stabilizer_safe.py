@@ -2,9 +2,8 @@
 the policy drifts far from the reference onto what the reward model overrates.
 
 The stress setting: train on one hackable proxy (``reward="proxy"``: the true reward plus a bonus of 1 per
-unit fraction of symbol 10), 8 seeds, 60 steps, otherwise the defaults; GRPO and SAFE on the same seeds
-(``CompareTrainer``). Numbers are the mean of the last 10 steps per seed, measured on the CPU at one thread
-for base seeds 0 / 1 / 2:
+unit fraction of symbol 10), 8 seeds, 60 steps, otherwise the defaults. Numbers are the mean of the last 10
+steps per seed, measured on the CPU at one thread for base seeds 0 / 1 / 2:
 
 - plain GRPO: true reward 0.00 in all 24 seeds (it starts near 0.19), hack tokens 0.99–1.00, KL(π_old ‖ π_ref)
   2.64–3.08 nats per token (≈ log 16: a deterministic policy) — the failure;
@@ -17,14 +16,22 @@ for base seeds 0 / 1 / 2:
   so the hinge is always on, and a linear hinge's gradient does not depend on τ: here the PID-controlled
   threshold is inert (pinned below).
 
-What SAFE prevents is the *crash* (0.19 → 0.00), not hacking as such: about half its tokens are hack tokens.
-Against the honest baseline, GRPO with a fixed KL penalty β (measured at 150 steps, base seed 0, mean of
-8 seeds; true reward when trained on the true reward / on the proxy): β = 0 0.74 / 0.00, β = 0.03 0.65 /
-0.04, β = 0.1 0.53 / 0.10, β = 0.3 0.37 / 0.17, β = 0.5 0.30 / 0.21, β = 1 0.23 / 0.21; SAFE 0.54 / 0.26. At
-the β that costs the true-reward run as much as SAFE does (0.1), GRPO keeps 0.10 on the proxy to SAFE's 0.26.
-The edge does not come from SAFE's entropy gate either: with the gate held at a constant 0.1 SAFE reaches
-0.52 / 0.29. (Not asserted here: the 150-step runs would take ~2 min.) SAFE does not help against large
-steps or heavy staleness (lr 0.1: GRPO 0.36, SAFE 0.18; lr 0.03 with 8 mini-batches: GRPO 0.32, SAFE 0.16).
+The honest baseline is GRPO with a fixed KL penalty β. β = 0.1 costs GRPO as much true reward as SAFE costs
+when both train on the *true* reward (60 steps, means of 8 seeds: SAFE 0.28 / 0.28 / 0.28, GRPO β = 0.1
+0.27 / 0.27 / 0.27), yet on the proxy it keeps only 0.04 / 0.05 / 0.06 (per seed 0.02–0.09, hack tokens
+0.85–0.96) to SAFE's 0.15 / 0.15 / 0.16. At 150 steps (base seed 0, true reward when trained on the true
+reward / on the proxy): β = 0 0.74 / 0.00, β = 0.03 0.65 / 0.04, β = 0.1 0.53 / 0.10, β = 0.3 0.37 / 0.17,
+β = 0.5 0.30 / 0.21, β = 1 0.23 / 0.21; SAFE 0.54 / 0.26 — no β tried reaches SAFE's pair. What SAFE prevents
+is the *crash* (0.19 → 0.00), not hacking as such: about half its tokens are hack tokens.
+The edge does not come from SAFE's entropy gate: with the gate held at a constant 0.1 (a patched controller,
+150 steps) SAFE reaches 0.52 / 0.29, 0.50 / 0.27, 0.51 / 0.31 for base seeds 0 / 1 / 2 (SAFE: 0.54 / 0.26,
+0.55 / 0.24, 0.54 / 0.29) — the same trade-off.
+
+SAFE is not for large steps or heavy staleness, where GRPO's failure is a premature entropy collapse (150
+steps, means of 8 seeds, base 0 / 1 / 2; GRPO at the default lr 3e-3 reaches 0.74 / 0.75 / 0.73): lr 0.1:
+GRPO 0.36 / 0.34 / 0.46, SAFE 0.18 / 0.14 / 0.14; lr 0.03 with 8 mini-batches: GRPO 0.32 / 0.23 / 0.17, SAFE
+0.16 / 0.18 / 0.18. Its gate opens as the entropy falls and the hinge holds the entropy up, but the true
+reward lower still (pinned at 60 steps in the last test).
 """
 import numpy as np
 import pytest
@@ -35,30 +42,42 @@ from lab.llmrl.compare import CompareConfig, CompareTrainer
 
 BASE_SEEDS = (0, 1, 2)
 SEEDS = 8
-STRESS = dict(reward="proxy", seeds=SEEDS, steps=60)   # the paste-ready setting (notebook 08: objective/versus)
+STRESS = dict(reward="proxy", seeds=SEEDS, steps=60)   # notebook 08: with objective="safe", versus="grpo"
 METRICS = ("true_reward", "hack_fraction", "kl_ref")
+BETA = 0.1   # GRPO's KL penalty that costs as much true reward as SAFE when both train on the true reward
 
 
-def end_of_run(history, members=slice(None)):
+def end_of_run(history, members=slice(None), metrics=METRICS):
     """Each metric's mean over the last 10 steps, per seed."""
-    return {m: history.values(m)[-10:, members].mean(0) for m in METRICS}
+    return {m: history.values(m)[-10:, members].mean(0) for m in metrics}
 
 
-def run_safe(base: int, **knobs):
-    config = LLMRLConfig.from_params(objective="safe", seed=base, **STRESS, **knobs)
+def single(objective: str, base: int, **knobs):
+    """One objective alone on the stress setting: its end-of-run metrics."""
+    config = LLMRLConfig.from_params(objective=objective, seed=base, **STRESS, **knobs)
     return end_of_run(Run(LLMRLTrainer(config, "cpu"), config.steps, progress=False).run())
+
+
+def pair(base: int, metrics=METRICS, **params):
+    """SAFE and GRPO on the same seeds (``CompareTrainer``): their end-of-run metrics."""
+    config = CompareConfig.from_params(objective="safe", versus="grpo", seed=base, **{**STRESS, **params})
+    history = Run(CompareTrainer(config, "cpu"), config.steps, progress=False).run()
+    return end_of_run(history, slice(0, SEEDS), metrics), end_of_run(history, slice(SEEDS, 2 * SEEDS), metrics)
 
 
 @pytest.fixture(scope="module")
 def runs():
-    """Per base seed: SAFE and GRPO on the same seeds, SAFE without its hinge, SAFE with τ held still."""
+    """Per base seed, on the proxy: SAFE, plain GRPO, GRPO with β = 0.1, SAFE without its hinge, SAFE with τ
+    held still; and on the true reward: SAFE and GRPO with β = 0.1."""
     out = {}
     for base in BASE_SEEDS:
-        config = CompareConfig.from_params(objective="safe", versus="grpo", seed=base, **STRESS)
-        pair = Run(CompareTrainer(config, "cpu"), config.steps, progress=False).run()
-        out[base] = {"safe": end_of_run(pair, slice(0, SEEDS)), "grpo": end_of_run(pair, slice(SEEDS, 2 * SEEDS)),
-                     "hinge off": run_safe(base, safe_kl_coef=0.0),
-                     "tau fixed": run_safe(base, safe_tau_base=0.6, safe_kp=0.0, safe_ki=0.0, safe_kd=0.0)}
+        safe, grpo = pair(base)
+        true_safe, true_beta = pair(base, reward="true", kl_coef=BETA)
+        out[base] = {"safe": safe, "grpo": grpo,
+                     "grpo beta": single("grpo", base, kl_coef=BETA),
+                     "true: safe": true_safe, "true: grpo beta": true_beta,
+                     "hinge off": single("safe", base, safe_kl_coef=0.0),
+                     "tau fixed": single("safe", base, safe_tau_base=0.6, safe_kp=0.0, safe_ki=0.0, safe_kd=0.0)}
     return out
 
 
@@ -81,6 +100,17 @@ def test_safe_keeps_true_reward_and_bounds_the_kl_on_the_same_seeds(runs):
         assert (safe["kl_ref"] < 1.2).all(), (base, safe)
 
 
+def test_safe_beats_the_kl_penalty_that_costs_as_much_true_reward(runs):
+    """The honest baseline: GRPO with β = 0.1 learns the true reward as fast as SAFE (means 0.27 vs 0.28), yet
+    on the proxy it keeps 0.04–0.06 on average to SAFE's 0.15–0.16, with 0.85–0.96 hack tokens to SAFE's ~0.55."""
+    for base, arms in runs.items():
+        true_safe, true_beta = arms["true: safe"]["true_reward"], arms["true: grpo beta"]["true_reward"]
+        assert abs(true_safe.mean() - true_beta.mean()) < 0.04, (base, true_safe, true_beta)
+        safe, beta = arms["safe"], arms["grpo beta"]
+        assert safe["true_reward"].mean() - beta["true_reward"].mean() > 0.06, (base, safe, beta)
+        assert beta["hack_fraction"].mean() - safe["hack_fraction"].mean() > 0.2, (base, safe, beta)
+
+
 def test_without_its_kl_hinge_safe_hacks_like_grpo(runs):
     """The knob: safe_kl_coef = 0 leaves SAFE's critic and gives the crash back — the effect is the hinge's."""
     for base, arms in runs.items():
@@ -99,3 +129,14 @@ def test_the_pid_threshold_is_inert_in_this_setting(runs):
             assert np.abs(safe[m] - fixed[m]).max() < 0.05, (base, m, safe[m], fixed[m])
         assert np.abs(safe["kl_ref"] - fixed["kl_ref"]).max() < 0.1, (base, safe["kl_ref"], fixed["kl_ref"])
         assert safe["kl_ref"].mean() > 0.6, (base, safe["kl_ref"])   # above τ's ceiling: why τ cannot act
+
+
+def test_at_a_large_learning_rate_safe_holds_the_entropy_up_but_not_the_reward():
+    """Pinned non-effect against the other failure, lr 0.1 (GRPO's entropy collapses within ~30 steps).
+    60 steps, SAFE and GRPO on the same seeds, means of 8 seeds, base 0 / 1 / 2: true reward SAFE
+    0.16 / 0.14 / 0.14 (per seed 0.05–0.24), GRPO 0.40 / 0.40 / 0.45 (0.03–0.71); entropy SAFE 0.94 / 0.81 /
+    0.64, GRPO 0.02 / 0.02 / 0.02 nats."""
+    for base in BASE_SEEDS:
+        safe, grpo = pair(base, reward="true", lr=0.1, metrics=("true_reward", "entropy"))
+        assert safe["entropy"].mean() > 0.3 and grpo["entropy"].mean() < 0.1, (base, safe, grpo)
+        assert safe["true_reward"].mean() < grpo["true_reward"].mean() - 0.1, (base, safe, grpo)
