@@ -4,6 +4,7 @@
     stability-lab lab [--port 8888]                                 JupyterLab on the notebooks
     stability-lab run TRAINER [--set key=value ...] [--out DIR]     one headless run, saved as a History
     stability-lab run TRAINER --help                                TRAINER's config fields
+    stability-lab sweep TARGET --grid key=v1,v2 [--seeds 0,1] --out DIR [--engine serial|dask|ray]
 
 ``dashboard`` and ``lab`` become their servers (``exec``: Ctrl-C and signals reach the server
 itself; the engine never imports a UI library). ``run`` trains in this process with a progress bar and prints each metric's final mean
@@ -19,9 +20,11 @@ from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
+import yaml
 
 from .core import ConfigError, NonFiniteMetric, Run, RunFileError
 from .core.config import allowed
+from .core.sweep import ENGINES, SweepError, SweepSpec, run_sweep, trainer_spec
 from .core.trainers import TRAINERS, UnknownTrainer, config_from_strings, trainer_class
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,6 +84,41 @@ def run_command(args) -> int:
     return status
 
 
+def split_grid(pairs: list[str]) -> dict[str, list[str]]:
+    grid = {}
+    for pair in pairs:
+        key, sep, values = pair.partition("=")
+        if not sep or not key.strip() or not values.strip():
+            raise SweepError(f"--grid {pair!r} is not allowed: must be NAME=V1,V2,..., e.g. --grid lr=1e-3,3e-3")
+        grid[key.strip()] = [v.strip() for v in values.split(",")]
+    return grid
+
+
+def sweep_command(args) -> int:
+    settings, grid = parse_settings(args.set), split_grid(args.grid)
+    if args.target.endswith(".ipynb"):
+        if args.seeds:
+            raise SweepError("--seeds is for trainer sweeps; a notebook's seed is one of its parameters (--grid seed=0,1)")
+        spec = SweepSpec("notebook", str(Path(args.target).resolve()), _yaml_values(settings),
+                         {k: list(_yaml_values(dict(enumerate(v))).values()) for k, v in grid.items()})
+    else:
+        seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else []
+        spec = trainer_spec(args.target, settings, grid, seeds)
+    result = run_sweep(spec, args.out, args.engine, args.workers, args.scheduler, args.address,
+                       progress=not args.quiet)
+    print(f"{len(result.done)} point(s) run, {len(result.skipped)} already done, {len(result.failed)} failed; "
+          f"tables in {result.directory}")
+    for key, error in result.failed.items():
+        print(f"  failed {key}: {error}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def _yaml_values(values: dict) -> dict:
+    """Notebook parameters from text, read as YAML scalars (12 → int, 0.5 → float, true → bool), as
+    papermill's -y does; never evaluated."""
+    return {k: yaml.safe_load(v) if v else v for k, v in values.items()}
+
+
 def dashboard_command(args) -> NoReturn:
     command = [sys.executable, "-m", "widgets.dashboard", "--port", str(args.port)]
     command += ["--address", args.address] if args.address else []
@@ -119,6 +157,21 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when present, else CPU)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=run_command)
+    sweep = commands.add_parser("sweep", help="a grid of runs (a trainer, or a notebook under papermill)",
+                                description="Run TARGET — a trainer name or a notebook (.ipynb) — at every point "
+                                "of a grid into one table (lab/core/sweep.py); resumes into the same --out.")
+    sweep.add_argument("target", metavar="TARGET", help=f"{', '.join(TRAINERS)}, or a notebook's path")
+    sweep.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="fixed for every point")
+    sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
+                       help="a swept field (repeat for several: their product)")
+    sweep.add_argument("--seeds", metavar="S1,S2", help="base seeds (trainer sweeps): each point once per seed")
+    sweep.add_argument("--out", required=True, metavar="DIR", help="the sweep's directory")
+    sweep.add_argument("--engine", choices=ENGINES, default="serial")
+    sweep.add_argument("--workers", type=int, default=2, help="local Dask/Ray worker processes (default 2)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
+    sweep.add_argument("--address", metavar="ADDRESS", help="an existing Ray cluster, e.g. ray://host:10001")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=sweep_command)
     return top
 
 
@@ -126,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigError, UnknownTrainer, RunFileError, ValueError) as err:
+    except (ConfigError, UnknownTrainer, RunFileError, SweepError, ValueError) as err:
         print(f"stability-lab {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -41,10 +41,13 @@ def config_from_strings(name: str, values: dict[str, str]) -> LabConfig:
     a value that does not convert reaches the config as the text it was, and its ``ConfigError``
     names the field and what it allows."""
     config = trainer_class(name).Config
-    return config.from_params(**{key: _typed(config.model_fields.get(key), text) for key, text in values.items()})
+    return config.from_params(**{key: typed_value(config, key, text) for key, text in values.items()})
 
 
-def _typed(field, text: str):
+def typed_value(config: type[LabConfig], name: str, text: str):
+    """``text`` converted to the type of ``config``'s field ``name`` (text itself when it does not
+    convert, or the field does not exist: the config's own check then names the problem)."""
+    field = config.model_fields.get(name)
     kind = field.annotation if field is not None else str
     try:
         if kind is bool:
