@@ -187,7 +187,9 @@ class SweepResult:
 
     @property
     def finals(self) -> pd.DataFrame:
-        return pd.read_parquet(self.directory / FINALS)
+        """The finals table (empty when no point has finished)."""
+        path = self.directory / FINALS
+        return pd.read_parquet(path) if path.exists() else pd.DataFrame()
 
 
 def run_sweep(spec: SweepSpec, out: str | os.PathLike, engine: str = "serial", workers: int = 2,

@@ -101,3 +101,23 @@ def test_ray_runs_the_sweep_on_a_local_ray(tmp_path, toy):
     spec = trainer_spec("toy", {"steps": "10"}, {"rate": ["0.1", "0.3"]}, [0])
     result = run_sweep(spec, tmp_path, engine="ray", workers=2, progress=False)
     assert len(result.done) == 2 and len(result.finals) == 2 * 4
+
+
+def test_a_notebook_sweep_collects_each_points_records(tmp_path):
+    """A two-cell notebook under papermill at x = 1, 2, 3 and a bad x (text): three rows holding
+    x² as the notebook recorded it, and the bad point failed with the notebook's own error."""
+    import nbformat
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "stability-lab", "language": "python", "display_name": "Python"}
+    parameters = nbformat.v4.new_code_cell('x: float = 1.0  # a number\nresults_path: str = ""')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, nbformat.v4.new_code_cell(
+        "import lab\nlab.check_parameters(globals())\nlab.results_to(results_path)\nlab.record('square', x * x)")]
+    path = tmp_path / "square.ipynb"
+    nbformat.write(notebook, path)
+    spec = SweepSpec("notebook", str(path), grid={"x": [1.0, 2.0, 3.0, "three"]})
+    result = run_sweep(spec, tmp_path / "sweep", progress=False)
+    finals = result.finals.sort_values("x")
+    assert list(finals["x"]) == [1.0, 2.0, 3.0] and list(finals["square"]) == [1.0, 4.0, 9.0]
+    (error,) = result.failed.values()
+    assert "'x' = 'three' is not allowed: must be a number" in error
