@@ -5,8 +5,9 @@
     stability-lab run TRAINER [--set key=value ...] [--out DIR]     one headless run, saved as a History
     stability-lab run TRAINER --help                                TRAINER's config fields
     stability-lab sweep TARGET --grid key=v1,v2 [--seeds 0,1] --out DIR [--engine serial|dask|ray]
+    stability-lab report DIR [--metric NAME]                        a sweep's tables and DIR/report.html
 
-``dashboard`` and ``lab`` become their servers (``exec``: Ctrl-C and signals reach the server
+``dashboard``, ``lab`` and ``report`` (figures: plotly) become their servers / ``widgets.report`` (``exec``: Ctrl-C and signals reach the server
 itself; the engine never imports a UI library). ``run`` trains in this process with a progress bar and prints each metric's final mean
 over the population; a bad value is an error naming the field and what it allows (exit status 2),
 a run stopped by a NaN/inf metric saves what it recorded and exits with status 1.
@@ -119,6 +120,11 @@ def _yaml_values(values: dict) -> dict:
     return {k: yaml.safe_load(v) if v else v for k, v in values.items()}
 
 
+def report_command(args) -> NoReturn:
+    metrics = [f"--metric={m}" for m in args.metric]
+    os.execv(sys.executable, [sys.executable, "-m", "widgets.report", str(args.directory), *metrics])
+
+
 def dashboard_command(args) -> NoReturn:
     command = [sys.executable, "-m", "widgets.dashboard", "--port", str(args.port)]
     command += ["--address", args.address] if args.address else []
@@ -172,6 +178,10 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--address", metavar="ADDRESS", help="an existing Ray cluster, e.g. ray://host:10001")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=sweep_command)
+    report = commands.add_parser("report", help="tables and figures of a sweep (DIR/report.html)")
+    report.add_argument("directory", metavar="DIR")
+    report.add_argument("--metric", action="append", default=[], help="a metric (repeat; default: all)")
+    report.set_defaults(handler=report_command)
     return top
 
 

@@ -14,8 +14,8 @@ A sweep lives in one directory::
     sweep.json        what was asked (kind, trainer or notebook, settings, grid, seeds)
     points/<id>/      one point: a saved run (trainer) or the executed notebook and results.json
     finals.parquet    one row per point × member (trainer: the last recorded metrics; notebook: one row
-                      per point, its records) with the point's settings as columns (a member label
-                      that is also a setting, the population's ``seed``, becomes ``member_seed``)
+                      per point, its records) with the point's settings as columns and the member's
+                      labels as ``member_<label>`` (``member_seed``: its seed within the population)
     steps.parquet     trainer sweeps: one row per point × member × recorded step
     failures.json     the points that failed or were lost with their worker, each with its error
 
@@ -262,7 +262,7 @@ def _write_tables(spec: SweepSpec, directory: Path, points: dict[str, dict]) -> 
             finals.append(pd.DataFrame([{**columns, **_flat(json.loads((folder / "results.json").read_text()))}]))
             continue
         history = History.load(folder).snapshot()
-        labels = {label: f"member_{label}" for label in history.members if label in columns}   # a member's seed
+        labels = {label: f"member_{label}" for label in history.members}
         members = pd.DataFrame(history.members).rename(columns=labels)
         members.insert(0, "member", range(history.population))
         last = pd.DataFrame({m: history.last(m) for m in history.metrics})
@@ -304,3 +304,45 @@ class _progress:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.close()
+
+
+# --- reading a sweep back ---------------------------------------------------------------------------
+
+def load_sweep(directory: str | os.PathLike) -> tuple[SweepSpec, pd.DataFrame]:
+    """A sweep directory's spec and finals table, or a SweepError saying what is missing."""
+    folder = Path(directory)
+    if not (folder / SPEC).is_file():
+        raise SweepError(f"{folder} is not a sweep directory (no {SPEC}); make one with `stability-lab sweep`")
+    spec = SweepSpec(**json.loads((folder / SPEC).read_text()))
+    finals = SweepResult(folder, [], [], {}).finals
+    if finals.empty:
+        raise SweepError(f"{folder} holds no finished point yet (no {FINALS}); run or resume the sweep")
+    return spec, finals
+
+
+def metric_columns(spec: SweepSpec, finals: pd.DataFrame) -> list[str]:
+    """The finals' numeric result columns: not the point, its settings or the member's labels."""
+    settings = set(spec.settings) | set(spec.grid) | {"seed", "point", "member"}
+    return [c for c in finals.columns if c not in settings and not c.startswith("member_")
+            and pd.api.types.is_numeric_dtype(finals[c])]
+
+
+def summarize(spec: SweepSpec, finals: pd.DataFrame, metric: str, reps: int = 5_000) -> pd.DataFrame:
+    """Per grid setting (over every base seed and member): n, mean, IQM and its stratified-bootstrap
+    95 % interval of ``metric``'s final value (members × seeds are the runs; one task)."""
+    from .stats import bootstrap_aggregates
+
+    if metric not in finals.columns:
+        raise SweepError(f"no metric {metric!r} in this sweep; its metrics: {', '.join(metric_columns(spec, finals))}")
+    rows = []
+    by = list(spec.grid) or ["point"]
+    for key, group in finals.groupby(by, sort=True):
+        values = group[metric].to_numpy(float)
+        values = values[np.isfinite(values)]
+        row = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+        row["n"] = len(values)
+        if len(values):
+            point, low, high = bootstrap_aggregates(values, reps=reps)["iqm"]
+            row.update(mean=values.mean(), iqm=point, iqm_low=low, iqm_high=high)
+        rows.append(row)
+    return pd.DataFrame(rows)

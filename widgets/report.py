@@ -1,0 +1,68 @@
+"""A sweep's report: a table per metric on stdout and one self-contained HTML page of figures.
+
+    stability-lab report DIR [--metric NAME ...]        (python -m widgets.report DIR ...)
+
+For every grid setting, over all its base seeds × members: n, mean, IQM and the IQM's 95 %
+stratified-bootstrap interval of each metric's final value (``lab.core.sweep.summarize``). The page
+``DIR/report.html`` draws, per metric, the aggregates of every grid setting with their intervals and
+the performance profile (``widgets.stats_figures``); plotly.js is inlined, so it opens offline and
+sends no request anywhere.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from lab.core.sweep import SweepError, load_sweep, metric_columns, summarize
+from widgets.stats_figures import aggregates_figure, profile_figure
+
+REPORT = "report.html"
+REPS = 5_000
+
+
+def setting_name(spec, row) -> str:
+    return ", ".join(f"{name}={row[name]}" for name in spec.grid) or str(row["point"])
+
+
+def write_report(directory: str | Path, metrics: list[str] | None = None) -> tuple[str, Path]:
+    """The tables as text and the path of the HTML page."""
+    spec, finals = load_sweep(directory)
+    metrics = metrics or metric_columns(spec, finals)
+    texts, sections = [], []
+    for metric in metrics:
+        table = summarize(spec, finals, metric, reps=REPS)
+        texts.append(f"{metric}\n{table.to_string(index=False, float_format=lambda v: f'{v:.4g}')}")
+        scores = {setting_name(spec, row): group[metric].to_numpy(float)[np.isfinite(group[metric].to_numpy(float))]
+                  for (_, row), (_, group) in zip(table.iterrows(), finals.groupby(list(spec.grid) or ["point"]))}
+        scores = {name: values for name, values in scores.items() if len(values)}
+        figures = [aggregates_figure(scores, reps=REPS), profile_figure(scores)]
+        sections.append(f"<h2>{html.escape(metric)}</h2>" + "".join(
+            f.to_html(full_html=False, include_plotlyjs=(not sections and k == 0)) for k, f in enumerate(figures)))
+    title = f"Sweep of {html.escape(Path(spec.target).name)} over {html.escape(', '.join(spec.grid) or 'seeds')}"
+    path = Path(directory) / REPORT
+    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+                    f"<body><h1>{title}</h1>{''.join(sections)}</body></html>")
+    return "\n\n".join(texts), path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="stability-lab report", description="Tables and figures of a sweep.")
+    parser.add_argument("directory", metavar="DIR", help="a sweep's directory (stability-lab sweep --out DIR)")
+    parser.add_argument("--metric", action="append", help="a metric to report (repeat; default: every metric)")
+    args = parser.parse_args(argv)
+    try:
+        text, path = write_report(args.directory, args.metric)
+    except SweepError as err:
+        print(f"stability-lab report: error: {err}", file=sys.stderr)
+        return 2
+    print(text)
+    print(f"\nfigures: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
