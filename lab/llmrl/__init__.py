@@ -9,10 +9,19 @@ Dr. MAS normalizations), ``objectives.py`` (GRPO, MiniRL, MHPO, k3), ``capo.py``
 token-level objective against the exact sequence-level gradient of a policy small enough to
 enumerate every response.
 
-What reproduces here (tests/llmrl/test_acceptance.py, measured per seed): agent-wise
-normalization brings per-agent gradient-norm ratios from ~4 (global, rewards 10× apart) to ~1;
-MHPO's modulated ratio stays in (e^{−c}, e^{c}) and is smooth in log r; CAPO masks ~1% of tokens;
-SAFE's threshold moves inside [0.1, 0.6]. Reward hacking, judged by the true reward (8 seeds,
+What reproduces here, each stabilizer against the failure it is for (tests/llmrl/test_stabilizer_*.py,
+8 seeds × base seeds 0, 1, 2, true reward at the end): MHPO (hazard 0.03) keeps GRPO from collapsing
+onto a wrong answer under lr 3e-2 × 4 mini-batches (0.73 / 0.67 / 0.69 vs 0.43 / 0.39 / 0.54; with
+the hazard off it collapses too; on-policy it is GRPO); CAPO's mask does not prevent that collapse,
+it deepens it (0.10 / 0.15 / 0.12 vs GRPO's 0.46 / 0.43 / 0.57), and costs nothing at the defaults;
+SAFE's KL hinge keeps 0.12–0.18 of the true reward where GRPO on a hackable proxy falls to 0.00 —
+more than a fixed β of the same cost — while its PID threshold and entropy gate change nothing
+measurable; Dr. MAS's agent-wise normalization lets a prompt class with 100× smaller rewards learn
+(0.71 / 0.73 / 0.71 vs 0.22 under a global baseline), as GRPO's own per-prompt normalization does.
+On the ``diverse`` task (many right answers, repeats in a group share their reward) training on
+pass@1 collapses GRPO onto one answer per prompt (0.14 / 0.23 / 0.13 vs 0.85 / 0.82 / 0.83), a KL
+of 0.03 prevents most of it, and under mismatch MiniRL collapses there while GRPO does not.
+(tests/llmrl/test_acceptance.py:) Reward hacking, judged by the true reward (8 seeds,
 150 steps, base seeds 0, 1, 2): one hackable proxy drives it to 0.00; the robust mean + min over
 a 3-member ensemble keeps 0.51 / 0.48 / 0.50 of it when the members' errors are disjoint (the
 true reward itself reaches 0.74 / 0.75 / 0.73), yet still writes 44–99 % hack tokens and every
