@@ -4,8 +4,9 @@
 
 For every grid setting, over all its base seeds × members: n, mean, IQM and the IQM's 95 %
 stratified-bootstrap interval of each metric's final value (``lab.core.sweep.summarize``). The page
-``DIR/report.html`` draws, per metric, the aggregates of every grid setting with their intervals and
-the performance profile (``widgets.stats_figures``); plotly.js is inlined, so it opens offline and
+``DIR/report.html`` draws, per metric, the aggregates of every grid setting with their intervals, the
+performance profile and, for up to six settings, every pair's probability of improvement
+(``widgets.stats_figures``); plotly.js is inlined, so it opens offline and
 sends no request anywhere.
 """
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from lab.core.sweep import SweepError, load_sweep, metric_columns, summarize
-from widgets.stats_figures import aggregates_figure, profile_figure
+from widgets.stats_figures import aggregates_figure, improvement_figure, profile_figure
 
 REPORT = "report.html"
 REPS = 5_000
+MAX_PAIRED = 6      # settings up to which every pair's probability of improvement is drawn (15 pairs)
 
 
 def setting_name(spec, row) -> str:
@@ -40,6 +42,8 @@ def write_report(directory: str | Path, metrics: list[str] | None = None) -> tup
                   for (_, row), (_, group) in zip(table.iterrows(), finals.groupby(list(spec.grid) or ["point"]))}
         scores = {name: values for name, values in scores.items() if len(values)}
         figures = [aggregates_figure(scores, reps=REPS), profile_figure(scores)]
+        if 2 <= len(scores) <= MAX_PAIRED:
+            figures.append(improvement_figure(scores, reps=REPS))
         sections.append(f"<h2>{html.escape(metric)}</h2>" + "".join(
             f.to_html(full_html=False, include_plotlyjs=(not sections and k == 0)) for k, f in enumerate(figures)))
     title = f"Sweep of {html.escape(Path(spec.target).name)} over {html.escape(', '.join(spec.grid) or 'seeds')}"

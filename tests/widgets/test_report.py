@@ -34,7 +34,7 @@ def test_the_report_page_draws_every_metric_offline(sweep_dir, capsys):
     printed = capsys.readouterr().out
     assert printed.startswith("loss\n") and "report.html" in printed
     page = (sweep_dir / "report.html").read_text()
-    assert "<h2>loss</h2>" in page and page.count("Plotly.newPlot") == 2
+    assert "<h2>loss</h2>" in page and page.count("Plotly.newPlot") == 3   # aggregates, profile, P(X > Y)
     outside_scripts = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
     assert not re.search(r"""(src|href)=["']?https?://""", outside_scripts)   # nothing fetched: no remote tag
     assert not re.search(r"<script[^>]*\bsrc=", page) and len(page) > 1_000_000  # plotly.js inlined
