@@ -27,11 +27,19 @@ ABOUT = ("A tiny token policy learns a verifiable task (digits that sum to a tar
          "feeds 8 stale updates. What mismatch costs here is reward: watch plain GRPO's true reward settle "
          "below MiniRL's importance-corrected, masked objective (over 100 steps, 8 seeds, base seeds 0–2: "
          "GRPO 0.18–0.23 below its no-mismatch control, MiniRL 0.05–0.13). The red ✕ marks a seed whose "
-         "entropy fell through the floor — in this toy that is convergence, not failure: without mismatch "
-         "(sampler_temperature 1) both objectives cross it too. The last figure reads verl's rollout-correction "
-         "health checks seed by seed: under this mismatch more of MiniRL's seeds cross them than GRPO's (8 seeds, "
-         "100 steps, base seeds 0–2: IS weight std above 1 in 7, 8, 8 of 8 against 3, 4, 4), though MiniRL loses "
-         "less reward — the checks measure the mismatch, not what it costs.")
+         "entropy fell through the floor — on digit_sum that is convergence, not failure: without mismatch "
+         "(sampler_temperature 1) both objectives cross it too; on task 'diverse' (many correct answers) it is "
+         "failure. What the other stabilizers were found to do, each against its own failure (8 seeds, base "
+         "seeds 0–2, notebook 08): MHPO with hazard_coef 0.03 keeps learning where GRPO collapses onto a wrong "
+         "answer under lr 3e-2 × 4 mini-batches (+0.09 to +0.26 true reward at 100 steps; at hazard_coef 0 it "
+         "collapses like GRPO, at the default 0.1 it learns too slowly to gain); CAPO does not prevent that "
+         "collapse, it deepens it (0.10–0.15 against GRPO's 0.43–0.57); SAFE keeps 0.12–0.18 true reward where "
+         "GRPO trained on a hackable proxy falls to 0.00 (reward = proxy), through its KL hinge — its PID "
+         "threshold changes nothing measurable; Dr. MAS's agent-wise normalization lets a 100× smaller reward "
+         "class learn under a global baseline, as GRPO's per-prompt groups already do. The last figure reads "
+         "verl's rollout-correction health checks seed by seed: under this mismatch more of MiniRL's seeds cross "
+         "them than GRPO's (IS weight std above 1 in 7, 8, 8 of 8 against 3, 4, 4), though MiniRL loses less "
+         "reward — the checks measure the mismatch, not what it costs.")
 VIEW_START = dict(seeds=4, lr=1e-2, minibatches=8, sampler_temperature=3.0, objective="grpo", versus="minirl",
                   steps=80)
 COLORS = {"grpo": "#d62728", "minirl": "#1f77b4", "mhpo": "#2ca02c", "capo": "#9467bd", "safe": "#ff7f0e"}
@@ -103,14 +111,19 @@ def collapse_onsets(history: History, members: np.ndarray, floor: float) -> list
 
 
 def reward_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
-    """The training reward (mean over seeds) with the within-batch spread (± the mean std) as a band;
-    with a hackable reward also the true reward, the proxy reward averaged over the ensemble's members
-    — their gap is reward hacking — and the fraction of hack tokens (tokens some member rewards)."""
-    hackable = config.reward != "true"
+    """The training reward (mean over seeds) with the within-batch spread (± the mean std) as a band.
+    With a hackable reward ('proxy', 'robust') also the true reward, the proxy reward averaged over the
+    ensemble's members — their gap is reward hacking — and the fraction of hack tokens (tokens some member
+    rewards). With 'pass' (pass@1 on the diverse task, which no proxy fools) also the true reward: there the
+    gap is the variety lost by repeating one correct answer, not hacking."""
+    hackable = config.reward in ("proxy", "robust")
     title = f"Training reward ({config.reward}): mean over seeds, band ± within-batch std"
     if hackable:
         title += ("<br><sup>dashed: true (verifier) reward, dotted: proxy reward (mean of the "
                   f"{config.ensemble} members) — the gap is hacking; dash-dot: fraction of hack tokens</sup>")
+    elif config.reward == "pass":
+        title += ("<br><sup>dashed: true reward (a correct answer earns 1/its copies in the group) — the gap is "
+                  "lost variety: the same correct answer repeated</sup>")
     fig = go.Figure(layout=_layout(title, xaxis_title="step", yaxis_title="reward"))
     if not _ready(history):
         fig.add_scatter(x=[], y=[], mode="lines", name="press Run")
@@ -123,6 +136,10 @@ def reward_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
         add_band(fig, steps, mean - spread, mean + spread, _fill(color), f"{objective}: ± std in the batch")
         fig.add_scatter(x=steps, y=mean, mode="lines", name=f"{objective}: training reward",
                         line=dict(color=color, width=3))
+        if config.reward == "pass":
+            s, v = thin(history.steps, history.values("true_reward")[:, idx].mean(1))
+            fig.add_scatter(x=s, y=v, mode="lines", name=f"{objective}: true reward",
+                            line=dict(color=color, dash="dash", width=2))
         if hackable:
             true = history.values("true_reward")[:, idx]
             gaps = np.mean([history.values(f"proxy{k}_minus_true")[:, idx] for k in range(config.ensemble)], 0)
@@ -132,6 +149,9 @@ def reward_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
                 fig.add_scatter(x=s, y=v, mode="lines", name=f"{objective}: {label}",
                                 line=dict(color=color, dash=dash, width=2))
     return fig
+
+
+FLOOR_MEANS_FAILURE = "many answers are correct, so crossing the floor is failure: one answer repeated"
 
 
 def entropy_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
@@ -186,8 +206,10 @@ def entropy_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
     fig.update_yaxes(range=[0, top * 1.02])
     fig.update_yaxes(title_text="entropy (nats per token)", row=1, col=1)
     fig.update_xaxes(title_text="step", range=[first, last])
+    reading = (FLOOR_MEANS_FAILURE if config.task == "diverse" else
+               "crossing the floor can be convergence: compare a control run without the stress")
     fig.update_layout(**_layout("Policy entropy per seed — ✕ where a seed collapses (entropy below the floor "
-                                "or a reward crash)"))
+                                f"or a reward crash)<br><sup>task '{config.task}': {reading}</sup>"))
     return fig
 
 
@@ -220,14 +242,14 @@ def ratio_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
     parts = groups(history, config)
     ready = _ready(history)
     x_range = [int(history.steps[0]), int(history.steps[-1])] if ready else [0, config.steps]
-    for objective, _ in parts:
-        if objective == "mhpo":
-            lo, hi, label = math.exp(-config.mhpo_c), math.exp(config.mhpo_c), "MHPO's bound e^{±c}"
-        else:
-            lo, hi, label = 1 - config.clip_eps, 1 + config.clip_eps, "clip range 1 ± ε"
+    # The clip range of the objectives that clip r; MHPO bounds its modulated ratio e^{ψ(r)}, not r itself,
+    # so no line on this panel is MHPO's bound.
+    clipping = [objective for objective, _ in parts if objective != "mhpo"]
+    if clipping:
+        lo, hi = 1 - config.clip_eps, 1 + config.clip_eps
         fig.add_scatter(x=x_range + [None] + x_range, y=[lo, lo, None, hi, hi], mode="lines",
-                        line=dict(color=COLORS[objective], dash="dot", width=1), name=f"{objective}: {label}",
-                        row=1, col=1)
+                        line=dict(color="#555", dash="dot", width=1),
+                        name=f"clip range 1 ± ε of r ({', '.join(clipping)})", row=1, col=1)
     if not ready:
         for col in (1, 2, 3):
             fig.add_scatter(x=[], y=[], mode="lines", name="press Run", showlegend=col == 1, row=1, col=col)
@@ -391,6 +413,28 @@ def grad_norm_figure(history: History | None, config: LLMRLConfig) -> go.Figure:
     fig.update_yaxes(type="log", row=1, col=2)
     fig.update_xaxes(title_text="step")
     fig.update_layout(**_layout(title))
+    return fig
+
+
+ARM_COLORS = ["#d62728", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#555555"]
+
+
+def arms_figure(runs: dict[str, History], panels: list[tuple[str, str]], title: str) -> go.Figure:
+    """Runs side by side ("arms": a failure, a stabilizer, its knob turned off, …), one panel per
+    (metric, panel title): each arm's mean over seeds as a line, the band from its lowest to its highest seed.
+    An arm that does not record a panel's metric is left out of that panel."""
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.07)
+    for (label, history), color in zip(runs.items(), ARM_COLORS):
+        for col, (metric, _) in enumerate(panels, start=1):
+            if metric not in history.metrics:
+                continue
+            values = history.values(metric)
+            steps, mean, lo, hi = thin(history.steps, values.mean(1), values.min(1), values.max(1))
+            add_band(fig, steps, lo, hi, _fill(color, 0.12), f"{label}: seeds", showlegend=False, row=1, col=col)
+            fig.add_scatter(x=steps, y=mean, mode="lines", line=dict(color=color, width=2.5), name=label,
+                            legendgroup=label, showlegend=col == 1, row=1, col=col)
+    fig.update_xaxes(title_text="step")
+    fig.update_layout(**_layout(f"{title}<br><sup>mean over seeds; band from the lowest to the highest seed</sup>"))
     return fig
 
 

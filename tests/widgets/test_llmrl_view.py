@@ -7,8 +7,9 @@ import pytest
 
 from lab import Run
 from lab.llmrl import LLMRLConfig, LLMRLTrainer
-from widgets.llmrl import (collapse_onsets, entropy_figure, grad_norm_figure, grad_norm_ratios, groups, llmrl_view,
-                           ratio_figure, reward_figure, safe_ratio)
+from lab.llmrl.compare import CompareConfig, CompareTrainer
+from widgets.llmrl import (FLOOR_MEANS_FAILURE, arms_figure, collapse_onsets, entropy_figure, grad_norm_figure,
+                           grad_norm_ratios, groups, llmrl_view, ratio_figure, reward_figure, safe_ratio)
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -125,3 +126,36 @@ def test_hackable_reward_draws_true_and_proxy_and_bad_values_are_sentences():
     assert not view.set_value("sampler_temperature", 0.0)
     assert "'sampler_temperature' = 0.0 is not allowed" in view.status()[0]
     assert view.show() is not None and view.panel() is not None
+
+
+def test_pass_at_1_reward_draws_the_true_reward_as_lost_variety_and_its_entropy_floor_as_failure():
+    config = LLMRLConfig.from_params(seeds=2, task="diverse", reward="pass", steps=4)
+    history = Run(LLMRLTrainer(config, "cpu"), 4, progress=False).run()
+    fig = reward_figure(history, config)
+    true, = by_name(fig, "grpo: true reward")
+    np.testing.assert_allclose(true.y, history.values("true_reward").mean(1))
+    assert not by_name(fig, "grpo: proxy reward") and not by_name(fig, "grpo: hack-token fraction")
+    assert "lost variety" in fig.layout.title.text and "hacking" not in fig.layout.title.text
+    assert FLOOR_MEANS_FAILURE in entropy_figure(history, config).layout.title.text
+    digit_sum = LLMRLConfig.from_params(seeds=1, steps=4)
+    assert FLOOR_MEANS_FAILURE not in entropy_figure(None, digit_sum).layout.title.text
+
+
+def test_ratio_figure_draws_no_bound_on_r_for_mhpo_and_arms_figure_draws_each_arm():
+    """MHPO bounds its modulated ratio e^ψ, not r = π_θ/π_old: the r panel shows only the clip range of the
+    objectives that clip r."""
+    config = CompareConfig.from_params(seeds=2, objective="grpo", versus="mhpo", steps=3)
+    history = Run(CompareTrainer(config, "cpu"), 3, progress=False).run()
+    fig = ratio_figure(history, config)
+    bounds = [t for t in fig.data if t.name and "1 ± ε" in t.name]
+    assert [t.name for t in bounds] == ["clip range 1 ± ε of r (grpo)"]
+    assert not [t for t in fig.data if t.name and "e^{±c}" in t.name]
+    assert {y for y in bounds[0].y if y is not None} == {1 - config.clip_eps, 1 + config.clip_eps}
+    only_mhpo = config.single("mhpo")
+    assert not [t for t in ratio_figure(None, only_mhpo).data if t.name and "1 ± ε" in t.name]
+
+    runs = {"a": history, "b": Run(LLMRLTrainer(config.single("grpo"), "cpu"), 3, progress=False).run()}
+    fig = arms_figure(runs, [("true_reward", "true reward"), ("capo_masked", "CAPO-masked")], "arms")
+    lines = {t.name: t for t in fig.data if t.mode == "lines" and t.name in runs}
+    np.testing.assert_allclose(lines["b"].y, runs["b"].values("true_reward").mean(1))
+    assert len([t for t in fig.data if t.name in runs]) == 2   # neither run records capo_masked: that panel is empty
