@@ -203,8 +203,11 @@ def llmrl_tab():
     return pn.Column(
         pn.pane.Markdown("## LLM-RL stability\nRL fine-tuning of language models fails in recognizable ways — "
                          "entropy collapse, exploding importance ratios, gradient imbalance, reward hacking. A "
-                         "tiny token policy makes each failure and each stabilizer (GRPO, MiniRL, MHPO, CAPO, "
-                         "SAFE, Dr. MAS normalization, a robust reward ensemble) visible in seconds. The live view's "
+                         "tiny token policy makes each failure visible in seconds and sets each stabilizer (MiniRL, "
+                         "MHPO, CAPO, SAFE, Dr. MAS normalization, a robust reward ensemble) against the failure it "
+                         "targets. Not all hold up: MHPO with a small hazard weight and SAFE's KL hinge prevent "
+                         "theirs, CAPO deepens GRPO's collapse, Dr. MAS matters only against a global baseline "
+                         "(numbers in the view's text; notebook 08 measures them). The live view's "
                          "last figure reads the rollout-correction health metrics (verl's thresholds) seed by seed; "
                          "below it, Routing Replay and the first-order check, each computed when asked."),
         llmrl_view().panel(),
