@@ -262,7 +262,7 @@ def critic_arena_tab():
     """The dashboard tab (built per browser session)."""
     import panel as pn
 
-    from .panel_front import GONE_S, markdown_text
+    from .panel_front import markdown_text, tick_while_the_page_is_open
 
     arena = ArenaMap()
     text = dict(width=200)
@@ -323,30 +323,14 @@ def critic_arena_tab():
     show()
     document = pn.state.curdoc
     if document is not None and document.session_context is not None:
-        context, seen = document.session_context, {"connected": False, "gone_since": None}
-
         def close() -> None:
-            if callback.running:
-                callback.stop()
             arena.close()
 
-        def tick() -> None:
-            session = context.session
-            if session is not None and session.connection_count > 0:
-                seen["connected"], seen["gone_since"] = True, None
-            elif seen["connected"]:
-                seen["gone_since"] = seen["gone_since"] or time.monotonic()
-                if time.monotonic() - seen["gone_since"] > GONE_S:
-                    close()
-                return
-            try:
-                show()
-            except Exception as err:  # noqa: BLE001 - a tick must never take the session down
-                status.object = markdown_text(f"The map could not be shown: {type(err).__name__}: {err}")
-                status.alert_type = "danger"
+        def on_error(err: Exception) -> None:
+            status.object = markdown_text(f"The map could not be shown: {type(err).__name__}: {err}")
+            status.alert_type = "danger"
 
-        callback = pn.state.add_periodic_callback(tick, period=int(TICK_S * 1000))
-        pn.state.on_session_destroyed(lambda session_context: close())
+        tick_while_the_page_is_open(document.session_context, show, close, TICK_S, on_error)
     return pn.Column(
         pn.pane.Markdown("## Critic arena: stability maps\n" + ABOUT),
         pn.Row(variants, fixed), pn.Row(x, x_text, y, y_text), pn.Row(steps, seeds, seed),

@@ -127,7 +127,7 @@ def llmrl_tab():
     """The dashboard tab (built per browser session)."""
     import panel as pn
 
-    from .panel_front import GONE_S, markdown_text
+    from .panel_front import markdown_text, tick_while_the_page_is_open
 
     noise = pn.widgets.Select(label="router noise σ", options=list(ROUTING_NOISES), value=2.0, width=140,
                               css_classes=["control-router_noise"])
@@ -174,32 +174,16 @@ def llmrl_tab():
     show()
     document = pn.state.curdoc
     if document is not None and document.session_context is not None:
-        context, seen = document.session_context, {"connected": False, "gone_since": None}
-
         def close() -> None:
-            if callback.running:
-                callback.stop()
             for figure, _, _ in sections.values():
                 figure.stop()
 
-        def tick() -> None:
-            session = context.session
-            if session is not None and session.connection_count > 0:
-                seen["connected"], seen["gone_since"] = True, None
-            elif seen["connected"]:
-                seen["gone_since"] = seen["gone_since"] or time.monotonic()
-                if time.monotonic() - seen["gone_since"] > GONE_S:
-                    close()
-                return
-            try:
-                show()
-            except Exception as err:  # noqa: BLE001 - a tick must never take the session down
-                for status in statuses.values():
-                    status.object = markdown_text(f"Could not show the figure: {type(err).__name__}: {err}")
-                    status.alert_type = "danger"
+        def on_error(err: Exception) -> None:
+            for status in statuses.values():
+                status.object = markdown_text(f"Could not show the figure: {type(err).__name__}: {err}")
+                status.alert_type = "danger"
 
-        callback = pn.state.add_periodic_callback(tick, period=int(TICK_S * 1000))
-        pn.state.on_session_destroyed(lambda session_context: close())
+        tick_while_the_page_is_open(document.session_context, show, close, TICK_S, on_error)
     return pn.Column(
         pn.pane.Markdown("## LLM-RL stability\nRL fine-tuning of language models fails in recognizable ways — "
                          "entropy collapse, exploding importance ratios, gradient imbalance, reward hacking. A "

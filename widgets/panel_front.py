@@ -17,6 +17,7 @@ import string
 import threading
 import time
 import weakref
+from collections.abc import Callable
 
 import panel as pn
 import plotly.graph_objects as go
@@ -158,29 +159,46 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
 
 def _follow_the_session(context, view: LabView, worker: FigureWorker, redraw: Redrawer, put_figures) -> None:
     """Tick on the session's event loop while its page is open; end everything when it goes away."""
-    seen = {"connected": False, "gone_since": None}
+
+    def show() -> None:
+        redraw.draw_status()
+        put_figures()
 
     def close() -> None:
-        if callback.running:
-            callback.stop()
         worker.stop()
         view.close()
 
+    tick_while_the_page_is_open(context, show, close, REFRESH_S, lambda err: redraw.show_status(
+        f"The live view could not redraw: {type(err).__name__}: {err}", True))
+
+
+def tick_while_the_page_is_open(context, show: Callable[[], None], close: Callable[[], None], period_s: float,
+                                on_error: Callable[[Exception], None]) -> None:
+    """Every ``period_s`` on the session's event loop, ``show()`` while the session's page is connected;
+    once it has been gone ``GONE_S`` seconds (or the session is destroyed) stop ticking and ``close()``.
+    An exception in ``show()`` goes to ``on_error``: a tick never takes the session down."""
+    seen = {"connected": False, "gone_since": None, "closed": False}
+
+    def stop() -> None:
+        if callback.running:
+            callback.stop()
+        if not seen["closed"]:
+            seen["closed"] = True
+            close()
+
     def tick() -> None:
         session = context.session
-        connected = session is not None and session.connection_count > 0
-        if connected:
+        if session is not None and session.connection_count > 0:
             seen["connected"], seen["gone_since"] = True, None
         elif seen["connected"]:
             seen["gone_since"] = seen["gone_since"] or time.monotonic()
             if time.monotonic() - seen["gone_since"] > GONE_S:
-                close()
+                stop()
             return  # nothing to send to a page that is not there
         try:
-            redraw.draw_status()
-            put_figures()
+            show()
         except Exception as err:  # noqa: BLE001 - a tick must never take the session down
-            redraw.show_status(f"The live view could not redraw: {type(err).__name__}: {err}", True)
+            on_error(err)
 
-    callback = pn.state.add_periodic_callback(tick, period=int(REFRESH_S * 1000))
-    pn.state.on_session_destroyed(lambda session_context: close())
+    callback = pn.state.add_periodic_callback(tick, period=int(period_s * 1000))
+    pn.state.on_session_destroyed(lambda session_context: stop())
