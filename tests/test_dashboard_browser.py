@@ -26,23 +26,40 @@ def drawn_step(page) -> float:
     return page.locator(".lab-figure-1 .js-plotly-plot").first.evaluate(DRAWN_STEP)
 
 
+def grown_past(page, above: float, timeout: float = 30) -> float:
+    """The figure's last drawn step once it is beyond ``above`` (a frozen figure fails after ``timeout`` s).
+    Fixed 1.5 s windows flaked at load ~9 on 2 cores (steps 100, 100: the redraw period adapts to its cost)."""
+    deadline = time.monotonic() + timeout
+    while (step := drawn_step(page)) <= above:
+        assert time.monotonic() < deadline, f"the figure did not draw beyond step {above} in {timeout} s"
+        page.wait_for_timeout(250)
+    return step
+
+
+def steady(page, quiet: float = 1.5, timeout: float = 20) -> float:
+    """The figure's last drawn step once it has not changed for ``quiet`` seconds."""
+    deadline, step, since = time.monotonic() + timeout, drawn_step(page), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, f"the figure kept changing for {timeout} s"
+        page.wait_for_timeout(250)
+        if (now := drawn_step(page)) != step:
+            step, since = now, time.monotonic()
+    return step
+
+
 def test_policy_cliff_tab_trains_live_stops_and_reports_bad_input(page):
     status = open_tab(page, "Policy Cliff")
     set_value(page, "steps", "200000")  # long enough to watch it grow and stop it
     page.get_by_role("button", name="Run", exact=True).click()
     expect(status).to_contain_text("Running", timeout=10_000)
 
-    first = drawn_step(page)
-    page.wait_for_timeout(1500)
-    second = drawn_step(page)
-    page.wait_for_timeout(1500)
-    third = drawn_step(page)
-    assert first < second < third, (first, second, third)
+    first = grown_past(page, drawn_step(page))
+    second = grown_past(page, first)
+    assert first < second < grown_past(page, second)
 
     page.get_by_role("button", name="Stop", exact=True).click()
     expect(status).to_contain_text("Stopped", timeout=5_000)
-    page.wait_for_timeout(500)  # the figure catches up with the last recorded step (redraws every 150 ms)
-    stopped = drawn_step(page)
+    stopped = steady(page)   # the figure catches up with the last recorded step, then stays
     page.wait_for_timeout(1500)
     assert drawn_step(page) == stopped
 
