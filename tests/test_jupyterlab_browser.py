@@ -204,15 +204,16 @@ def wait_for_growth(figure, above: float, timeout: float = 60, view=None) -> flo
     "Running" and its figure draw nothing past step 0 for 30 s; the same test passed alone, and in five
     loaded loop rounds. A view that never redraws still fails here. At load 10–16 (five helpers and the loop)
     it failed again at 60 s, while the same view's Redrawer, probed in a plain process at that load, redrew
-    its figures every 0.3–0.8 s: the stall is between the kernel and the page. The failure message quotes
-    the view's text (is the run's step still moving?) to say more next time."""
+    its figures every 0.3–0.8 s: the stall is between the kernel and the page. A clean-clone `make test` at
+    load 5–9 (a browser-test loop beside it) then failed the same way for notebook 08's reward figure. The
+    failure message quotes the start of the view's text (its status line: is the run still stepping?)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         step = drawn_step(figure)
         if step > above:
             return step
         time.sleep(0.25)
-    said = f"; the view says: {view.inner_text()[-300:]!r}" if view is not None else ""
+    said = f"; the view says: {view.inner_text()[:300]!r}" if view is not None else ""
     raise AssertionError(f"the live figure did not draw beyond step {above} within {timeout} s{said}")
 
 
