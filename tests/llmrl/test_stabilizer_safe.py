@@ -12,9 +12,10 @@ steps per seed, measured on the CPU at one thread for base seeds 0 / 1 / 2:
 - SAFE with its KL hinge off (``safe_kl_coef=0``, the critic alone): true reward 0.00, hack tokens 0.99–1.00,
   KL 2.62–3.07 — like GRPO, so the effect is the hinge's;
 - SAFE with its threshold held still (``safe_tau_base=0.6``, PID gains 0): every seed within 0.02 of default
-  SAFE in true reward and hack tokens, and within 0.03 in KL. The KL sits above τ's ceiling (0.6) throughout,
-  so the hinge is always on, and a linear hinge's gradient does not depend on τ: here the PID-controlled
-  threshold is inert (pinned below).
+  SAFE in true reward and hack tokens, and within 0.03 in KL. Once the policy has drifted (from about step
+  25; at step 20 a scratch run of base 0 had KL 0.13 against τ 0.46) the KL sits above τ's ceiling (0.6), so
+  the hinge is on, and a linear hinge's gradient does not depend on τ: here the PID-controlled threshold is
+  inert (pinned below).
 
 The honest baseline is GRPO with a fixed KL penalty β. β = 0.1 costs GRPO as much true reward as SAFE costs
 when both train on the *true* reward (60 steps, means of 8 seeds: SAFE 0.28 / 0.28 / 0.28, GRPO β = 0.1
@@ -121,8 +122,8 @@ def test_without_its_kl_hinge_safe_hacks_like_grpo(runs):
 
 def test_the_pid_threshold_is_inert_in_this_setting(runs):
     """Pinned non-effect: τ held still (τ_base 0.6, PID gains 0) changes no seed's true reward or hack
-    fraction by more than 0.02 (asserted: 0.05), since the KL stays above τ's ceiling and the linear hinge's
-    gradient does not depend on τ. If the controller ever mattered here, this test would say so."""
+    fraction by more than 0.02 (asserted: 0.05), since after the first ~25 steps the KL stays above τ's
+    ceiling and the linear hinge's gradient does not depend on τ. If the controller ever mattered here, this test would say so."""
     for base, arms in runs.items():
         safe, fixed = arms["safe"], arms["tau fixed"]
         for m in ("true_reward", "hack_fraction"):
