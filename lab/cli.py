@@ -7,8 +7,9 @@
     stability-lab sweep TARGET --grid key=v1,v2 [--seeds 0,1] --out DIR [--engine serial|dask|ray]
     stability-lab report DIR [--metric NAME]                        a sweep's tables and DIR/report.html
 
-``dashboard``, ``lab`` and ``report`` (figures: plotly) become their servers / ``widgets.report`` (``exec``: Ctrl-C and signals reach the server
-itself; the engine never imports a UI library). ``run`` trains in this process with a progress bar and prints each metric's final mean
+``dashboard``, ``lab`` and ``report`` replace this process (``exec``) with the Panel server, JupyterLab
+or ``widgets.report``: signals reach them directly, and the engine never imports a UI library. ``run``
+trains in this process with a progress bar and prints each metric's final mean
 over the population; a bad value is an error naming the field and what it allows (exit status 2),
 a run stopped by a NaN/inf metric saves what it recorded and exits with status 1.
 """

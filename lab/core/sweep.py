@@ -122,9 +122,10 @@ def run_notebook_point(notebook: str, parameters: dict, directory: str, kernel: 
 
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    results = folder / "results.json"
+    partial, results = folder / "results.partial.json", folder / "results.json"
     papermill.execute_notebook(notebook, str(folder / Path(notebook).name), kernel_name=kernel, progress_bar=False,
-                               parameters={**parameters, "results_path": str(results)})
+                               parameters={**parameters, "results_path": str(partial)})
+    partial.replace(results)       # only a notebook that ran to its end counts as done when the sweep resumes
     return json.loads(results.read_text())
 
 
@@ -145,15 +146,17 @@ def _dask(jobs, workers: int, scheduler: str | None):
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                       dashboard_address=None)
-        with Client(scheduler or cluster) as client:
-            futures = {client.submit(fn, *args, pure=False, key=f"lab-{key}"): key for key, fn, args in jobs}
-            for future in as_completed(futures):
-                try:
-                    yield futures[future], future.result(), None
-                except Exception as err:  # noqa: BLE001 - KilledWorker, or the point's own error
-                    yield futures[future], None, err
-        if cluster is not None:
-            cluster.close()
+        try:
+            with Client(scheduler or cluster) as client:
+                futures = {client.submit(fn, *args, pure=False, key=f"lab-{key}"): key for key, fn, args in jobs}
+                for future in as_completed(futures):
+                    try:
+                        yield futures[future], future.result(), None
+                    except Exception as err:  # noqa: BLE001 - KilledWorker, or the point's own error
+                        yield futures[future], None, err
+        finally:
+            if cluster is not None:      # the local workers end with the sweep, whatever happened
+                cluster.close()
 
 
 def _ray(jobs, workers: int, address: str | None):
