@@ -143,7 +143,10 @@ def _dask(jobs, workers: int, scheduler: str | None):
     import dask
     from distributed import Client, LocalCluster, as_completed
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # One point per worker at a time (saturation 1: nothing queued on a worker), so a worker that dies takes
+    # only the point it was running with it; that point is retried once, then recorded as lost.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.scheduler.worker-saturation": 1.0}):
         cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                       dashboard_address=None)
         try:
