@@ -42,19 +42,25 @@ def open_llmrl(page):
     return status
 
 
+def every_seed_drawn(drawn) -> bool:
+    """Every health panel has a line per seed of each objective, each with STEPS points."""
+    return all(len(p["lines"]) == 2 * SEEDS and all(n == STEPS for _, n, _ in p["lines"]) for p in drawn["panels"])
+
+
 def test_a_live_run_draws_the_health_metrics_of_every_seed(page):
     status = open_llmrl(page)
     set_value(page, "steps", str(STEPS))
     page.get_by_role("button", name="Run", exact=True).click()
     expect(status).to_contain_text(f"Finished {STEPS} steps", timeout=120_000)
     health = page.locator(".lab-figure-5 .js-plotly-plot").first
-    # The figure worker draws the last snapshot within a few redraw periods. In one quiet loop round of ten
-    # minutes (2026-12-01, load ~2) no seed line was drawn 15 s after "Finished" — cause not found (the
-    # heaviest of six figures: its cost-adapted period, or the end-of-run redraw); a figure that never
-    # draws the run still fails after 60 s.
+    # The figure worker draws the six figures one after another, the health figure last, so it may show the finished
+    # run a few seconds after the status line does. Wait until every panel has each seed's line at full length; a
+    # figure that never draws the run fails after 60 s. (Until 2026-12-01 this wait read "every line drawn has
+    # STEPS points", which a figure with no line at all satisfies: it did not wait, and failed CI once and a quiet
+    # loop round once, both within a second of "Finished".)
     deadline = time.time() + 60
     drawn = health.evaluate(HEALTH_TRACES)
-    while time.time() < deadline and not all(n == STEPS for p in drawn["panels"] for _, n, _ in p["lines"]):
+    while time.time() < deadline and not every_seed_drawn(drawn):
         page.wait_for_timeout(300)
         drawn = health.evaluate(HEALTH_TRACES)
 
