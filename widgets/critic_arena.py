@@ -263,6 +263,7 @@ def critic_arena_tab():
     import panel as pn
 
     from .panel_front import markdown_text, tick_while_the_page_is_open
+    from .url_state import link_problems, share
 
     arena = ArenaMap()
     text = dict(width=200)
@@ -287,6 +288,9 @@ def critic_arena_tab():
     start = pn.widgets.Button(label="Start", color="primary", width=90, css_classes=["arena-start"])
     stop = pn.widgets.Button(label="Stop", color="warning", width=90, css_classes=["arena-stop"])
     status = pn.pane.Alert("", alert_type="secondary", css_classes=["arena-status"], sizing_mode="stretch_width")
+
+    problems = share({"x": x, "x_values": x_text, "y": y, "y_values": y_text, "fixed": fixed, "critics": variants,
+                      "steps": steps, "seeds": seeds, "seed": seed})
 
     def controls_spec() -> MapSpec:
         return spec_from_controls(x.value, x_text.value, y.value, y_text.value, list(variants.value), fixed.value,
@@ -332,6 +336,6 @@ def critic_arena_tab():
 
         tick_while_the_page_is_open(document.session_context, show, close, TICK_S, on_error)
     return pn.Column(
-        pn.pane.Markdown("## Critic arena: stability maps\n" + ABOUT),
+        pn.pane.Markdown("## Critic arena: stability maps\n" + ABOUT), link_problems(problems),
         pn.Row(variants, fixed), pn.Row(x, x_text, y, y_text), pn.Row(steps, seeds, seed),
         pn.Row(start, stop), status, figure, sizing_mode="stretch_width")

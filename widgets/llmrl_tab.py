@@ -128,6 +128,7 @@ def llmrl_tab():
     import panel as pn
 
     from .panel_front import markdown_text, tick_while_the_page_is_open
+    from .url_state import link_problems, share
 
     noise = pn.widgets.Select(label="router noise σ", options=list(ROUTING_NOISES), value=2.0, width=140,
                               css_classes=["control-router_noise"])
@@ -135,6 +136,7 @@ def llmrl_tab():
                               css_classes=["control-routing_seeds"])
     seed = pn.widgets.IntInput(label="base seed", value=0, start=0, end=2**31 - 1, width=120,
                                css_classes=["control-routing_seed"])
+    problems = share({"routing_noise": noise, "routing_seeds": seeds, "routing_seed": seed})
     # key: (its figure, its button's label, the computation with the controls' values now)
     quiet = "about 10 s on a quiet machine"
     sections = {
@@ -195,7 +197,7 @@ def llmrl_tab():
                          "last figure reads the rollout-correction health metrics (verl's thresholds) seed by seed; "
                          "below it, Routing Replay and the first-order check, each computed when asked."),
         llmrl_view().panel(),
-        pn.pane.Markdown(ROUTING_ABOUT), pn.Row(noise, seeds, seed), buttons["routing"], statuses["routing"],
+        pn.pane.Markdown(ROUTING_ABOUT), link_problems(problems), pn.Row(noise, seeds, seed), buttons["routing"], statuses["routing"],
         panes["routing"],
         pn.pane.Markdown(FIRST_ORDER_ABOUT), buttons["first-order"], statuses["first-order"], panes["first-order"],
         sizing_mode="stretch_width")

@@ -24,6 +24,9 @@ import plotly.graph_objects as go
 
 from lab.core.run import stop_and_join
 
+from lab.core.config import ConfigError
+
+from . import url_state
 from .controls import control_specs, follow_switches, panel_help, panel_widget
 from .labview import REFRESH_S, LabView, Redrawer
 
@@ -141,10 +144,12 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
     for name, button in buttons.items():
         button.on_click(lambda event, act=actions[name]: press(act))
 
+    link_problems = url_state.share(controls, lambda name, value: config_problem(view, name, value))
     follow_switches(view, controls)
     redraw.draw_status()
     layout = pn.Column(
         pn.pane.Markdown(f"### {view.title}\n\n{view.about}"),
+        url_state.link_problems(link_problems),
         pn.GridBox(*[pn.Row(controls[s.name], panel_help(s)) for s in specs], ncols=3),
         pn.Row(*buttons.values()), progress, status, *panes,
         sizing_mode="stretch_width",
@@ -155,6 +160,16 @@ def panel_front(view: LabView) -> pn.viewable.Viewable:
     else:
         worker.stop()  # no server session (a test building the layout): nothing to keep drawn
     return layout
+
+
+def config_problem(view: LabView, name: str, value) -> str | None:
+    """Why ``view``'s config rejects ``value`` for control ``name`` with the other controls as they are; None
+    when it accepts it."""
+    try:
+        view.config_cls.from_params(**{**view.values, name: value})
+    except ConfigError as err:
+        return str(err)
+    return None
 
 
 def _follow_the_session(context, view: LabView, worker: FigureWorker, redraw: Redrawer, put_figures) -> None:

@@ -69,6 +69,8 @@ def repeated_tab():
     """The dashboard tab: a tournament of basic strategies, one match's moves, and a live learner."""
     import panel as pn
 
+    from .url_state import link_problems, share
+
     players = [make() for make in BASIC]
     names = [p.name for p in players]
     game: Game2x2 = prisoners_dilemma()
@@ -76,6 +78,7 @@ def repeated_tab():
     first = pn.widgets.Select(label="row player", options=names, value="Tit For Tat", width=220)
     second = pn.widgets.Select(label="column player", options=names, value="Alternator", width=220)
     moves = pn.pane.Plotly(sizing_mode="stretch_width")
+    problems = share({"row_player": first, "column_player": second})
 
     def show_match(*_):
         a, b = players[names.index(first.value)], players[names.index(second.value)]
@@ -88,4 +91,4 @@ def repeated_tab():
         pn.pane.Markdown("## Repeated games\nThe iterated Prisoner's Dilemma (R, S, T, P = 3, 0, 5, 1), 200 rounds, "
                          "played by a vectorized engine whose scores equal the Axelrod library's."),
         pn.pane.Plotly(tournament_figure(table, names), sizing_mode="stretch_width"),
-        pn.Row(first, second), moves, learner_view().panel(), sizing_mode="stretch_width")
+        link_problems(problems), pn.Row(first, second), moves, learner_view().panel(), sizing_mode="stretch_width")

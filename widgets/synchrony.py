@@ -525,6 +525,7 @@ def synchrony_tab():
     import panel as pn
 
     from .panel_front import markdown_text
+    from .url_state import link_problems, share
 
     state = {"corpus": shared_shipped_corpus(), "switching": False}
     upload = dialog_dropper(UPLOAD_LIMITS, css_classes=["synchrony-upload"])
@@ -647,6 +648,7 @@ def synchrony_tab():
         use(corpus, describe(corpus))
 
     shipped.on_click(on_shipped)
+    problems = share({"policies": chooser, **sliders, "x_dimension": dim_x, "y_dimension": dim_y})
     for widget in (chooser, *sliders.values(), dim_x, dim_y):
         widget.param.watch(update, "value")
     dialog.param.watch(update, "value")
@@ -667,7 +669,7 @@ def synchrony_tab():
             "drag their parameters, and watch one dialog and the frontier move."),
         pn.Row(pn.Column(pn.pane.Markdown(f"**Dialog file** — {formats}"), pn.Row(upload, shipped),
                          sizing_mode="stretch_width"), sizing_mode="stretch_width"),
-        data_message,
+        data_message, link_problems(problems),
         pn.Row(chooser, dialog, dim_x, dim_y),
         pn.Row(*sliders.values()),
         status,
