@@ -1,0 +1,75 @@
+"""The figures of a saved run — each trainer's lab figures that draw from a History and its config alone —
+and of a saved sweep (its report's, for one metric).
+
+A lab's live figures that draw the trainer's live state (the critic's value landscape, the lattices,
+the synchrony frontier) have nothing to draw from once the run is saved, and are left out. A trainer's
+module is imported only when one of its runs is opened; nothing a user typed is ever imported.
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from lab.core import History, LabConfig
+from lab.core.sweep import summarize
+from lab.core.trainers import trainer_class
+
+from .labview import label_run
+from .report import MAX_PAIRED, REPS, setting_name
+from .stats_figures import aggregates_figure, improvement_figure, profile_figure
+
+# trainer name (lab.core.trainers) → (views module, its figure functions (history, config) -> go.Figure)
+FIGURES = {
+    "cliff": ("widgets.cliff", ["policy_against_eps", "seeds_over_training"]),
+    "critic": ("widgets.critic", ["returns_figure", "overestimation_figure", "diagnostics_figure"]),
+    "synchrony": ("widgets.synchrony", ["objective_figure"]),
+    "lattice": ("widgets.lattice", ["cooperation_against_tau_figure", "cooperation_over_time_figure"]),
+    "preference": ("widgets.games", ["kl_figure", "exploitability_figure", "simplex_figure"]),
+    "repeated": ("widgets.repeated", ["cooperation_figure"]),
+    "llmrl": ("widgets.llmrl", ["reward_figure", "entropy_figure", "kl_figure", "ratio_figure",
+                                "grad_norm_figure", "health_figure"]),
+    "llmrl-compare": ("widgets.llmrl", ["reward_figure", "entropy_figure", "kl_figure", "ratio_figure",
+                                        "grad_norm_figure", "health_figure"]),
+}
+
+
+def run_figures(trainer: str, history: History, config: dict) -> tuple[list[go.Figure], list[str]]:
+    """The figures of a saved run of trainer ``trainer`` (a name in ``lab.core.trainers``) and, as
+    sentences, what could not be drawn (the whole run's reason, or one per figure that raised)."""
+    if trainer not in FIGURES:
+        return [], [f"Runs of trainer {trainer!r} have no figures here; download the History to plot it."]
+    try:
+        checked: LabConfig = trainer_class(trainer).Config.from_params(**config)
+    except ValueError as err:
+        return [], [f"The run's config does not load ({err}), so its figures cannot be drawn."]
+    module, names = FIGURES[trainer]
+    views = importlib.import_module(module)
+    figures, problems = [], []
+    for name in names:
+        try:
+            fig = getattr(views, name)(history, checked)
+        except Exception as err:  # noqa: BLE001 - a figure that fails on an odd run is a sentence, not a crash
+            problems.append(f"Figure '{name}' could not be drawn: {type(err).__name__}: {err}")
+            continue
+        label_run(fig, checked)
+        figures.append(fig)
+    return figures, problems
+
+
+def sweep_figures(spec, finals, metric: str) -> tuple[pd.DataFrame, list[go.Figure]]:
+    """A sweep's summary of ``metric`` per grid setting and the figures of its report (``widgets.report``):
+    the aggregates with their intervals, the performance profile and, for 2 to MAX_PAIRED settings, every
+    pair's probability of improvement."""
+    table = summarize(spec, finals, metric, reps=REPS)
+    scores = {}
+    for (_, row), (_, group) in zip(table.iterrows(), finals.groupby(list(spec.grid) or ["point"])):
+        values = group[metric].to_numpy(float)
+        if np.isfinite(values).any():
+            scores[setting_name(spec, row)] = values[np.isfinite(values)]
+    figures = [aggregates_figure(scores, reps=REPS), profile_figure(scores)]
+    if 2 <= len(scores) <= MAX_PAIRED:
+        figures.append(improvement_figure(scores, reps=REPS))
+    return table, figures
