@@ -1,12 +1,13 @@
-"""The Panel dashboard: a landing page of the labs, then one tab per lab, each built for a browser
-session when first opened.
+"""The Panel dashboard: a landing page with a card per lab (``widgets.landing``), then one tab per lab in
+a list on the left, each lab built for a browser session when its tab is first opened.
 
     python -m widgets.dashboard [--port 5006] [--address 127.0.0.1] [--origin HOST:PORT ...]
 
 Serves on localhost by default and prints the URL; Ctrl-C stops it. Another address serves the
 network and requires a password (see ``widgets.serving``). Each session gets its own
 LabViews (so two browsers never share a run), built lazily: a page costs only the labs it
-opens. Every JS and CSS file comes from this server, never from a CDN.
+opens. Every JS and CSS file comes from this server, never from a CDN; so do the landing page's
+thumbnails (``data/thumbnails``, served under ``/thumbnails/``).
 """
 from __future__ import annotations
 
@@ -22,51 +23,40 @@ from panel.links import Callback
 from tornado.websocket import WebSocketClosedError
 
 from . import cliff, critic, critic_arena, games, lattice, llmrl_tab, repeated, synchrony
+from .landing import THUMBNAIL_ROUTE, THUMBNAILS, landing
 from .server_memory import after_closed_pages, tune_malloc
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
 
-# (tab title, what the lab shows — for the landing page, function building the tab for one session)
+# (tab title, function building the tab for one session); each has a card in widgets/landing.py's CARDS
 TABS = [
-    ("Policy Cliff", "an optimal policy jumps where two rewards tie; entropy regularization makes the map "
-                     "Lipschitz (Xu 2025)", cliff.cliff_tab),
-    ("Preference games", "Nash-MP and its peers reach a preference game's equilibrium, and where each one's "
-                         "last iterate converges (Tiapkin et al. 2025)", games.preference_tab),
-    ("Repeated games", "a tournament of classic strategies in the iterated Prisoner's Dilemma, one match "
-                       "move by move, a Q-learner in the repeated game", repeated.repeated_tab),
-    ("Cooperation collapse", "Double DQN agents on a Prisoner's Dilemma lattice stop cooperating as "
-                             "exploration grows (Weng & Lee)", lattice.lattice_tab),
-    ("Critic values", "SAC on a population of seeds: the critic's value landscape, returns with intervals, "
-                      "overestimation (Haarnoja et al. 2018)", critic.critic_tab),
-    ("Critic arena", "stability maps: where each critic learns, stays slow, overestimates or diverges over two "
-                     "stress axes, cells filling in as their seeds train", critic_arena.critic_arena_tab),
-    ("Synchrony", "a chatbot mirrors its user's style or stays itself: the synchrony–stability frontier "
-                  "and a learned controller (Brandt 2025)", synchrony.synchrony_tab),
-    ("LLM-RL stability", "a tiny token policy under GRPO and its stabilizers: entropy collapse, exploding "
-                         "ratios, gradient imbalance, reward hacking, Routing Replay", llmrl_tab.llmrl_tab),
+    ("Policy Cliff", cliff.cliff_tab),
+    ("Preference games", games.preference_tab),
+    ("Repeated games", repeated.repeated_tab),
+    ("Cooperation collapse", lattice.lattice_tab),
+    ("Critic values", critic.critic_tab),
+    ("Critic arena", critic_arena.critic_arena_tab),
+    ("Synchrony", synchrony.synchrony_tab),
+    ("LLM-RL stability", llmrl_tab.llmrl_tab),
 ]
-
-
-def landing() -> pn.pane.Markdown:
-    """The first tab: what each lab shows. It costs the server almost nothing, so a page opens at once."""
-    labs = "\n".join(f"- **{title}**: {about}." for title, about, _ in TABS)
-    return pn.pane.Markdown(
-        "## Stability Lab\nSee an instability happen, turn one knob, watch it go away. Each tab is a lab: "
-        f"small trainers run a population of seeds while the figures follow them.\n\n{labs}",
-        css_classes=["lab-landing"], sizing_mode="stretch_width")
 
 
 def app() -> pn.Tabs:
     """The dashboard of one browser session: the landing page now, each lab the first time its tab is
-    opened (building all seven labs made every page cost seconds of the server's time)."""
+    opened (building all seven labs made every page cost seconds of the server's time). The tabs stand
+    in a list on the left, which holds 15–20 labs; a card's Open button switches to its lab."""
     labs = [pn.Column(sizing_mode="stretch_width") for _ in TABS]
-    tabs = pn.Tabs(("Labs", landing()), *[(title, lab) for (title, _, _), lab in zip(TABS, labs)],
-                   dynamic=True, sizing_mode="stretch_width")
+
+    def open_lab(lab: int) -> None:
+        tabs.active = lab + 1  # tab 0 is the landing page
 
     def build(event) -> None:
-        lab = event.new - 1  # tab 0 is the landing page
+        lab = event.new - 1
         if lab >= 0 and not labs[lab].objects:
-            labs[lab].objects = [TABS[lab][2]()]
+            labs[lab].objects = [TABS[lab][1]()]
 
+    tabs = pn.Tabs(("Labs", landing([title for title, _ in TABS], open_lab)),
+                   *[(title, lab) for (title, _), lab in zip(TABS, labs)],
+                   dynamic=True, tabs_location="left", sizing_mode="stretch_width")
     tabs.param.watch(build, "active")
     document = pn.state.curdoc
     if document is not None and document.session_context is not None:
@@ -160,8 +150,15 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, thre
     quiet_closed_page_writes()
     pn.extension("plotly", "filedropper", notifications=False)
     return pn.serve(app, port=port, address=address, websocket_origin=allowed_origins(address, port, origins),
-                    show=show, title="Stability Lab", threaded=threaded, verbose=False, **options,
+                    show=show, title="Stability Lab", threaded=threaded, verbose=False,
+                    static_dirs=thumbnail_route(), **options,
                     **server_options)
+
+
+def thumbnail_route() -> dict[str, str]:
+    """The landing page's thumbnails, served under ``/thumbnails/`` (none when their folder is missing:
+    Panel refuses to serve a folder that does not exist, and the cards then show no picture anyway)."""
+    return {THUMBNAIL_ROUTE: str(THUMBNAILS)} if THUMBNAILS.is_dir() else {}
 
 
 def import_optimizers() -> None:
