@@ -7,6 +7,7 @@ import io
 import json
 import time
 
+import pandas as pd
 import panel as pn
 import pytest
 import torch
@@ -67,10 +68,14 @@ def page(server_url):
 
 
 def finish_a_run(page, **values: str) -> None:
+    """Type ``values``, press Run and wait until the save row is back for this run: a new run hides the
+    last save's outcome (a short run's status may read "Finished" before and after, never "Running")."""
     for field, value in values.items():
         set_value(page, field, value)
     page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.locator(".lab-save-status").first).to_be_hidden(timeout=30_000)
     expect(page.locator(".lab-status").first).to_contain_text("Finished", timeout=30_000)
+    expect(page.locator(".lab-save-name input").first).to_be_visible(timeout=5_000)
 
 
 def save_as(page, name: str) -> None:
@@ -87,7 +92,6 @@ def test_a_finished_run_is_saved_listed_opened_downloaded_and_compared(page, run
     started = time.monotonic()
     outcome = page.locator(".lab-save-status").first
     finish_a_run(page, steps="60", seeds="4")
-    expect(page.locator(".lab-save-name input").first).to_be_visible()
 
     save_as(page, HOSTILE)
     expect(outcome).to_contain_text("Not saved", timeout=10_000)
@@ -125,6 +129,9 @@ def test_a_finished_run_is_saved_listed_opened_downloaded_and_compared(page, run
         page.locator(".lab-download-csv button").first.click()
     rows = list(csv.reader(io.StringIO(open(download.value.path()).read())))
     assert rows[0] == list(saved.frame().columns) and len(rows) - 1 == len(saved) * saved.population
+    with page.expect_download() as download:
+        page.locator(".lab-download-parquet button").first.click()
+    pd.testing.assert_frame_equal(pd.read_parquet(download.value.path()), saved.frame())
     with page.expect_download() as download:
         page.locator(".lab-download-config button").first.click()
     assert json.load(open(download.value.path())) == saved.meta["config"]
