@@ -88,7 +88,7 @@ def legend(page, css: str) -> list[str]:
     return page.locator(f"{css} .js-plotly-plot").first.evaluate("el => el.data.map(t => t.name)")
 
 
-def test_a_finished_run_is_saved_listed_opened_downloaded_and_compared(page, runs_root, tmp_path_factory):
+def test_a_finished_run_is_saved_listed_opened_downloaded_and_compared(page, runs_root):
     started = time.monotonic()
     outcome = page.locator(".lab-save-status").first
     finish_a_run(page, steps="60", seeds="4")

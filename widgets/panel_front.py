@@ -227,7 +227,8 @@ def reproduce_card(trainer: str | None, config: dict, collapsed: bool, note: str
     try:
         if trainer is None:
             raise ValueError("its trainer is not one of lab.core.trainers")
-        code = [copyable(snippet(trainer, config), "lab-snippet"), copyable(command_line(trainer, config), "lab-command")]
+        code = [copyable(snippet(trainer, config), "lab-snippet"),
+                copyable(command_line(trainer, config), "lab-command")]
     except ValueError as err:
         code = [pn.pane.Markdown(markdown_text(f"No code to reproduce this run: {err}"))]
     notes = [pn.pane.Markdown(markdown_text(note))] if note else []

@@ -62,7 +62,8 @@ def config_summary(entry: Entry) -> str:
 def entries_table(listing: Listing, root: Path) -> str:
     """The listing as an HTML table, every cell escaped; a sentence when the root holds nothing."""
     if not listing.entries:
-        return f"<p>No saved runs or sweeps in {html.escape(str(root))} yet: save a finished run from its lab's tab.</p>"
+        return (f"<p>No saved runs or sweeps in {html.escape(str(root))} yet: save a finished run from its "
+                "lab's tab.</p>")
     rows = []
     for e in listing.entries:
         details = (f"<span style='color:#b00'>{html.escape(e.error)}</span>" if e.error

@@ -105,7 +105,8 @@ def test_opening_a_sweep_shows_its_table_and_figures(page):
 
 
 @pytest.mark.parametrize("name, sentence", [("broken", "is missing (run.json names it)"),
-                                             ("hostile", "history-0123456789abcdef.parquet is missing"), (None, "Choose a run")])
+                                             ("hostile", "history-0123456789abcdef.parquet is missing"),
+                                             (None, "Choose a run")])
 def test_opening_what_cannot_be_read_is_a_sentence(page, name, sentence):
     page.open(name)
     assert page.message.visible and page.message.alert_type == "danger"
