@@ -15,6 +15,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from dashboard_pages import CHROMIUM, FLAGS, free_port, keep_local, set_value
 from lab.core import History
+from widgets import dashboard
 from widgets.cliff import cliff_view
 from widgets.runs_page import runs_tab
 
@@ -29,12 +30,19 @@ def runs_root(tmp_path, monkeypatch):
 
 @pytest.fixture
 def server_url(runs_root):
-    """The Policy Cliff view above the Runs page over ``runs_root``, served by a thread of this process."""
+    """The Policy Cliff view above the Runs page over ``runs_root``, served by a thread of this process with
+    its stylesheets from this server, as the dashboard serves them (``dashboard.serve_styles_locally``)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     pn.extension("plotly", notifications=False)
     port = free_port()
-    pn.serve({"/": lambda: pn.Column(cliff_view().panel(), runs_tab(runs_root))}, port=port, address="127.0.0.1",
+
+    def app():
+        document = pn.state.curdoc
+        document.add_next_tick_callback(lambda: dashboard.serve_styles_locally(document))
+        return pn.Column(cliff_view().panel(), runs_tab(runs_root))
+
+    pn.serve({"/": app}, port=port, address="127.0.0.1",
              show=False, threaded=True, verbose=False, websocket_origin=[f"localhost:{port}"],
              unused_session_lifetime_milliseconds=3000, check_unused_sessions_milliseconds=500)
     try:
