@@ -1,23 +1,18 @@
 """Saved runs in headless Chromium: finish a Policy Cliff run, save it under a name (hostile names refused
 as text), find it on the Runs page, open it (its figures drawn with data, its code copied), download its
-History and config, and compare it with a second saved run. Until the dashboard has a Runs tab, this file
-serves the Policy Cliff view and the Runs page on one page of its own."""
+History and config, and compare it with a second saved run — in the dashboard, its Policy Cliff tab and its
+Runs tab."""
 import csv
 import io
 import json
 import time
 
 import pandas as pd
-import panel as pn
 import pytest
-import torch
 from playwright.sync_api import expect, sync_playwright
 
-from dashboard_pages import CHROMIUM, FLAGS, free_port, keep_local, set_value
+from dashboard_pages import CHROMIUM, FLAGS, keep_local, served_dashboard, set_value
 from lab.core import History
-from widgets import dashboard
-from widgets.cliff import cliff_view
-from widgets.runs_page import runs_tab
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -30,26 +25,9 @@ def runs_root(tmp_path, monkeypatch):
 
 @pytest.fixture
 def server_url(runs_root):
-    """The Policy Cliff view above the Runs page over ``runs_root``, served by a thread of this process with
-    its stylesheets from this server, as the dashboard serves them (``dashboard.serve_styles_locally``)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    pn.extension("plotly", notifications=False)
-    port = free_port()
-
-    def app():
-        document = pn.state.curdoc
-        document.add_next_tick_callback(lambda: dashboard.serve_styles_locally(document))
-        return pn.Column(cliff_view().panel(), runs_tab(runs_root))
-
-    pn.serve({"/": app}, port=port, address="127.0.0.1",
-             show=False, threaded=True, verbose=False, websocket_origin=[f"localhost:{port}"],
-             unused_session_lifetime_milliseconds=3000, check_unused_sessions_milliseconds=500)
-    try:
-        yield f"http://localhost:{port}"
-    finally:
-        pn.state.kill_all_servers()
-        torch.set_num_threads(before)
+    """The dashboard, its runs root ``runs_root``, served by a thread of this process."""
+    with served_dashboard() as url:
+        yield url
 
 
 @pytest.fixture
@@ -98,6 +76,8 @@ def legend(page, css: str) -> list[str]:
 
 def test_a_finished_run_is_saved_listed_opened_downloaded_and_compared(page, runs_root):
     started = time.monotonic()
+    page.locator(".bk-tab", has_text="Policy Cliff").click()
+    expect(page.locator(".lab-status").first).to_contain_text("Ready", timeout=30_000)
     outcome = page.locator(".lab-save-status").first
     finish_a_run(page, steps="60", seeds="4")
 
@@ -119,7 +99,7 @@ def test_a_finished_run_is_saved_listed_opened_downloaded_and_compared(page, run
     save_as(page, "second")
     expect(outcome).to_contain_text("Saved as second", timeout=10_000)
 
-    page.locator(".button-refresh-runs button").first.click()
+    page.locator(".bk-tab", has_text="Runs").click()                       # built now: it lists both
     table = page.locator(".lab-runs-table").first
     expect(table).to_contain_text("second", timeout=10_000)
     expect(table).to_contain_text("first")

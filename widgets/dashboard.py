@@ -22,11 +22,12 @@ from panel.io.resources import LOCAL_DIST, patch_model_css
 from panel.links import Callback
 from tornado.websocket import WebSocketClosedError
 
-from . import cliff, critic, critic_arena, games, lattice, llmrl_tab, repeated, synchrony
+from . import cliff, critic, critic_arena, games, lattice, llmrl_tab, repeated, runs_page, synchrony, url_state
 from .landing import THUMBNAIL_ROUTE, THUMBNAILS, landing
 from .server_memory import after_closed_pages, tune_malloc
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
 
+RUNS_TAB = "Runs"
 # (tab title, function building the tab for one session); each has a card in widgets/landing.py's CARDS
 TABS = [
     ("Policy Cliff", cliff.cliff_tab),
@@ -43,21 +44,39 @@ TABS = [
 def app() -> pn.Tabs:
     """The dashboard of one browser session: the landing page now, each lab the first time its tab is
     opened (building all seven labs made every page cost seconds of the server's time). The tabs stand
-    in a list on the left, which holds 15–20 labs; a card's Open button switches to its lab."""
-    labs = [pn.Column(sizing_mode="stretch_width") for _ in TABS]
+    in a list on the left, which holds 15–20 labs; a card's Open button switches to its lab; the last tab
+    is the Runs page (saved runs and sweeps). The page's URL names the open lab and its changed controls
+    (``widgets.url_state``): a link opens that lab with those values."""
+    pages = [*TABS, (RUNS_TAB, runs_page.runs_tab)]
+    built = [pn.Column(sizing_mode="stretch_width") for _ in pages]
+    query = url_state.page_query()
+    names = [url_state.slug(title) for title, _ in pages]
 
     def open_lab(lab: int) -> None:
         tabs.active = lab + 1  # tab 0 is the landing page
 
-    def build(event) -> None:
-        lab = event.new - 1
-        if lab >= 0 and not labs[lab].objects:
-            labs[lab].objects = [TABS[lab][1]()]
+    def build(page: int) -> None:
+        if not built[page].objects:
+            title, builder = pages[page]
+            built[page].objects = [url_state.build_lab(title, builder)]
 
-    tabs = pn.Tabs(("Labs", landing([title for title, _ in TABS], open_lab)),
-                   *[(title, lab) for (title, _), lab in zip(TABS, labs)],
-                   dynamic=True, tabs_location="left", sizing_mode="stretch_width")
-    tabs.param.watch(build, "active")
+    def on_tab(event) -> None:
+        page = event.new - 1
+        if page >= 0:
+            build(page)
+        if query is not None:
+            query.set(url_state.LAB_KEY, names[page] if page >= 0 else None)
+
+    opened, problems = url_state.opened_lab(names)
+    if opened is not None:
+        build(opened)
+    front = landing([title for title, _ in TABS], open_lab)
+    if problems:
+        front = pn.Column(url_state.link_problems(problems), front, sizing_mode="stretch_width")
+    tabs = pn.Tabs(("Labs", front), *[(title, page) for (title, _), page in zip(pages, built)],
+                   active=0 if opened is None else opened + 1, dynamic=True, tabs_location="left",
+                   sizing_mode="stretch_width")
+    tabs.param.watch(on_tab, "active")
     document = pn.state.curdoc
     if document is not None and document.session_context is not None:
         document.add_next_tick_callback(lambda: serve_styles_locally(document))

@@ -173,6 +173,20 @@ def share(widgets: dict[str, pn.widgets.Widget], check: Callable[[str, object], 
     return problems
 
 
+def opened_lab(names: list[str]) -> tuple[int | None, list[str]]:
+    """The index in ``names`` of the lab the page's link names (``lab=<name>``), or None; and a sentence if
+    it names none of them."""
+    query = page_query()
+    asked = query.opened_with.get(LAB_KEY) if query is not None else None
+    if asked is None:
+        return None, []
+    if asked not in names:
+        return None, [f"The link's {LAB_KEY} = '{asked[:MAX_TEXT]}' is not a page of this dashboard (its pages: "
+                      f"{', '.join(names)})."]
+    query.fields[LAB_KEY] = asked
+    return names.index(asked), []
+
+
 def build_lab(title: str, build: Callable[[], pn.viewable.Viewable]) -> pn.viewable.Viewable:
     """The lab ``title`` built by ``build()`` with its controls in the page's URL; above it, the link's values it
     did not use: any ``<lab>.<name>`` that names no control of the lab (a control's own bad value is said by the
