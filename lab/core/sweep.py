@@ -24,8 +24,8 @@ the points already done are skipped (the directory must hold the same sweep). A 
 recorded, never fatal; the rest go on.
 
 Engines: ``serial``; ``dask`` — a ``distributed.LocalCluster`` of ``workers`` processes started here,
-or the cluster at ``scheduler``; ``ray`` — a local Ray, or the cluster at ``address`` (Ray is an
-optional extra). Every job trains on one torch thread (the lab's tensors are small; threads fight).
+or the cluster at ``scheduler``; ``ray`` — a local Ray (its workers get this process's ``sys.path``), or the cluster at ``address`` (Ray
+is an optional extra). Every job trains on one torch thread (the lab's tensors are small; threads fight).
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ import hashlib
 import itertools
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -167,8 +168,10 @@ def _ray(jobs, workers: int, address: str | None):
         import ray
     except ImportError:
         raise SweepError("the ray engine needs Ray: pip install 'stability-lab[ray]' (or pip install ray)") from None
+    # A local Ray's workers import what this process imports (as Dask's spawned workers do): its sys.path.
+    local = None if address else {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}}
     ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
-             ignore_reinit_error=True, log_to_driver=False)
+             ignore_reinit_error=True, log_to_driver=False, runtime_env=local)
     try:
         pending = {ray.remote(max_retries=0)(fn).remote(*args): key for key, fn, args in jobs}
         while pending:
