@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 
 from lab.core.sweep import SweepError, load_sweep, metric_columns, summarize
 from widgets.stats_figures import aggregates_figure, improvement_figure, profile_figure
@@ -30,20 +32,29 @@ def setting_name(spec, row) -> str:
     return ", ".join(f"{name}={row[name]}" for name in spec.grid) or str(row["point"])
 
 
+def sweep_figures(spec, finals, metric: str) -> tuple[pd.DataFrame, list[go.Figure]]:
+    """A sweep's summary of ``metric`` per grid setting and its figures: the aggregates with their intervals,
+    the performance profile and, for 2 to MAX_PAIRED settings, every pair's probability of improvement."""
+    table = summarize(spec, finals, metric, reps=REPS)
+    scores = {}
+    for (_, row), (_, group) in zip(table.iterrows(), finals.groupby(list(spec.grid) or ["point"])):
+        values = group[metric].to_numpy(float)
+        if np.isfinite(values).any():
+            scores[setting_name(spec, row)] = values[np.isfinite(values)]
+    figures = [aggregates_figure(scores, reps=REPS), profile_figure(scores)]
+    if 2 <= len(scores) <= MAX_PAIRED:
+        figures.append(improvement_figure(scores, reps=REPS))
+    return table, figures
+
+
 def write_report(directory: str | Path, metrics: list[str] | None = None) -> tuple[str, Path]:
     """The tables as text and the path of the HTML page."""
     spec, finals = load_sweep(directory)
     metrics = metrics or metric_columns(spec, finals)
     texts, sections = [], []
     for metric in metrics:
-        table = summarize(spec, finals, metric, reps=REPS)
+        table, figures = sweep_figures(spec, finals, metric)
         texts.append(f"{metric}\n{table.to_string(index=False, float_format=lambda v: f'{v:.4g}')}")
-        scores = {setting_name(spec, row): group[metric].to_numpy(float)[np.isfinite(group[metric].to_numpy(float))]
-                  for (_, row), (_, group) in zip(table.iterrows(), finals.groupby(list(spec.grid) or ["point"]))}
-        scores = {name: values for name, values in scores.items() if len(values)}
-        figures = [aggregates_figure(scores, reps=REPS), profile_figure(scores)]
-        if 2 <= len(scores) <= MAX_PAIRED:
-            figures.append(improvement_figure(scores, reps=REPS))
         sections.append(f"<h2>{html.escape(metric)}</h2>" + "".join(
             f.to_html(full_html=False, include_plotlyjs=(not sections and k == 0)) for k, f in enumerate(figures)))
     title = f"Sweep of {html.escape(Path(spec.target).name)} over {html.escape(', '.join(spec.grid) or 'seeds')}"

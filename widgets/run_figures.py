@@ -1,5 +1,5 @@
-"""The figures of a saved run — each trainer's lab figures that draw from a History and its config alone —
-and of a saved sweep (its report's, for one metric).
+"""The figures of a saved run: each trainer's lab figures that draw from a History and its config alone
+(a saved sweep's are its report's: ``widgets.report.sweep_figures``).
 
 A lab's live figures that draw the trainer's live state (the critic's value landscape, the lattices,
 the synchrony frontier) have nothing to draw from once the run is saved, and are left out. A trainer's
@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import importlib
 
-import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from lab.core import History, LabConfig
-from lab.core.sweep import summarize
 from lab.core.trainers import trainer_class
 
 from .labview import label_run
-from .report import MAX_PAIRED, REPS, setting_name
-from .stats_figures import aggregates_figure, improvement_figure, profile_figure
 
 # trainer name (lab.core.trainers) → (views module, its figure functions (history, config) -> go.Figure)
 FIGURES = {
@@ -57,19 +52,3 @@ def run_figures(trainer: str, history: History, config: dict) -> tuple[list[go.F
         label_run(fig, checked)
         figures.append(fig)
     return figures, problems
-
-
-def sweep_figures(spec, finals, metric: str) -> tuple[pd.DataFrame, list[go.Figure]]:
-    """A sweep's summary of ``metric`` per grid setting and the figures of its report (``widgets.report``):
-    the aggregates with their intervals, the performance profile and, for 2 to MAX_PAIRED settings, every
-    pair's probability of improvement."""
-    table = summarize(spec, finals, metric, reps=REPS)
-    scores = {}
-    for (_, row), (_, group) in zip(table.iterrows(), finals.groupby(list(spec.grid) or ["point"])):
-        values = group[metric].to_numpy(float)
-        if np.isfinite(values).any():
-            scores[setting_name(spec, row)] = values[np.isfinite(values)]
-    figures = [aggregates_figure(scores, reps=REPS), profile_figure(scores)]
-    if 2 <= len(scores) <= MAX_PAIRED:
-        figures.append(improvement_figure(scores, reps=REPS))
-    return table, figures

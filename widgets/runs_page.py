@@ -29,7 +29,8 @@ from lab.core.trainers import trainer_class
 
 from .llmrl import ARM_COLORS, arms_figure
 from .panel_front import BACKGROUND, in_the_background, markdown_text, reproduce_card
-from .run_figures import run_figures, sweep_figures
+from .report import sweep_figures
+from .run_figures import run_figures
 
 MAX_COMPARED = len(ARM_COLORS)
 CONFIG_SHOWN = 160  # characters of an entry's config in the table

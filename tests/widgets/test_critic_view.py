@@ -1,6 +1,7 @@
 """The critic-values view: returns with seed intervals and diagnostics, from a real SAC run; figures drawn
 only where they mean what they say; controls disabled while their switch is off."""
 import numpy as np
+import panel as pn
 import pytest
 
 from lab import ConfigError, Run
@@ -141,7 +142,8 @@ def jupyter_controls(view):
 
 
 def panel_controls(view):
-    return {row[0].css_classes[0].removeprefix("control-"): row[0] for row in view.panel()[1]}
+    (grid,) = view.panel().select(pn.GridBox)
+    return {row[0].css_classes[0].removeprefix("control-"): row[0] for row in grid}
 
 
 @pytest.mark.parametrize("front_end", [jupyter_controls, panel_controls])
