@@ -112,13 +112,13 @@ def read_run(directory: Path) -> tuple[dict, bytes, Path, Path]:
     manifest_path = directory / MANIFEST
     manifest = _read_manifest(manifest_path)
     for _ in range(READ_ATTEMPTS):
-        table_path = directory / _table_name(manifest, manifest_path)
+        table_path = directory / table_name(manifest, manifest_path)
         try:
             table = _read_table(table_path)
             break
         except FileNotFoundError:
             manifest = _read_manifest(manifest_path)
-            if directory / _table_name(manifest, manifest_path) == table_path:
+            if directory / table_name(manifest, manifest_path) == table_path:
                 raise RunFileError(f"{table_path} is missing ({MANIFEST} names it)") from None
             # else a save replaced the run meanwhile (every save names a new table): read that one
     else:
@@ -153,7 +153,8 @@ def _read_manifest(path: Path) -> dict:
     return manifest
 
 
-def _table_name(manifest: dict, manifest_path: Path) -> str:
+def table_name(manifest: dict, manifest_path: Path) -> str:
+    """The table file a run's manifest names (format 1: ``history.parquet``), checked."""
     if manifest["format"] == FORMAT_1:
         return FORMAT_1_TABLE
     name = manifest.get("table")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .config import ConfigError
 from .history import History
-from .run_files import FORMAT, FORMAT_1, FORMAT_1_TABLE, MANIFEST, TABLE_NAME, RunFileError, shown
+from .run_files import FORMAT, FORMAT_1, MANIFEST, RunFileError, shown, table_name
 from .sweep import SPEC as SWEEP_SPEC
 from .trainers import TRAINERS, trainer_class
 
@@ -200,21 +200,12 @@ def _describe_run(directory: Path, saved: float) -> Entry:
     entry = Entry(directory.name, "run", saved, trainer_name(qualified) or qualified,
                   _field(meta, "config", dict, path), _field(meta, "steps", int, path),
                   _field(manifest, "population", int, path), tuple(str(m) for m in metrics))
-    table = directory / _table(manifest, path)
+    table = directory / table_name(manifest, path)
     if not table.is_file():
         return _with_error(entry, f"{table} is missing ({MANIFEST} names it)")
     if manifest["format"] == FORMAT and table.stat().st_size != manifest.get("table_bytes"):
         return _with_error(entry, f"{table} is not the size {MANIFEST} records: it was truncated or changed")
     return entry
-
-
-def _table(manifest: dict, path: Path) -> str:
-    if manifest["format"] == FORMAT_1:
-        return FORMAT_1_TABLE
-    name = manifest.get("table")
-    if not isinstance(name, str) or not TABLE_NAME.fullmatch(name):
-        raise RunFileError(f"{path}: 'table' must name a history-<16 hex digits>.parquet file, not {shown(name)}")
-    return name
 
 
 def _describe_sweep(directory: Path, saved: float) -> Entry:
@@ -248,7 +239,7 @@ def load_run(root: str | os.PathLike, name: str) -> History:
     path = directory / MANIFEST
     manifest = _read_json(path)
     if manifest.get("format") in (FORMAT, FORMAT_1):
-        table = directory / _table(manifest, path)
+        table = directory / table_name(manifest, path)
         size = table.stat().st_size if table.is_file() else 0
         if size > MAX_RUN_BYTES:
             raise RunFileError(f"{table} is {size / 1e6:,.0f} MB: the dashboard opens runs of up to "
