@@ -13,17 +13,29 @@ def plain_resamples(scores: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return np.stack([scores[draws[:, t, :], t] for t in range(scores.shape[1])], axis=2)
 
 
+def chunked_draws(seed: int, reps: int, runs: int, tasks: int, chunk: int) -> np.ndarray:
+    """The resampling draws as lab.core.stats makes them: ``chunk`` resamples per call of one generator."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.integers(0, runs, size=(min(chunk, reps - start), tasks, runs), dtype=stats.draw_dtype(runs))
+                           for start in range(0, reps, chunk)])
+
+
 def percentile_interval(samples) -> tuple[float, float]:
     return tuple(np.quantile(samples, [0.025, 0.975]))
 
 
-def test_aggregate_intervals_equal_a_plain_bootstrap_on_the_same_resamples():
+CHUNKS = [400, 7]     # resamples per chunk: all at once, and 7 at a time (57 chunks, the last one short)
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_aggregate_intervals_equal_a_plain_bootstrap_on_the_same_resamples(chunk, monkeypatch):
+    monkeypatch.setattr(stats, "MAX_CELLS", chunk * 12 * 4)
     rng = np.random.default_rng(7)
     scores = rng.normal(size=(12, 4))
     scores[3, 2] = scores[5, 2]                       # a tie
     reps, seed = 400, 11
     got = stats.bootstrap_aggregates(scores, reps=reps, seed=seed, gamma=0.5)
-    resampled = plain_resamples(scores, np.random.default_rng(seed).integers(0, 12, size=(reps, 4, 12), dtype=stats.draw_dtype(12)))
+    resampled = plain_resamples(scores, chunked_draws(seed, reps, 12, 4, chunk))
     plain = {"iqm": [scipy.stats.trim_mean(r.ravel(), 0.25) for r in resampled],
              "mean": resampled.mean((1, 2)),
              "median": np.median(resampled.mean(1), 1),
@@ -34,15 +46,23 @@ def test_aggregate_intervals_equal_a_plain_bootstrap_on_the_same_resamples():
     assert got["iqm"][0] == pytest.approx(scipy.stats.trim_mean(scores.ravel(), 0.25))
 
 
-def test_probability_of_improvement_interval_equals_a_plain_bootstrap_on_the_same_resamples():
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_probability_of_improvement_interval_equals_a_plain_bootstrap_on_the_same_resamples(chunk, monkeypatch):
+    """x's and y's chunks (of the same number of resamples, set by the larger of the two) alternate on one
+    generator; y's runs are numbered in sorted order per task."""
     rng = np.random.default_rng(3)
     x, y = rng.normal(0.3, 1, size=(9, 3)), rng.normal(0, 1, size=(6, 3))
     y[2, 1] = x[4, 1]                                 # a tie across x and y
     reps, seed = 300, 5
+    monkeypatch.setattr(stats, "MAX_CELLS", chunk * 9 * 3)
     got = stats.bootstrap_improvement(x, y, reps=reps, seed=seed)
     draws = np.random.default_rng(seed)
-    rx = plain_resamples(x, draws.integers(0, 9, size=(reps, 3, 9), dtype=stats.draw_dtype(9)))
-    ry = plain_resamples(y, draws.integers(0, 6, size=(reps, 3, 6), dtype=stats.draw_dtype(6)))
+    rx, ry = [], []
+    for start in range(0, reps, chunk):
+        c = min(chunk, reps - start)
+        rx.append(plain_resamples(x, draws.integers(0, 9, size=(c, 3, 9), dtype=stats.draw_dtype(9))))
+        ry.append(plain_resamples(np.sort(y, 0), draws.integers(0, 6, size=(c, 3, 6), dtype=stats.draw_dtype(6))))
+    rx, ry = np.concatenate(rx), np.concatenate(ry)
 
     def mann_whitney(a, b):
         return np.mean([scipy.stats.mannwhitneyu(a[:, t], b[:, t]).statistic / (len(a) * len(b))
