@@ -4,7 +4,7 @@
     stability-lab lab [--port 8888]                                 JupyterLab on the notebooks
     stability-lab run TRAINER [--set key=value ...] [--out DIR]     one headless run, saved as a History
     stability-lab run TRAINER --help                                TRAINER's config fields
-    stability-lab sweep TARGET --grid key=v1,v2 [--seeds 0,1] --out DIR [--engine serial|dask|ray]
+    stability-lab sweep TARGET --grid key=v1,v2 [--seeds 0,1] --out DIR [--engine serial|dask|ray] [--no-batch]
     stability-lab report DIR [--metric NAME]                        a sweep's tables and DIR/report.html
 
 ``dashboard``, ``lab`` and ``report`` replace this process (``exec``) with the Panel server, JupyterLab
@@ -38,18 +38,22 @@ def fields_help(name: str) -> str:
     lines = [f"{name}: {config.__doc__.strip().splitlines()[0]}", "", "fields (--set NAME=VALUE):"]
     for field_name, field in config.model_fields.items():
         lines.append(f"  {field_name} = {field.default!r}: {allowed(field)}. {field.description}")
+    batched = trainer_class(name).BATCHED
+    if batched:
+        lines += ["", f"a sweep runs the values of {', '.join(batched)} side by side in one population (--no-batch: apart)"]
     return "\n".join(lines)
 
 
 class TrainerHelp(argparse.Action):
-    """``run TRAINER --help``: the trainer's fields; ``run --help``: the usage and the trainers."""
+    """``run|sweep TRAINER --help``: the trainer's fields; ``run --help``, ``sweep --help`` or ``sweep
+    NOTEBOOK --help``: the usage (and the trainers)."""
 
     def __init__(self, option_strings, dest, **kwargs):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the fields and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        trainer = getattr(namespace, "trainer", None)
-        parser.print_help() if trainer is None else print(fields_help(trainer))
+        trainer = getattr(namespace, "trainer", None) or getattr(namespace, "target", None)
+        parser.print_help() if trainer not in TRAINERS else print(fields_help(trainer))
         parser.exit()
 
 
@@ -105,7 +109,8 @@ def sweep_command(args) -> int:
                          {k: list(_yaml_values(dict(enumerate(v))).values()) for k, v in grid.items()})
     else:
         seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else []
-        spec = trainer_spec(args.target, settings, grid, seeds)
+        spec = trainer_spec(args.target, settings, grid, seeds, batch=not args.no_batch)
+        print(spec.describe())
     result = run_sweep(spec, args.out, args.engine, args.workers, args.scheduler, args.address,
                        progress=not args.quiet)
     print(f"{len(result.done)} point(s) run, {len(result.skipped)} already done, {len(result.failed)} failed; "
@@ -165,8 +170,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=run_command)
     sweep = commands.add_parser("sweep", help="a grid of runs (a trainer, or a notebook under papermill)",
+                                add_help=False,
                                 description="Run TARGET — a trainer name or a notebook (.ipynb) — at every point "
-                                "of a grid into one table (lab/core/sweep.py); resumes into the same --out.")
+                                "of a grid into one table (lab/core/sweep.py); resumes into the same --out. "
+                                "TARGET --help lists a trainer's fields; a notebook's: papermill --help-notebook.")
+    sweep.add_argument("-h", "--help", action=TrainerHelp)
     sweep.add_argument("target", metavar="TARGET", help=f"{', '.join(TRAINERS)}, or a notebook's path")
     sweep.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="fixed for every point")
     sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
@@ -177,6 +185,9 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, default=2, help="local Dask/Ray worker processes (default 2)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
     sweep.add_argument("--address", metavar="ADDRESS", help="an existing Ray cluster, e.g. ray://host:10001")
+    sweep.add_argument("--no-batch", action="store_true",
+                       help="run every grid value apart (each reproducible by `run`), not the fields the trainer "
+                            "batches side by side in one population (the default, when it fits in memory)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=sweep_command)
     report = commands.add_parser("report", help="tables and figures of a sweep (DIR/report.html)")

@@ -14,6 +14,7 @@ from typing import Literal
 import torch
 
 from lab.core import Field, LabConfig, Trainer
+from lab.core.trainer import block_configs
 from lab.cliff.tie_bandit import tie_rewards
 
 
@@ -46,16 +47,23 @@ class CliffBanditConfig(LabConfig):
 
 
 class CliffBanditTrainer(Trainer):
-    """Every (ε, seed) member steps at once; metrics are per member."""
+    """Every (ε, seed) member steps at once; metrics are per member. Batched (sweeps): one block of
+    (ε, seed) members per value of α, the step size or the reward noise."""
 
     Config = CliffBanditConfig
+    BATCHED = ("alpha", "lr", "reward_noise")
 
-    def __init__(self, config: CliffBanditConfig, device=None):
+    def __init__(self, config: CliffBanditConfig, device=None, blocks: list[dict] | None = None):
         super().__init__(config, device)
         c = config
+        self.blocks = blocks or []
+        configs = block_configs(type(self), config, blocks)
         eps_grid = torch.linspace(-c.eps_max, c.eps_max, c.n_eps, dtype=torch.float64)
-        self.eps = eps_grid.repeat_interleave(c.seeds)                      # (P,)
-        self.seed_index = torch.arange(c.seeds).repeat(c.n_eps)             # (P,)
+        self.eps = eps_grid.repeat_interleave(c.seeds).repeat(len(configs))            # (P,)
+        self.seed_index = torch.arange(c.seeds).repeat(c.n_eps * len(configs))          # (P,)
+        self.alpha, self.lr, self.reward_noise = (                                      # (P, 1) each
+            torch.tensor([getattr(b, name) for b in configs], dtype=torch.float64, device=self.device)
+            .repeat_interleave(c.n_eps * c.seeds)[:, None] for name in self.BATCHED)
         self.rewards = torch.stack([torch.as_tensor(tie_rewards(c.arms, c.tied, float(e)))
                                     for e in self.eps]).to(self.device)     # (P, K)
         self.logits = torch.zeros_like(self.rewards)                       # uniform start
@@ -65,26 +73,28 @@ class CliffBanditTrainer(Trainer):
         return len(self.eps)
 
     def members(self) -> dict[str, list]:
-        return {"eps": self.eps.tolist(), "seed": self.seed_index.tolist()}
+        batched = {name: [block[name] for block in self.blocks for _ in range(self.population // len(self.blocks))]
+                   for name in (self.blocks[0] if self.blocks else {})}
+        return {**batched, "eps": self.eps.tolist(), "seed": self.seed_index.tolist()}
 
     def target_policy(self) -> torch.Tensor:
         """softmax(R/α), the optimum of the entropy-regularized objective (α > 0)."""
-        return torch.softmax(self.rewards / self.config.alpha, dim=1)
+        return torch.softmax(self.rewards / self.alpha, dim=1)
 
     def step(self) -> dict[str, torch.Tensor]:
         c = self.config
         pi = torch.softmax(self.logits, dim=1)                              # (P, K)
         actions = torch.multinomial(pi, c.batch, replacement=True, generator=self.generator)  # (P, B)
         noise = torch.randn(actions.shape, generator=self.generator, device=self.device, dtype=pi.dtype)
-        r = self.rewards.gather(1, actions) + c.reward_noise * noise        # (P, B)
+        r = self.rewards.gather(1, actions) + self.reward_noise * noise     # (P, B)
         b = (r.sum(1, keepdim=True) - r) / (c.batch - 1) if c.baseline == "leave-one-out" else 0.0
         score = torch.nn.functional.one_hot(actions, c.arms).to(pi.dtype) - pi[:, None, :]  # ∇θ log π(a)
         log_pi = torch.log(pi)
         entropy = -(pi * log_pi).sum(1, keepdim=True)
         # REINFORCE (Williams 1992) on E_π[R] + α·H(π), the entropy-regularized objective of Xu (2025):
         #   ∇θ = E_a[(r − b)·∇θ log π(a)] + α·∇θ H(π),  with ∇θ_j H = −π_j·(log π_j + H).
-        grad = ((r - b)[:, :, None] * score).mean(1) - c.alpha * pi * (log_pi + entropy)
-        self.logits += c.lr * grad
+        grad = ((r - b)[:, :, None] * score).mean(1) - self.alpha * pi * (log_pi + entropy)
+        self.logits += self.lr * grad
         pi = torch.softmax(self.logits, dim=1)
         return {
             "pi_a2": pi[:, 1],

@@ -4,8 +4,13 @@ Two kinds, one result format:
 
 - a *trainer sweep* runs a trainer (``lab.core.trainers``) at every point of a grid over its config
   fields × base seeds. The seed axis is batched: each point trains its ``seeds`` population in one
-  run (as every lab's trainer does); the grid's other values fan out as jobs. Every point's config is
-  built and checked before anything runs, so a bad value stops the sweep at once, named.
+  run (as every lab's trainer does). So are the grid's fields the trainer can batch (its ``BATCHED``,
+  e.g. the cliff's α, step size and reward noise): every combination of their values is a block of one
+  population, when that population fits the memory budget. The other fields and the base seeds fan
+  out as jobs. A batched point's blocks share one generator, so a block is not bit-identical to its
+  values run alone (it is the same experiment, drawn differently); ``batch=False`` runs each
+  combination apart. Every point's config is built and checked before anything runs, so a bad value
+  stops the sweep at once, named.
 - a *notebook sweep* runs a notebook under papermill at every point of a grid over its parameters and
   collects what it records with ``lab.record``.
 
@@ -14,8 +19,9 @@ A sweep lives in one directory::
     sweep.json        what was asked (kind, trainer or notebook, settings, grid, seeds)
     points/<id>/      one point: a saved run (trainer) or the executed notebook and results.json
     finals.parquet    one row per point × member (trainer: the last recorded metrics; notebook: one row
-                      per point, its records) with the point's settings as columns and the member's
-                      labels as ``member_<label>`` (``member_seed``: its seed within the population)
+                      per point, its records) with the point's settings as columns (a batched field's
+                      from its member's block) and the member's labels as ``member_<label>``
+                      (``member_seed``: its seed within the population)
     steps.parquet     trainer sweeps: one row per point × member × recorded step
     failures.json     the points that failed or were lost with their worker, each with its error
 
@@ -41,6 +47,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
+from .config import memory_budget
 from .history import History
 from .trainers import TRAINERS, trainer_class, typed_value
 
@@ -56,23 +63,43 @@ class SweepError(ValueError):
 @dataclass(frozen=True)
 class SweepSpec:
     """What to sweep. ``grid`` maps a field (or notebook parameter) to its values; ``seeds`` are base
-    seeds (trainer sweeps; each point trains a population from one of them)."""
+    seeds (trainer sweeps; each point trains a population from one of them); ``batched`` names the
+    grid fields run side by side in one population (trainer sweeps)."""
 
     kind: str                                   # "trainer" or "notebook"
     target: str                                 # a trainer name, or a notebook's path
     settings: dict[str, Any] = field(default_factory=dict)
     grid: dict[str, list] = field(default_factory=dict)
     seeds: list[int] = field(default_factory=lambda: [0])
+    batched: list[str] = field(default_factory=list)
 
     def points(self) -> list[dict[str, Any]]:
-        """Every point's settings: the fixed settings, one value per grid field, and (trainer) the seed."""
-        names = list(self.grid)
-        combos = [dict(zip(names, values)) for values in itertools.product(*(self.grid[n] for n in names))]
+        """Every point's settings: the fixed settings, one value per fanned-out grid field, (trainer) the
+        seed, and (when fields are batched) ``blocks``: one mapping of batched values per block."""
+        combos = _product({n: v for n, v in self.grid.items() if n not in self.batched})
         if self.kind == "trainer":
             combos = [{**c, "seed": s} for c in combos for s in self.seeds]
-        if len(combos) > MAX_POINTS:
-            raise SweepError(f"the grid has {len(combos):,} points; at most {MAX_POINTS:,} are allowed")
-        return [{**self.settings, **c} for c in combos]
+        blocks = self.blocks()
+        if len(combos) * max(1, len(blocks)) > MAX_POINTS:
+            raise SweepError(f"the grid has {len(combos) * max(1, len(blocks)):,} points; at most {MAX_POINTS:,} are allowed")
+        return [{**self.settings, **c, **({"blocks": blocks} if blocks else {})} for c in combos]
+
+    def blocks(self) -> list[dict[str, Any]]:
+        """The batched fields' combinations, one per block of a point's population ([] when none)."""
+        return _product({n: self.grid[n] for n in self.batched}) if self.batched else []
+
+    def describe(self) -> str:
+        """A sentence: how many runs, and what each batches."""
+        runs = len(self.points())
+        if not self.batched:
+            return f"{runs} run(s), one per point"
+        return (f"{runs} run(s): each trains {len(self.blocks())} blocks side by side "
+                f"({' × '.join(f'{n} ({len(self.grid[n])} values)' for n in self.batched)}) in one population")
+
+
+def _product(grid: dict[str, list]) -> list[dict[str, Any]]:
+    names = list(grid)
+    return [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
 
 
 def point_id(settings: dict[str, Any]) -> str:
@@ -81,28 +108,39 @@ def point_id(settings: dict[str, Any]) -> str:
     return "p" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def trainer_spec(trainer: str, settings: dict[str, str], grid: dict[str, list[str]], seeds: list[int]) -> SweepSpec:
+def trainer_spec(trainer: str, settings: dict[str, str], grid: dict[str, list[str]], seeds: list[int],
+                 batch: bool = True) -> SweepSpec:
     """A trainer sweep from text values (the command line), typed by the trainer's config fields;
-    every point's config is checked now, so a bad value stops the sweep before anything runs."""
+    every point's config is checked now, so a bad value stops the sweep before anything runs. With
+    ``batch``, the grid fields the trainer batches run side by side in one population per point, as
+    many of them as keep that population within the memory budget."""
     if not grid and len(seeds) < 2:
         raise SweepError("a sweep needs a grid (--grid name=v1,v2) or several seeds (--seeds 0,1,2)")
     for name, values in grid.items():
         if not values:
             raise SweepError(f"--grid {name} has no values; give them as {name}=v1,v2")
-    config = trainer_class(trainer).Config
+    cls = trainer_class(trainer)
+    config = cls.Config
     spec = SweepSpec("trainer", trainer, {k: typed_value(config, k, v) for k, v in settings.items()},
                      {k: [typed_value(config, k, v) for v in values] for k, values in grid.items()},
                      list(seeds or [0]))
-    for point in spec.points():
-        config.from_params(**point)
-    return spec
+    configs = [config.from_params(**point) for point in spec.points()]
+    batchable = [name for name in spec.grid if batch and name in cls.BATCHED and len(spec.grid[name]) > 1]
+    largest = max(sum(c.memory_parts().values()) for c in configs)
+    while batchable and largest * len(SweepSpec(**{**asdict(spec), "batched": batchable}).blocks()) > memory_budget():
+        batchable.pop()              # the last batched field fans out instead
+    return SweepSpec(**{**asdict(spec), "batched": batchable})
+
+
+def _unbatched(settings: dict) -> dict:
+    return {k: v for k, v in settings.items() if k != "blocks"}
 
 
 # --- one point --------------------------------------------------------------------------------------
 
 def run_trainer_point(module: str, cls: str, settings: dict[str, Any], directory: str) -> dict:
-    """Train one point and save its History in ``directory``; a job for any engine (a plain function
-    of plain values, importable by workers)."""
+    """Train one point (its ``blocks`` side by side, when it has them) and save its History in
+    ``directory``; a job for any engine (a plain function of plain values, importable by workers)."""
     import importlib
 
     import torch
@@ -111,8 +149,9 @@ def run_trainer_point(module: str, cls: str, settings: dict[str, Any], directory
 
     torch.set_num_threads(1)
     trainer_cls = getattr(importlib.import_module(module), cls)
-    config = trainer_cls.Config.from_params(**settings)
-    history = Run(trainer_cls(config), config.steps, progress=False).run()
+    config = trainer_cls.Config.from_params(**_unbatched(settings))
+    trainer = trainer_cls(config, blocks=settings["blocks"]) if "blocks" in settings else trainer_cls(config)
+    history = Run(trainer, config.steps, progress=False).run()
     history.save(directory)
     return {"recorded": len(history)}
 
@@ -266,12 +305,12 @@ def _write_tables(spec: SweepSpec, directory: Path, points: dict[str, dict]) -> 
     finals, steps = [], []
     for key, settings in points.items():
         folder = directory / "points" / key
-        columns = {"point": key, **settings}
+        columns = {"point": key, **_unbatched(settings)}
         if spec.kind == "notebook":
             finals.append(pd.DataFrame([{**columns, **_flat(json.loads((folder / "results.json").read_text()))}]))
             continue
         history = History.load(folder).snapshot()
-        labels = {label: f"member_{label}" for label in history.members}
+        labels = {label: label if label in spec.batched else f"member_{label}" for label in history.members}
         members = pd.DataFrame(history.members).rename(columns=labels)
         members.insert(0, "member", range(history.population))
         last = pd.DataFrame({m: history.last(m) for m in history.metrics})

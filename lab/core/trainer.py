@@ -21,10 +21,14 @@ class Trainer:
     each member (``{"seed": [...], "eps": [...]}``); the History keeps those labels.
     A trainer that freezes diverged members instead of failing returns a metric 'diverged' (1 for
     a frozen member) and NaN for that member's other metrics; ``Run`` does not stop on those.
+    A trainer that can run several values of some config fields side by side names them in
+    ``BATCHED`` and takes ``blocks`` (see ``block_configs``): its population is then one block per
+    entry, each block the population one config would train, labelled with the block's values.
     Trainers know nothing of screens.
     """
 
     Config: ClassVar[type[LabConfig]]
+    BATCHED: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: LabConfig, device: str | torch.device | None = None):
         if not isinstance(config, self.Config):
@@ -56,6 +60,19 @@ class Trainer:
         ``Run`` calls it in the training thread between steps when a view asked for it; views
         compute from the copy with generators of their own, so drawing never changes training."""
         return None
+
+
+def block_configs(trainer: type[Trainer], config: LabConfig, blocks: list[dict] | None) -> list[LabConfig]:
+    """The config of each block of a batched population: ``config`` with the block's values (fields of
+    ``trainer.BATCHED``), each checked as any config is; ``[config]`` when there are no blocks."""
+    if not blocks:
+        return [config]
+    for block in blocks:
+        others = sorted(set(block) - set(trainer.BATCHED))
+        if others:
+            raise ValueError(f"{trainer.__name__} cannot batch {', '.join(others)}; "
+                             f"it batches: {', '.join(trainer.BATCHED) or 'nothing'}")
+    return [config.replace(**block) for block in blocks]
 
 
 def member_norm(tensors: list[torch.Tensor]) -> torch.Tensor:

@@ -118,3 +118,20 @@ def test_a_run_stopped_by_a_nan_saves_what_it_recorded_and_exits_1(tmp_path, mon
     assert "the run stopped:" in capsys.readouterr().err
     history = History.load(out)
     assert history.steps[-1] == 29 and np.isfinite(history.values("loss")).all()
+
+
+def test_sweep_says_what_it_batches_and_runs_apart_with_no_batch(tmp_path, capsys):
+    grid = ["--grid", "alpha=0,0.5", "--set", "steps=20", "--set", "n_eps=3", "--set", "seeds=2", "--quiet"]
+    assert main(["sweep", "cliff", *grid, "--out", str(tmp_path / "batched")]) == 0
+    assert "1 run(s): each trains 2 blocks side by side (alpha (2 values)) in one population" in capsys.readouterr().out
+    assert main(["sweep", "cliff", *grid, "--no-batch", "--out", str(tmp_path / "apart")]) == 0
+    assert "2 run(s), one per point\n2 point(s) run" in capsys.readouterr().out
+
+
+def test_sweep_help_lists_a_trainers_fields_and_what_it_batches(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["sweep", "cliff", "--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert "  alpha = 0.1: a number ≥ 0 and ≤ 5. entropy bonus α (0 = unregularized)" in shown
+    assert "a sweep runs the values of alpha, lr, reward_noise side by side in one population" in shown

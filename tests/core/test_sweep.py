@@ -37,6 +37,48 @@ def test_a_trainer_sweep_runs_every_point_into_one_tidy_table(tmp_path, toy):
     assert final_x[0.5] < final_x[0.1]
 
 
+CLIFF = {"steps": "300", "n_eps": "3", "seeds": "8"}        # ε ∈ {−0.05, 0, 0.05} × 8 seeds per block
+CLIFF_GRID = {"alpha": ["0", "0.5"], "lr": ["0.001", "1.0"]}
+
+
+def test_the_fields_a_trainer_batches_run_side_by_side_in_one_population(tmp_path):
+    """The cliff batches α and the step size: a point per base seed, each one population of 4 blocks.
+    Every block does what its own values do (so a block that got another block's values fails), per
+    base seed 0, 1, 2 (mean final π(a₂) at ε = −0.05, 0, 0.05):
+    α = 0, lr = 1 — the cliff: 0.024/0.389/0.967, 0.024/0.563/0.963, 0.028/0.649/0.973, the ε = 0 seeds
+    split (std 0.24, 0.28, 0.16); α = 0.5, lr = 1 — softmax(R/α)[a₂] = 0.444/0.468/0.493: 0.449/0.468/0.500,
+    0.439/0.456/0.493, 0.447/0.458/0.485; lr = 0.001 — still near uniform: 0.343/0.344/0.345."""
+    spec = trainer_spec("cliff", CLIFF, CLIFF_GRID, [0, 1, 2])
+    assert spec.batched == ["alpha", "lr"] and len(spec.points()) == 3
+    assert spec.describe() == "3 run(s): each trains 4 blocks side by side (alpha (2 values) × lr (2 values)) in one population"
+    result = run_sweep(spec, tmp_path, progress=False)
+    assert len(result.done) == 3 and not result.failed
+    finals = result.finals
+    assert len(finals) == 3 * 4 * 3 * 8 and finals.groupby(["alpha", "lr", "seed"]).size().eq(24).all()
+    means = finals.groupby(["alpha", "lr", "seed", "member_eps"])["pi_a2"].mean()
+    spread = finals.groupby(["alpha", "lr", "seed", "member_eps"])["pi_a2"].std()
+    target = {-0.05: 0.4435, 0.0: 0.4683, 0.05: 0.4930}     # softmax(R/0.5)[a₂], R = (1, 1 + ε, 0)
+    for seed in (0, 1, 2):
+        assert means[0.0, 1.0, seed, 0.05] - means[0.0, 1.0, seed, -0.05] > 0.9        # the cliff
+        assert spread[0.0, 1.0, seed, 0.0] > 0.1                                        # the tie splits
+        for eps, value in target.items():
+            assert abs(means[0.5, 1.0, seed, eps] - value) < 0.03                       # the entropy bonus
+        assert spread[0.5, 1.0, seed, 0.0] < 0.05
+        for alpha in (0.0, 0.5):
+            assert np.allclose(means[alpha, 0.001, seed], 1 / 3, atol=0.02)            # the tiny step
+
+
+def test_batching_can_be_turned_off_and_stays_within_the_memory_budget(monkeypatch):
+    apart = trainer_spec("cliff", CLIFF, CLIFF_GRID, [0, 1], batch=False)
+    assert apart.batched == [] and len(apart.points()) == 8 and apart.describe() == "8 run(s), one per point"
+    one_block = 8 * 3 * (3 * 8) * 64 * 3                    # the cliff's estimate for one block (bytes)
+    monkeypatch.setattr("lab.core.sweep.memory_budget", lambda: 2.5 * one_block)
+    fits_two = trainer_spec("cliff", CLIFF, CLIFF_GRID, [0, 1])
+    assert fits_two.batched == ["alpha"] and len(fits_two.points()) == 4               # lr fans out instead
+    monkeypatch.setattr("lab.core.sweep.memory_budget", lambda: 1.5 * one_block)
+    assert trainer_spec("cliff", CLIFF, CLIFF_GRID, [0, 1]).batched == []
+
+
 def test_a_sweep_resumes_skipping_the_points_already_done(tmp_path, toy):
     spec = trainer_spec("toy", {"steps": "20"}, {"rate": ["0.1", "0.2", "0.3"]}, [0])
     first = run_sweep(spec, tmp_path, progress=False)
