@@ -3,8 +3,14 @@
     .venv/bin/python benchmarks/bench_nash_mp.py [--iterations 1000] [--repeats 5] [--quick]
         [--openspiel-path DIR]
 
-Two tasks, in one run: (a) one game with 1,000 actions, (b) a population of 256 random games with
-30 actions each; random preference matrices, uniform μ, β = 0.1, η = 1 (fixed seed).
+Four tasks, in one run: one game with 1,000, 100 and 30 actions, and a population of 256 random
+games with 30 actions each; random preference matrices, uniform μ, β = 0.1, η = 1 (fixed seed).
+
+Threads: one for torch and one for numpy's BLAS unless the environment says otherwise
+(``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` are set to 1 when unset, before
+numpy and torch are imported; torch's intra-op threads follow ``OMP_NUM_THREADS``), so both sides
+of the comparison run on the same number of threads; the header line states them. On a small
+shared machine, a second thread mostly adds contention to these small products.
 
 Timed, median of ``repeats`` runs each:
 
@@ -39,13 +45,16 @@ import sys
 import time
 from datetime import date
 
-import numpy as np
-import torch
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # before numpy and torch load their thread pools
 
-from lab.games.algorithms import nash_mp
-from lab.games.batch import GameBatch
-from lab.games.preference import random_preference
-from lab.games.regularized import equilibrium, minimax_winner
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from lab.games.algorithms import nash_mp  # noqa: E402
+from lab.games.batch import GameBatch  # noqa: E402
+from lab.games.preference import random_preference  # noqa: E402
+from lab.games.regularized import equilibrium, minimax_winner  # noqa: E402
 
 BETA, ETA, SEED = 0.1, 1.0, 0
 
@@ -153,13 +162,14 @@ def main() -> None:
     parser.add_argument("--peer-repeats", type=int, default=None,
                         help="runs per equilibrium-solver row (default: --repeats)")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 50 iterations, 1 repeat, a 200-action game and 32 × 30 actions")
+                        help="smoke test: 50 iterations, 1 repeat, games of 200, 100 and 30 actions and 32 × 30")
     parser.add_argument("--openspiel-path", default=None,
                         help="directory appended to sys.path to import pyspiel/open_spiel from")
     args = parser.parse_args()
     if args.quick:
         args.iterations, args.repeats, args.peer_repeats = 50, 1, 1
     peer_repeats = args.peer_repeats or args.repeats
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     big_n, pop_b, pop_n = (200, 32, 30) if args.quick else (1000, 256, 30)
 
     if args.openspiel_path:
@@ -173,12 +183,17 @@ def main() -> None:
     peers.append((minimax_winner, "lab minimax_winner (HiGHS LP)"))
 
     rng = np.random.default_rng(SEED)
-    tasks = [(f"1 game × {big_n} actions", np.stack([random_preference(big_n, rng)])),
-             (f"{pop_b} games × {pop_n} actions", np.stack([random_preference(pop_n, rng) for _ in range(pop_b)]))]
+    big = np.stack([random_preference(big_n, rng)])
+    population = np.stack([random_preference(pop_n, rng) for _ in range(pop_b)])
+    # the 100- and 30-action games are drawn last: the other two keep the matrices of earlier runs
+    tasks = [(f"1 game × {big_n} actions", big)]
+    tasks += [(f"1 game × {n} actions", np.stack([random_preference(n, rng)])) for n in (100, 30)]
+    tasks.append((f"{pop_b} games × {pop_n} actions", population))
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__} "
-          f"({torch.get_num_threads()} threads), numpy {np.__version__}"
+          f"({torch.get_num_threads()} threads), numpy {np.__version__} "
+          f"(OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']})"
           + (f", {torch.cuda.get_device_name()}" if torch.cuda.is_available() else "") + f"; {date.today()}")
     print(f"Nash-MP: {args.iterations} iterations, η = {ETA}, β = {BETA}, μ uniform; "
           f"median of {args.repeats} runs (equilibrium solvers: {peer_repeats})\n")

@@ -34,9 +34,11 @@ class GameBatch:
         return self.P.shape[0]
 
     def win_rates(self, log_pi: torch.Tensor) -> torch.Tensor:
-        """g_π(y) = P(y ≻ π) = Σ_y' P(y ≻ y')·π(y'), shape (B, n). One preference query."""
-        return torch.einsum("bij,bj->bi", self.P, log_pi.exp())
+        """g_π(y) = P(y ≻ π) = Σ_y' P(y ≻ y')·π(y'), shape (B, n). One preference query.
 
+        bmm, not einsum("bij,bj->bi"): the same product without einsum's ~12 µs of parsing and
+        planning per call (on one 30-action game: bmm 5 µs, einsum 17 µs; one thread, 2-core CPU)."""
+        return torch.bmm(self.P, log_pi.exp().unsqueeze(-1)).squeeze(-1)
 
     def exploitability(self, log_pi: torch.Tensor) -> torch.Tensor:
         """Expl_β(π) = β·log Σ_y μ(y)·exp(P(y ≻ π)/β) + β·KL(π‖μ) − ½, shape (B,)."""
@@ -47,5 +49,8 @@ class GameBatch:
 
 
 def normalize(logits: torch.Tensor) -> torch.Tensor:
-    """Log-probabilities from logits (log-sum-exp over the last axis)."""
-    return logits - torch.logsumexp(logits, dim=-1, keepdim=True)
+    """Log-probabilities from logits, logits − log Σ exp(logits) over the last axis.
+
+    log_softmax does it in one fused kernel, x − logsumexp(x) in several (one game of 30 actions:
+    4 µs vs 22 µs; 256 × 30: 34 vs 45 µs; same values to 2e-15)."""
+    return torch.log_softmax(logits, dim=-1)
