@@ -52,6 +52,7 @@ class CliffBanditTrainer(Trainer):
 
     Config = CliffBanditConfig
     BATCHED = ("alpha", "lr", "reward_noise")
+    CAPTURABLE = True
 
     def __init__(self, config: CliffBanditConfig, device=None, blocks: list[dict] | None = None):
         super().__init__(config, device)
@@ -88,7 +89,8 @@ class CliffBanditTrainer(Trainer):
         noise = torch.randn(actions.shape, generator=self.generator, device=self.device, dtype=pi.dtype)
         r = self.rewards.gather(1, actions) + self.reward_noise * noise     # (P, B)
         b = (r.sum(1, keepdim=True) - r) / (c.batch - 1) if c.baseline == "leave-one-out" else 0.0
-        score = torch.nn.functional.one_hot(actions, c.arms).to(pi.dtype) - pi[:, None, :]  # ∇θ log π(a)
+        chosen = actions[:, :, None] == torch.arange(c.arms, device=self.device)  # one-hot (P, B, K)
+        score = chosen.to(pi.dtype) - pi[:, None, :]                        # ∇θ log π(a)
         log_pi = torch.log(pi)
         entropy = -(pi * log_pi).sum(1, keepdim=True)
         # REINFORCE (Williams 1992) on E_π[R] + α·H(π), the entropy-regularized objective of Xu (2025):

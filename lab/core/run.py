@@ -20,6 +20,8 @@
   never touch the trainer itself.
 - At interpreter exit every live background run is stopped and joined, so a process (a
   kernel, the dashboard) that exits while runs train exits cleanly.
+- ``capture``: replay the trainer's step as a CUDA graph (``lab.core.capture``); by default on for
+  a capturable trainer on CUDA, off otherwise. ``history.meta["captured"]`` says which ran.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .capture import CapturedStep, capture_wanted
 from .device import environment
 from .history import History
 from .trainer import Trainer
@@ -48,12 +51,15 @@ class Run:
     """One run of a trainer; ``state`` is idle, running, paused, stopped, finished or failed."""
 
     def __init__(self, trainer: Trainer, steps: int, *, chunk: int = 10, record_every: int | None = None,
-                 callbacks: list[Callable[["Run"], None]] | None = None, progress: bool = True):
+                 callbacks: list[Callable[["Run"], None]] | None = None, progress: bool = True,
+                 capture: bool | None = None):
         if not isinstance(steps, int) or steps < 1:
             raise ValueError(f"steps = {steps!r} must be a positive integer")
         if not isinstance(chunk, int) or chunk < 1:
             raise ValueError(f"chunk = {chunk!r} must be a positive integer")
         self.trainer, self.steps, self.chunk = trainer, steps, chunk
+        self.captured = capture_wanted(trainer, capture)
+        self._step = CapturedStep(trainer, on_fallback=self._not_captured) if self.captured else trainer.step
         # Record at most ~2,000 points per member by default, whatever the run's length.
         self.record_every = record_every or max(1, steps // 2000)
         self.callbacks = list(callbacks or [])
@@ -68,6 +74,7 @@ class Run:
             "seed": trainer.config.seed,
             "steps": steps,
             "environment": environment(trainer.device),
+            "captured": self.captured,
         })
         self.view_state = None  # (step, trainer.view_state()) once a view asked for it
         self._bounds = trainer.metric_bounds()
@@ -165,7 +172,7 @@ class Run:
                     self._running.wait()
                 if self._stop.is_set():
                     break
-                self._pending.append((self.step + 1, _kept(self.trainer.step())))
+                self._pending.append((self.step + 1, _kept(self._step())))
                 self.step += 1
                 if bar is not None:
                     bar.update(1)
@@ -222,6 +229,11 @@ class Run:
                 self._check_bound(name, values, step)
             if step % self.record_every == 0 or step == self.steps:
                 self.history.append(step, {name: column[row] for name, column in columns.items()})
+
+    def _not_captured(self, message: str) -> None:
+        self.captured = self.history.meta["captured"] = False
+        self.warnings.append(message)
+        self.history.meta["warnings"] = list(self.warnings)
 
     def _check_bound(self, name: str, values: np.ndarray, step: int) -> None:
         bound = self._bounds.get(name)

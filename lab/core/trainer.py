@@ -21,6 +21,9 @@ class Trainer:
     each member (``{"seed": [...], "eps": [...]}``); the History keeps those labels.
     A trainer that freezes diverged members instead of failing returns a metric 'diverged' (1 for
     a frozen member) and NaN for that member's other metrics; ``Run`` does not stop on those.
+    A trainer whose step can be recorded once as a CUDA graph and replayed (no host reads, state
+    kept in place, random numbers from ``self.generator`` only: ``lab.core.capture``) sets
+    ``CAPTURABLE``; ``Run`` then captures it on CUDA.
     A trainer that can run several values of some config fields side by side names them in
     ``BATCHED`` and takes ``blocks`` (see ``block_configs``): its population is then one block per
     entry, each block the population one config would train, labelled with the block's values.
@@ -29,6 +32,7 @@ class Trainer:
 
     Config: ClassVar[type[LabConfig]]
     BATCHED: ClassVar[tuple[str, ...]] = ()
+    CAPTURABLE: ClassVar[bool] = False
 
     def __init__(self, config: LabConfig, device: str | torch.device | None = None):
         if not isinstance(config, self.Config):

@@ -395,19 +395,21 @@ class SACTrainer(Trainer):
         self.diverged |= bad
 
     def _step_live(self, optimizer_step, params: list[torch.Tensor]) -> None:
-        """``optimizer_step()`` (an optimizer's step, a target update) for the seeds still training: the
-        frozen seeds' ``params`` are put back afterwards. Seeds are independent (per-seed losses,
-        elementwise Adam), so the others' steps are exactly those they would take alone. A frozen seed's
-        own Adam moments and auxiliary critic state (DSAC-T's running σ, spectral norm's power-iteration
-        vectors) are left to run on: they reach nothing but its weights, which are put back."""
-        if not self.diverged.any():
+        """``optimizer_step()`` (an optimizer's step, a target update) for the seeds still training: with
+        ``freeze_diverged``, the frozen seeds' ``params`` are put back afterwards. Seeds are independent
+        (per-seed losses, elementwise Adam), so the others' steps are exactly those they would take alone.
+        A frozen seed's own Adam moments and auxiliary critic state (DSAC-T's running σ, spectral norm's
+        power-iteration vectors) are left to run on: they reach nothing but its weights, which are put
+        back. The put-back is a ``where`` over every seed, not a branch on whether any seed is frozen:
+        the step never waits for the device to say so."""
+        if not self.config.freeze_diverged:
             optimizer_step()
             return
-        kept = [p.detach()[self.diverged].clone() for p in params]
+        kept = [p.detach().clone() for p in params]
         optimizer_step()
         with torch.no_grad():
             for p, old in zip(params, kept):
-                p[self.diverged] = old
+                p.copy_(torch.where(self.diverged.view(-1, *[1] * (p.dim() - 1)), old, p))
 
     def _track_episodes(self, reward: torch.Tensor, done: torch.Tensor) -> None:
         """Keep each copy's running return and the return of its last finished episode."""

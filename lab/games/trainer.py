@@ -75,6 +75,7 @@ def make_games(config: PreferenceDynamicsConfig) -> tuple[np.ndarray, np.ndarray
 
 class PreferenceDynamicsTrainer(Trainer):
     Config = PreferenceDynamicsConfig
+    CAPTURABLE = True
 
     def __init__(self, config: PreferenceDynamicsConfig, device=None, P=None, mu=None):
         """``P`` and ``mu`` override the config's games (a user-edited matrix, say)."""
@@ -100,7 +101,11 @@ class PreferenceDynamicsTrainer(Trainer):
 
     def step(self) -> dict[str, torch.Tensor]:
         for name, state in self.states.items():
-            self.states[name] = SWITCHES[name].step(self.game, state, self.config.eta)
+            for key, value in SWITCHES[name].step(self.game, state, self.config.eta).items():
+                if key in state:
+                    state[key].copy_(value)      # in place: a captured step replays on the same buffers
+                else:
+                    state[key] = value           # state an algorithm adds on its first step (OMWU's g_prev)
         log_pi = torch.cat([s["log_pi"] for s in self.states.values()])           # (population, n)
         log_star = self.log_star.repeat(len(self.states), 1)
         metrics = {"kl_to_star": (log_star.exp() * (log_star - log_pi)).sum(-1),

@@ -29,7 +29,7 @@ def normalize_within(reward: torch.Tensor, label: torch.Tensor, labels: int) -> 
     """(r − mean) / (std + ε) with mean and std over the entries sharing a label, per seed.
 
     reward (S, B) float, label (S, B) in [0, labels) → (S, B). std is the population std."""
-    one_hot = torch.nn.functional.one_hot(label, labels).to(reward.dtype)            # (S, B, n)
+    one_hot = (label.unsqueeze(-1) == torch.arange(labels, device=label.device)).to(reward.dtype)  # (S, B, n)
     count = one_hot.sum(1).clamp(min=1)                                              # (S, n)
     mean = (one_hot * reward.unsqueeze(-1)).sum(1) / count
     var = (one_hot * (reward.unsqueeze(-1) - mean.unsqueeze(1)) ** 2).sum(1) / count

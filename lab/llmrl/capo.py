@@ -38,7 +38,8 @@ def capo_mask(h: torch.Tensor, probs: torch.Tensor, tokens: torch.Tensor, coef: 
     """Tokens to mask (S, b, L) from hidden states h (S, b, L, H), next-token probabilities
     (S, b, L, V), sampled tokens (S, b, L) and per-token coefficients c_i (S, b, L); all detached."""
     S = h.shape[0]
-    residual = torch.nn.functional.one_hot(tokens, probs.shape[-1]).to(probs.dtype) - probs   # e_y − p
+    sampled = tokens.unsqueeze(-1) == torch.arange(probs.shape[-1], device=tokens.device)   # one-hot, no host check
+    residual = sampled.to(probs.dtype) - probs                                                 # e_y − p
     g_logits = (coef.unsqueeze(-1) * residual).reshape(S, -1, probs.shape[-1])               # (S, n, V)
     flat_h = h.reshape(S, -1, h.shape[-1])
     grad_w, grad_b = flat_h.transpose(1, 2) @ g_logits, g_logits.sum(1)                      # (S, H, V), (S, V)

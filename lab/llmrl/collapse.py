@@ -31,8 +31,12 @@ class CollapseTracker:
 
     def update(self, true_reward: torch.Tensor, entropy: torch.Tensor) -> torch.Tensor:
         """Feed one batch's mean true reward and entropy (S,); returns the flags as floats (S,)."""
-        self.ema = true_reward.clone() if self.ema is None else self.ema + EMA_RATE * (true_reward - self.ema)
-        self.best = torch.maximum(self.best, self.ema)
+        # in place after the first batch: a captured step replays on the same buffers (lab.core.capture)
+        if self.ema is None:
+            self.ema = true_reward.clone()
+        else:
+            self.ema += EMA_RATE * (true_reward - self.ema)
+        torch.maximum(self.best, self.ema, out=self.best)
         crashed = self.best - self.ema > self.crash_drop
         self.collapsed |= crashed | (entropy < self.entropy_floor)
         return self.collapsed.to(torch.float32)

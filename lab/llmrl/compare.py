@@ -60,6 +60,7 @@ class CompareTrainer(Trainer):
     """``objective`` and ``versus`` on the same seeds, stepped together; members are [first half, second half]."""
 
     Config = CompareConfig
+    CAPTURABLE = True
 
     def __init__(self, config: CompareConfig, device=None):
         super().__init__(config, device)

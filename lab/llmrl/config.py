@@ -68,7 +68,7 @@ class LLMRLConfig(LabConfig):
     robust_lambda: float = Field(0.5, ge=0.0, le=1.0, description="robust reward: λ·mean + (1 − λ)·min")
     entropy_floor: float = Field(0.1, ge=0.0, le=5.0, description="collapse: per-token entropy (nats) below this")
     crash_drop: float = Field(0.3, gt=0.0, le=10.0, description="collapse: true reward (EMA) this far below its best")
-    seeds: int = Field(4, ge=1, le=256, description="independent seeds trained at once")
+    seeds: int = Field(4, ge=1, le=1024, description="independent seeds trained at once")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
     steps: int = Field(200, ge=1, le=100_000, description="training steps (rollout batches)")
 

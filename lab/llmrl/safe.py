@@ -56,7 +56,7 @@ class SafeController:
                  device: torch.device):
         self.alpha, self.tau_base, self.gains = alpha, tau_base, gains
         self.values = torch.zeros(2, seeds, prompts, device=device, requires_grad=True)
-        self.optimizer = torch.optim.Adam([self.values], lr=CRITIC_LR)
+        self.optimizer = torch.optim.Adam([self.values], lr=CRITIC_LR, capturable=device.type == "cuda")
         zeros = torch.zeros(seeds, device=device)
         self.fast, self.slow = zeros.clone(), zeros.clone()
         self.integral, self.last_error = zeros.clone(), zeros.clone()
@@ -85,14 +85,15 @@ class SafeController:
         self.fast += FAST * (reward_mean - self.fast)
         self.slow += SLOW * (reward_mean - self.slow)
         error = self.fast - self.slow                                                         # reward velocity
-        self.integral = (self.integral + error).clamp(-INTEGRAL_LIMIT, INTEGRAL_LIMIT)
+        # the controller's state is updated in place: a captured step replays on the same buffers (lab.core.capture)
+        self.integral.copy_((self.integral + error).clamp(-INTEGRAL_LIMIT, INTEGRAL_LIMIT))
         kp, ki, kd = self.gains
         pid = kp * error + ki * self.integral + kd * (error - self.last_error)
-        self.last_error = error
+        self.last_error.copy_(error)
         h0 = self.initial_entropy
         phi = (entropy / h0).clamp(0.5, 1.0)
-        self.threshold = ((self.tau_base + pid) * phi).clamp(*TAU_RANGE)
-        self.gate = torch.sigmoid((h0 / 2 - entropy) / (h0 / 10))
+        self.threshold.copy_(((self.tau_base + pid) * phi).clamp(*TAU_RANGE))
+        self.gate.copy_(torch.sigmoid((h0 / 2 - entropy) / (h0 / 10)))
 
     def penalty(self, kl: torch.Tensor, coef: float) -> torch.Tensor:
         """g_t · β · max(0, KL_t − τ_t) per seed; differentiable in KL_t."""

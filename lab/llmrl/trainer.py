@@ -64,6 +64,7 @@ class LLMRLTrainer(Trainer):
     """``seeds`` independent token policies; one step = one rollout batch + ``minibatches`` updates."""
 
     Config = LLMRLConfig
+    CAPTURABLE = True
 
     def __init__(self, config: LLMRLConfig, device=None):
         super().__init__(config, device)
@@ -72,12 +73,11 @@ class LLMRLTrainer(Trainer):
         self.weights = policy.init_weights(c.seeds, c.prompts, c.vocab, c.length, c.embed, c.hidden, g, dev)
         self.reference = policy.detached(self.weights)
         self.params = list(self.weights.values())
-        self.optimizer = torch.optim.Adam(self.params, lr=c.lr)
+        self.optimizer = torch.optim.Adam(self.params, lr=c.lr, capturable=dev.type == "cuda")  # steps on the device
         self.perturb = perturbation(c.sampler_noise, c.sampler_temperature, c.sampler_precision, g)
         self.collapse = CollapseTracker(c.seeds, c.entropy_floor, c.crash_drop, dev)
         self.safe = (SafeController(c.seeds, c.prompts, c.safe_alpha, c.safe_tau_base,
                                     (c.safe_kp, c.safe_ki, c.safe_kd), dev) if c.objective == "safe" else None)
-        self.steps_done = 0
 
     @property
     def population(self) -> int:
@@ -137,7 +137,6 @@ class LLMRLTrainer(Trainer):
             mini = {k: take(v, part) for k, v in batch.items()}
             for name, value in self._update(mini).items():
                 tracked.setdefault(name, []).append(value)
-        self.steps_done += 1
 
         metrics = {
             "reward_mean": reward.mean(1), "reward_std": reward.std(1),

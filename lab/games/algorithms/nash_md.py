@@ -7,6 +7,8 @@ with η_t constant, or η_t = 1/(β(t+2)) (``schedule="decreasing"``); one prefe
 """
 from __future__ import annotations
 
+import torch
+
 from ..batch import GameBatch, normalize
 
 NAME = "Nash-MD"
@@ -14,7 +16,7 @@ QUERIES_PER_ITERATION = 1
 
 
 def step(game: GameBatch, state: dict, eta, schedule: str = "constant") -> dict:
-    t = state.get("t", 0)
+    t = state.get("t", torch.zeros_like(game.beta))       # iterations so far, (B, 1) on the device
     eta_t = 1.0 / (game.beta * (t + 2)) if schedule == "decreasing" else eta
     eb = eta_t * game.beta
     mixture = normalize((1 - eb) * state["log_pi"] + eb * game.log_mu)

@@ -1,0 +1,112 @@
+"""No host syncs inside a population trainer's ``step()`` (issue 17, item 1).
+
+A host sync is any point where the Python side needs a value the device computed: on CUDA the CPU
+then waits for every queued kernel, and a step cannot be captured as a CUDA graph. The mechanism,
+on the CPU: a ``TorchDispatchMode`` sees every aten operation a step runs and records those whose
+result the host must read — ``_local_scalar_dense`` (behind ``.item()``, ``bool(t)``, ``float(t)``,
+``if t.any():``), ``nonzero`` and ``masked_select`` (data-dependent shapes, behind ``t[mask]``), and
+indexing with a boolean mask — and ``.tolist()``, ``.numpy()`` and ``.cpu()`` (which read memory
+without an aten operation) are wrapped for the same window. Each hit is named by the innermost lab
+line that caused it. Exempt: syncs inside ``torch.optim`` (Adam keeps its step counter on the host
+unless made ``capturable``, a CPU tensor read on the CPU; not a device sync).
+
+Before this test (session 29), the probe found: the cliff's and the LLM-RL advantages' and CAPO's
+``one_hot`` (it checks its input's range on the host: two syncs per call) and SAC's
+``if not self.diverged.any()`` before every optimizer step (4 per step)."""
+import traceback
+
+import pytest
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from lab.core.trainers import trainer_class
+
+READS = {"_local_scalar_dense", "nonzero", "masked_select", "unique_dim", "_unique2", "unique_consecutive"}
+METHODS = ("tolist", "numpy", "cpu")
+SAC = {"seeds": 2, "steps": 100, "learning_starts": 20, "batch": 16, "hidden": 16}
+CASES = [
+    ("cliff", {"n_eps": 3, "seeds": 2}),
+    ("preference", {}),
+    ("lattice", {}),
+    ("synchrony", {}),
+    ("repeated", {}),
+    *[("llmrl", {"objective": objective, "seeds": 2}) for objective in ("grpo", "minirl", "mhpo", "capo", "safe")],
+    ("llmrl", {"normalization": "global", "minibatches": 2, "kl_coef": 0.1, "seeds": 2}),
+    ("llmrl", {"normalization": "agent", "reward": "robust", "sampler_precision": "bf16", "seeds": 2}),
+    ("llmrl-compare", {"seeds": 2}),
+    *[("critic", {**SAC, "critic": critic}) for critic in ("single", "twin", "dsac-t", "stac", "hl-gauss", "flow",
+                                                            "sl-mgac")],
+    ("critic", {**SAC, "freeze_diverged": True, "spectral_norm": True}),
+    ("critic", {**SAC, "actor": "mdpo", "mdpo_every": 5, "fading_replay": True, "envs": 2}),
+    ("critic", {**SAC, "swaddling": 1.0, "temporal_advantage": True, "bounded_noise": True}),
+    ("critic", {**SAC, "critic_warmup": 30, "advantage_clip": 1.0, "overestimation_every": 25}),
+]
+
+
+class HostReads(TorchDispatchMode):
+    """Records, per lab source line, the operations whose result the host reads."""
+
+    def __init__(self):
+        super().__init__()
+        self.sites: dict[str, int] = {}
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.overloadpacket.__name__
+        if name in READS or (name == "index" and any(
+                isinstance(i, torch.Tensor) and i.dtype == torch.bool for i in args[1] if i is not None)):
+            self.record(name)
+        return func(*args, **(kwargs or {}))
+
+    def record(self, what: str) -> None:
+        frames = traceback.extract_stack()
+        if any("/torch/optim/" in f.filename for f in frames):
+            return
+        lab = [f for f in frames if "/lab/" in f.filename and "/tests/" not in f.filename]
+        where = f"{lab[-1].filename.split('/lab/')[-1]}:{lab[-1].lineno} {lab[-1].line}" if lab else "?"
+        key = f"{what} at lab/{where}"
+        self.sites[key] = self.sites.get(key, 0) + 1
+
+
+@pytest.fixture
+def wrapped_methods(monkeypatch):
+    """``.tolist()``, ``.numpy()``, ``.cpu()`` reported to the active recorder."""
+    active: list[HostReads] = []
+    for name in METHODS:
+        original = getattr(torch.Tensor, name)
+
+        def reading(self, *args, _original=original, _name=name, **kwargs):
+            if active:
+                active[-1].record(_name)
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(torch.Tensor, name, reading)
+    return active
+
+
+@pytest.mark.parametrize("trainer, settings", CASES, ids=[f"{t}-{i}" for i, (t, _) in enumerate(CASES)])
+def test_a_step_never_waits_for_the_device(trainer, settings, wrapped_methods, one_torch_thread):
+    cls = trainer_class(trainer)
+    instance = cls(cls.Config(**settings))
+    steps = 40 if trainer == "critic" else 12            # past the critic's learning_starts and warm-up
+    reads = HostReads()
+    wrapped_methods.append(reads)
+    with reads:
+        for _ in range(steps):
+            instance.step()
+    wrapped_methods.clear()
+    assert reads.sites == {}, f"{trainer} {settings}: host reads in step(): {reads.sites}"
+
+
+def test_the_recorder_sees_each_kind_of_host_read(wrapped_methods):
+    """The mechanism itself: each way of reading a device value is caught."""
+    reads = HostReads()
+    wrapped_methods.append(reads)
+    x = torch.arange(4.0)
+    with reads:
+        x.sum().item()
+        bool(x.any())
+        x[x > 1]
+        x.nonzero()
+        x.tolist()
+        x.cpu()
+    kinds = {key.split(" at ")[0] for key in reads.sites}
+    assert kinds == {"_local_scalar_dense", "index", "nonzero", "tolist", "cpu"}, reads.sites
