@@ -95,7 +95,7 @@ class ExactProblem:
         applied once per prefix (one noise draw per prefix and seed), so that μ_old is a proper
         autoregressive distribution. The draw depends only on ``noise_seed``: growing ``noise``
         scales the same draw."""
-        c, S = self.config, self.config.seeds
+        c = self.config
         perturb = perturbation(noise, temperature, precision, torch.Generator(self.device).manual_seed(noise_seed))
         z = policy.logits(w_old, self.prompts, self.tokens)                              # (S, P·N, L, V)
         columns = []
