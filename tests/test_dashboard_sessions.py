@@ -173,23 +173,30 @@ def serve_a_bare_page() -> str:
 def test_eight_pages_opened_together_show_content_within_ten_seconds(server_url):
     """Eight pages opened together all show the landing page within 10 s, or — on a machine where the
     browser alone needs longer — within twice the time eight bare Panel pages with the same scripts take
-    right beside them; and the server spends at most 4 CPU-s on the eight (its share, whatever the load).
+    right beside them; and the test's process (the server's share, whatever the load) spends at most
+    4 CPU-s on the eight, or four times what it spends on eight bare pages on a machine slower than this.
 
     Measured here (2 cores, other jobs running): the dashboard 13–31 s, bare pages 13–22 s (at load
     average ~10 one round gave 31.1 vs 21.7 s, beyond the 1.25× bound this test had then); Chromium
     spends 2.5–3.5 CPU-s per page parsing and running 7.5 MB of Bokeh, Panel and plotly.js (plotly.js
-    alone 1.3 s), the server 0.15 s. Before issue 11: 92–99 s, the server 2.6–3.0 CPU-s per page."""
+    alone 1.3 s). The process's CPU, quiet, three rounds: the dashboard 2.52, 2.50, 2.43 CPU-s, bare
+    pages 1.04, 1.00, 0.93 (2.4–2.6×); CI's slower cores gave the dashboard 4.6 CPU-s, over the fixed
+    4-CPU-s bound this test had alone. Before issue 11: 92–99 s, the server 2.6–3.0 CPU-s per page
+    (~20× the bare pages' share)."""
     bare_url = serve_a_bare_page()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         open_together(browser, bare_url, 1)  # the browser's own first-use costs, in neither timing
+        cpu = cpu_seconds()
         bare, _ = open_together(browser, bare_url, 8)
+        bare_cpu = cpu_seconds() - cpu
         cpu = cpu_seconds()
         lab, foreign = open_together(browser, server_url, 8)
         server_cpu = cpu_seconds() - cpu
         browser.close()
     assert not foreign, foreign
-    assert server_cpu <= 4.0, f"the server spent {server_cpu:.1f} CPU-s on eight pages"
+    assert server_cpu <= max(4.0, 4 * bare_cpu), (
+        f"the server spent {server_cpu:.1f} CPU-s on eight pages; on eight bare Panel pages {bare_cpu:.1f}")
     assert lab <= max(10.0, 2 * bare), f"eight pages: {lab:.1f} s; eight bare Panel pages: {bare:.1f} s"
 
 
