@@ -84,3 +84,20 @@ def sample(w: Weights, prompts: torch.Tensor, length: int, perturb: Callable[[to
         log_mu.append(log_p.gather(-1, y.unsqueeze(-1)).squeeze(-1))
         context = context + _rows(w["token"], y)
     return torch.stack(tokens, 2), torch.stack(log_mu, 2)
+
+
+def prefix_tree_log_probs(w: Weights, prompts: torch.Tensor, length: int) -> list[torch.Tensor]:
+    """log π(· | y_<t) for *every* prefix y_<t of every length t < ``length``, each computed once:
+    a list over t of (S, n, V^t, V), prefixes in lexicographic order (y_0 most significant), for the
+    prompts (S, n). The same network as ``logits`` — whose value at position t depends only on the
+    prompt, t and the bag of y_<t — evaluated on Σ_t V^t prefixes instead of V^L·L positions."""
+    vocab = w["token"].shape[1]
+    bag = torch.zeros(*prompts.shape, 1, w["token"].shape[-1], device=prompts.device)   # Σ_{s<t} E[y_s], (S, n, V^t, d)
+    prompt = _rows(w["prompt"], prompts).unsqueeze(2)                                   # (S, n, 1, d)
+    out = []
+    for t in range(length):
+        context = prompt + w["position"][:, t].view(-1, 1, 1, w["position"].shape[-1]) + bag
+        h = torch.tanh(context.flatten(1, 2) @ w["W1"] + w["b1"].unsqueeze(1))
+        out.append(torch.log_softmax(h @ w["W2"] + w["b2"].unsqueeze(1), -1).view(*bag.shape[:3], vocab))
+        bag = (bag.unsqueeze(3) + w["token"].view(w["token"].shape[0], 1, 1, vocab, -1)).flatten(2, 3)
+    return out
