@@ -1,8 +1,11 @@
-"""A step-level critic V(s_t): the token policy's network with a one-wide head, one per seed.
+"""A step-level critic V(s_t), one per seed, and the value targets the estimators build from it.
 
-V(s_t) reads the prompt and the tokens before step t, as the policy does; the state after the
-last step is terminal and worth the episode's reward. ``values`` gives V(s_0..s_{L−1}) and
-``fit`` takes one Adam step of the squared error to targets.
+The critic reads the prompt and the tokens before step t *with their positions*: its context is
+P[prompt] + Pos[t] + Σ_{s<t} E[s, y_s], one embedding per (position, token), then one tanh layer and a
+one-wide head. (The policy's bag of the prefix, Σ E[y_s], cannot tell a lock's right prefix from its
+permutations, so a critic built on it could not represent the values at all.) The state after the
+last step is terminal and worth the episode's reward. ``values`` gives V(s_0..s_{L−1}) and ``fit``
+takes one Adam step of the squared error to targets.
 """
 from __future__ import annotations
 
@@ -10,23 +13,37 @@ import math
 
 import torch
 
-from lab.llmrl import policy
-
 
 class Critic:
     """V_φ(s_t) for every step of every seed's episodes, trained by Adam on squared errors."""
 
     def __init__(self, seeds: int, tasks: int, vocab: int, length: int, embed: int, hidden: int, lr: float,
                  generator: torch.Generator, device: torch.device):
-        self.weights = policy.init_weights(seeds, tasks, vocab, length, embed, hidden, generator, device)
-        self.weights["W2"] = ((torch.rand(seeds, hidden, 1, generator=generator, device=device) * 2 - 1)
-                              / math.sqrt(hidden)).requires_grad_()
-        self.weights["b2"] = torch.zeros(seeds, 1, device=device, requires_grad=True)
+        def normal(*shape):
+            return torch.randn(seeds, *shape, generator=generator, device=device) / math.sqrt(embed)
+
+        def uniform(fan_in, *shape):
+            return (torch.rand(seeds, *shape, generator=generator, device=device) * 2 - 1) / math.sqrt(fan_in)
+
+        self.vocab = vocab
+        self.weights = {"prompt": normal(tasks, embed), "position": normal(length, embed),
+                        "token": normal(length * vocab, embed), "W1": uniform(embed, embed, hidden),
+                        "b1": uniform(embed, hidden), "W2": uniform(hidden, hidden, 1),
+                        "b2": torch.zeros(seeds, 1, device=device)}
+        for w in self.weights.values():
+            w.requires_grad_()
         self.optimizer = torch.optim.Adam(list(self.weights.values()), lr=lr)
 
     def values(self, prompts: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """V(s_t) before each step t: prompts (S, B), tokens (S, B, L) → (S, B, L)."""
-        return policy.logits(self.weights, prompts, tokens)[..., 0]
+        w, (S, B, L) = self.weights, tokens.shape
+        index = (torch.arange(L, device=tokens.device) * self.vocab + tokens).view(S, -1, 1)
+        rows = torch.gather(w["token"], 1, index.expand(-1, -1, w["token"].shape[-1])).view(S, B, L, -1)
+        prefix = torch.cumsum(rows, 2) - rows                                          # Σ_{s<t} E[s, y_s]
+        prompt = torch.gather(w["prompt"], 1, prompts.unsqueeze(-1).expand(-1, -1, w["prompt"].shape[-1]))
+        context = prompt.unsqueeze(2) + w["position"].unsqueeze(1) + prefix
+        h = torch.tanh(context.view(S, B * L, -1) @ w["W1"] + w["b1"].unsqueeze(1))
+        return (h @ w["W2"] + w["b2"].unsqueeze(1)).view(S, B, L)
 
     def fit(self, prompts: torch.Tensor, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """One Adam step on the mean squared error to ``targets`` (S, B, L); returns each seed's loss (S,)."""

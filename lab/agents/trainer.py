@@ -97,9 +97,10 @@ class AgentsTrainer(Trainer):
         """One rollout batch and ``epochs`` updates of every seed; per-seed metrics, (seeds,) each:
 
         success (the fresh episodes' mean expected reward: the headline), reward (the training reward,
-        replayed episodes included), zero_adv_groups (the fraction of groups whose rewards are all equal:
-        no outcome signal), entropy (π_old's mean per-step entropy on the batch, nats), seq_drift (the
-        largest |mean_t log π_new/π_old| over the seed's episodes after all epochs: how far the update moved
+        replayed episodes included), zero_adv_groups (the fraction of groups whose training rewards are all
+        equal — no outcome signal — counted after ARPO's replay, which removes some by construction),
+        entropy (π_old's mean per-step entropy on the batch, nats), seq_drift (the largest
+        |mean_t log π_new/π_old| over the seed's episodes after all epochs: how far the update moved
         whole trajectories), clip_frac and grad_norm (averaged over epochs); critic_loss with a learned
         critic; replayed (the fraction of episodes replaced) with ARPO's replay."""
         c, g = self.config, self.generator
