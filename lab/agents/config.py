@@ -74,6 +74,11 @@ class AgentsConfig(LabConfig):
             found.append(f"'depth_min' = {self.depth_min} must be at most 'length' = {self.length}")
         if self.task == "tree" and self.decisive >= self.length:
             found.append(f"'decisive' = {self.decisive} must be a step, below 'length' = {self.length}")
+        if self.reward != "outcome" and self.task != "checklist":
+            found.append(f"'reward' = '{self.reward}' is a checklist reward; 'task' = '{self.task}' has only 'outcome'")
+        if self.replay and self.reward != "outcome":
+            found.append(f"'replay' stores episodes with reward > 0.1 as successes, which a '{self.reward}' reward "
+                         "gives to partial ones: use it with 'reward' = 'outcome'")
         if self.batch_tasks > self.tasks:
             found.append(f"'batch_tasks' = {self.batch_tasks} must be at most 'tasks' = {self.tasks}")
         return found
