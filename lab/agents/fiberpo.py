@@ -27,9 +27,14 @@ so that, with S± = log s_τ^±,
 and log G_i = log r_i exactly while nothing is clipped. The budgets are C⁺ = split·δ and
 C⁻ = (1 − split)·δ (C⁺ + C⁻ = δ; the paper recommends C⁻ < C⁺, i.e. split > 1/2, because log s⁻ ≥
 log s⁺ in expectation). There is no PPO min(·,·): the gated ratio simply multiplies Â. Nothing is
-stop-gradiented: gradients flow through S± (the paper's Jacobian, Prop. 5.2, Eq. 20, says so), so a
-channel in rollback pushes the trajectory back towards its budget and a zeroed channel gives no
-trajectory-level gradient.
+stop-gradiented: gradients flow through S± (the paper's Jacobian, Prop. 5.2, Eq. 20, says so). A
+channel in rollback reverses the trajectory-level slope: it pulls a trajectory back towards its
+budget when the drift *agrees* with the advantage's sign (a failed episode made less likely, a
+successful one more), but when the drift opposes it — a successful episode whose likelihood fell
+(S⁻ in the band), a failed one whose likelihood rose — gradient ascent drives it further the wrong way,
+T times as strongly as in pass-through, until the channel is zeroed and no trajectory-level gradient
+is left (checked by an independent review: at S⁻ = 0.13 and Â = +1, dJ/dlog r = −0.92 per step against
++0.23 at S⁻ = 0.10). PPO's min(·,·) has no such case.
 
 Inferred, not stated by the paper:
 - l_i at log r_i = 0 (every step of the first epoch): the paper's l is ±1 and says nothing of 0;

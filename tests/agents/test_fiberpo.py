@@ -241,10 +241,14 @@ def test_fiberpo_neither_bounds_sequence_drift_nor_prevents_collapse_on_the_heav
       only at lr 0.1.
     - Ablation, lr 3e-2, base 0: the harm is the trajectory gate's. Base gate alone (ε = 10): 0.26 final,
       13/16 collapsed; residual gate alone (δ = 10): 0.68; no gate (δ = ε = 10, plain r·Â): 0.64;
-      PPO 0.96. A likely reason (not isolated further): the rollback slope −T turns a trajectory that
-      overshot its budget against its own advantage with T times the usual weight, and Adam's
-      normalised, momentum-carrying steps cross the narrow (C, (1 + 1/T)C) band into the zeroed regime,
-      where nothing pulls back.
+      PPO 0.96. The reason (an independent review, by swapping parts of the gate): in the rollback band
+      a drift *opposite* to the advantage — a successful episode made less likely, a failed one more —
+      is amplified, with T times the pass-through weight, until the channel is zeroed and nothing pulls
+      it back; with g a plain clamp (no rollback, no zeroing) FiberPO learns as PPO does (SGD lr 1:
+      0.96 / 0.96 / 0.98), and adding PPO's min on top of the gate gives 0.98 / 0.96 / 0.96 at Adam 3e-2
+      with less drift than PPO. The same reversal holds with SGD (lr 1: 0.37 / 0.43 / 0.32 vs PPO's
+      0.99 / 0.97 / 0.97) and at 2–8 epochs; at Adam 1e-2 the two tie (0.98) with FiberPO's drift lower
+      (1.1–1.3 vs 1.6–1.8), never within δ + ε.
     - lr 3e-3, base 0: small steps. FiberPO does hold drift below PPO's (max over the run 0.67 vs 1.11,
       median 0.16 vs 0.25), at a small cost (final 0.95 vs 0.98), but not within δ + ε.
     - 1 epoch: the two objectives give identical runs (G = 1 at r = 1).
