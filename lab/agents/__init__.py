@@ -23,7 +23,8 @@ What reproduces here (tests/agents/, base seeds 0, 1, 2; exact success by enumer
   (0.015–0.029) and one noisy holistic score (≤ 0.005) barely learn.
 - FiberPO's gates, implemented as the paper's equations and tested there, do NOT bound the drift of a
   policy reused for 8 epochs at a high learning rate on this toy: drift and collapsed seeds exceed
-  PPO's (7–11 vs 1–2 of 16 collapsed).
+  PPO's (7–11 vs 1–2 of 16 collapsed) — its rollback band amplifies a drift that opposes the
+  advantage; at a low learning rate it ties PPO with less drift, never within δ + ε.
 Only abstracts were available for DAPO, SALT and ARPO (ARPO's mechanism follows the authors' code);
 each module says what is inferred.
 """
