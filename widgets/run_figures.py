@@ -28,6 +28,7 @@ FIGURES = {
                                 "grad_norm_figure", "health_figure"]),
     "llmrl-compare": ("widgets.llmrl", ["reward_figure", "entropy_figure", "kl_figure", "ratio_figure",
                                         "grad_norm_figure", "health_figure"]),
+    "agents": ("widgets.agents", ["success_figure", "groups_figure", "drift_entropy_figure"]),
 }
 
 

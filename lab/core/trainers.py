@@ -20,6 +20,7 @@ TRAINERS = {
     "repeated": ("lab.games.learners", "QLearningTrainer"),
     "llmrl": ("lab.llmrl.trainer", "LLMRLTrainer"),
     "llmrl-compare": ("lab.llmrl.compare", "CompareTrainer"),
+    "agents": ("lab.agents.trainer", "AgentsTrainer"),
 }
 
 
