@@ -9,8 +9,8 @@ The seventh view, advantage quality, reads live state rather than the History: p
 ('outcome', 'salt', 'mc', and the trainer's own 'critic' or 'dapo' when it has one), the correlation of
 its step advantages with the exact ones (``lab.agents.quality.advantage_quality``, which draws its
 episodes with a generator of its own), one point per seed. In the live view it is drawn from the run's
-``view_state()`` copy when the trainer offers one; until then (and before any run) it is drawn on a
-fresh trainer built from the config — the policies before training, labelled so in the title.
+``view_state()`` copy (detached weights and critic, taken between steps); before any run it is drawn on
+a fresh trainer built from the config — the policies before training, labelled so in the title.
 """
 from __future__ import annotations
 
@@ -248,8 +248,8 @@ def quality_before_training(history: History | None, config: AgentsConfig) -> go
 
 def agents_view(**values) -> LabView:
     """The live agents view: success, zero-advantage groups, drift and entropy from the History, then the
-    advantage quality — from the run's ``view_state()`` copy when the trainer offers one, else on a fresh
-    trainer from the run's config (before training). ``values`` start controls away from VIEW_START."""
+    advantage quality — from the run's ``view_state()`` copy, or before any run on a fresh trainer from
+    the config (before training). ``values`` start controls away from VIEW_START."""
     view = LabView("Agents: credit assignment over many steps", AgentsTrainer, list(FIGURES), ABOUT,
                    values={**VIEW_START, **values}, enabled_by=ENABLED_BY)
 

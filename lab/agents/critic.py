@@ -9,9 +9,23 @@ takes one Adam step of the squared error to targets.
 """
 from __future__ import annotations
 
+import functools
 import math
+from types import SimpleNamespace
 
 import torch
+
+
+def values_of(w: dict[str, torch.Tensor], vocab: int, prompts: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """The critic's V(s_t) with weights ``w``: prompts (S, B), tokens (S, B, L) → (S, B, L)."""
+    S, B, L = tokens.shape
+    index = (torch.arange(L, device=tokens.device) * vocab + tokens).view(S, -1, 1)
+    rows = torch.gather(w["token"], 1, index.expand(-1, -1, w["token"].shape[-1])).view(S, B, L, -1)
+    prefix = torch.cumsum(rows, 2) - rows                                              # Σ_{s<t} E[s, y_s]
+    prompt = torch.gather(w["prompt"], 1, prompts.unsqueeze(-1).expand(-1, -1, w["prompt"].shape[-1]))
+    context = prompt.unsqueeze(2) + w["position"].unsqueeze(1) + prefix
+    h = torch.tanh(context.view(S, B * L, -1) @ w["W1"] + w["b1"].unsqueeze(1))
+    return (h @ w["W2"] + w["b2"].unsqueeze(1)).view(S, B, L)
 
 
 class Critic:
@@ -36,14 +50,12 @@ class Critic:
 
     def values(self, prompts: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """V(s_t) before each step t: prompts (S, B), tokens (S, B, L) → (S, B, L)."""
-        w, (S, B, L) = self.weights, tokens.shape
-        index = (torch.arange(L, device=tokens.device) * self.vocab + tokens).view(S, -1, 1)
-        rows = torch.gather(w["token"], 1, index.expand(-1, -1, w["token"].shape[-1])).view(S, B, L, -1)
-        prefix = torch.cumsum(rows, 2) - rows                                          # Σ_{s<t} E[s, y_s]
-        prompt = torch.gather(w["prompt"], 1, prompts.unsqueeze(-1).expand(-1, -1, w["prompt"].shape[-1]))
-        context = prompt.unsqueeze(2) + w["position"].unsqueeze(1) + prefix
-        h = torch.tanh(context.view(S, B * L, -1) @ w["W1"] + w["b1"].unsqueeze(1))
-        return (h @ w["W2"] + w["b2"].unsqueeze(1)).view(S, B, L)
+        return values_of(self.weights, self.vocab, prompts, tokens)
+
+    def snapshot(self) -> SimpleNamespace:
+        """A frozen copy that answers ``values`` (for views: detached, never trained)."""
+        weights = {k: v.detach().clone() for k, v in self.weights.items()}
+        return SimpleNamespace(values=functools.partial(values_of, weights, self.vocab))
 
     def fit(self, prompts: torch.Tensor, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """One Adam step on the mean squared error to ``targets`` (S, B, L); returns each seed's loss (S,)."""

@@ -59,3 +59,11 @@ def advantages(values: list[torch.Tensor], slot: torch.Tensor, tokens: torch.Ten
     visited = torch.stack([torch.gather(v.reshape(S, -1), 1, slot * v.shape[-1] + index[..., t])
                            for t, v in enumerate(values)], -1)                      # V(y_<t), (S, B, L + 1)
     return visited[..., 1:] - visited[..., :-1]
+
+
+@torch.no_grad()
+def success(weights: policy.Weights, task: Task) -> torch.Tensor:
+    """Each seed's exact expected reward from the start, averaged over all the task's instances: (S,)."""
+    seeds = weights["prompt"].shape[0]
+    every_task = torch.arange(task.tasks, device=weights["prompt"].device).expand(seeds, -1)
+    return prefix_values(weights, task, every_task)[0][..., 0].mean(1)

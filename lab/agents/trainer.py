@@ -13,13 +13,15 @@ the seeds' losses are summed for one backward pass and stay independent.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import torch
 
 from lab.core import Trainer, member_norm
 from lab.llmrl import policy
 
 from . import fiberpo
-from .advantages import group_normalised, outcome, salt
+from .advantages import outcome, salt
 from .checklist import Checklist
 from .config import AgentsConfig
 from .critic import Critic, gae, monte_carlo_values
@@ -78,6 +80,13 @@ class AgentsTrainer(Trainer):
     @property
     def population(self) -> int:
         return self.config.seeds
+
+    def view_state(self) -> SimpleNamespace:
+        """What the advantage-quality view reads (``quality.advantage_quality``): the config, device and
+        task, and detached copies of the policy's weights and the critic."""
+        return SimpleNamespace(config=self.config, device=self.device, task=self.task,
+                               weights=policy.detached(self.weights),
+                               critic=self.critic.snapshot() if self.critic is not None else None)
 
     def draw_tasks(self) -> torch.Tensor:
         """``batch_tasks`` distinct tasks per seed, each repeated ``group`` times: (S, B)."""

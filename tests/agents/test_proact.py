@@ -6,7 +6,6 @@ policy and one-step TD advantages (λ = 0, as in the authors' MC-PPO and Step-PP
 replaces the critic by the mean return of M = 16 uniformly random completions (w = 1).
 """
 import pytest
-import torch
 
 from lab.agents import AgentsConfig, AgentsTrainer, exact
 from lab.agents.quality import advantage_quality
@@ -19,12 +18,6 @@ def locks(advantage: str, seed: int) -> AgentsTrainer:
     config = AgentsConfig(task="lock", vocab=4, length=5, tasks=4, batch_tasks=4, group=8, seeds=32, depth_min=2,
                           lr=1e-2, gae_lambda=0.0, mc_rollouts=16, advantage=advantage, seed=seed)
     return AgentsTrainer(config, device="cpu")
-
-
-def exact_success(trainer: AgentsTrainer) -> torch.Tensor:
-    """Each seed's exact probability of opening a lock, averaged over the 4 locks: (seeds,)."""
-    every_task = torch.arange(trainer.config.tasks).expand(trainer.config.seeds, -1)
-    return exact.prefix_values(trainer.weights, trainer.task, every_task)[0][..., 0].mean(1)
 
 
 @pytest.mark.parametrize("seed", BASE_SEEDS)
@@ -54,7 +47,7 @@ def test_mc_critic_opens_more_locks_than_a_learned_td_critic(seed):
     for _ in range(150):
         critic.step()
         mc.step()
-    critic_success, mc_success = exact_success(critic), exact_success(mc)
+    critic_success, mc_success = exact.success(critic.weights, critic.task), exact.success(mc.weights, mc.task)
     reached = (int((critic_success >= THRESHOLD).sum()), int((mc_success >= THRESHOLD).sum()))
     message = f"success {critic_success.mean():.3f} vs {mc_success.mean():.3f}; seeds ≥ {THRESHOLD}: {reached}"
     assert mc_success.mean() >= critic_success.mean() + 0.2, message

@@ -174,7 +174,7 @@ def measure(setting: str, replay: bool, seed: int) -> dict[str, float]:
         zero.append(metrics["zero_adv_groups"])
         success.append(metrics["success"])
     every_task = torch.arange(config.tasks).expand(config.seeds, -1)
-    exact = prefix_values(trainer.weights, trainer.task, every_task)[0].reshape(config.seeds, config.tasks)
+    exact = prefix_values(trainer.weights, trainer.task, every_task)[0].reshape(config.seeds, config.tasks)  # per task
     depth = trainer.task.depth
     out = {"zero": torch.stack(zero[:config.steps // 2]).mean().item(), "success": torch.stack(success).mean().item(),
            "exact": exact.mean().item(), "exact_hard": exact[:, depth == 2].mean().item(),

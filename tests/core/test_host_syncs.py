@@ -24,6 +24,8 @@ from lab.core.trainers import trainer_class
 READS = {"_local_scalar_dense", "nonzero", "masked_select", "unique_dim", "_unique2", "unique_consecutive"}
 METHODS = ("tolist", "numpy", "cpu")
 SAC = {"seeds": 2, "steps": 100, "learning_starts": 20, "batch": 16, "hidden": 16}
+AGENTS = dict(task="tree", vocab=3, length=4, tasks=3, batch_tasks=2, group=4, seeds=2, dapo_critic_steps=2,
+              mc_rollouts=2)
 CASES = [
     ("cliff", {"n_eps": 3, "seeds": 2}),
     ("preference", {}),
@@ -40,6 +42,11 @@ CASES = [
     ("critic", {**SAC, "actor": "mdpo", "mdpo_every": 5, "fading_replay": True, "envs": 2}),
     ("critic", {**SAC, "swaddling": 1.0, "temporal_advantage": True, "bounded_noise": True}),
     ("critic", {**SAC, "critic_warmup": 30, "advantage_clip": 1.0, "overestimation_every": 25}),
+    *[("agents", {**AGENTS, "advantage": advantage, "objective": objective})
+      for advantage, objective in (("outcome", "ppo"), ("salt", "sequence"), ("critic", "fiberpo"), ("dapo", "dapo"),
+                                   ("mc", "ppo"))],
+    ("agents", {**AGENTS, "replay": True}),
+    ("agents", {**AGENTS, "task": "checklist", "reward": "checklist", "judge_noise": 0.1}),
 ]
 
 

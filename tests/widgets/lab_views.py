@@ -1,5 +1,6 @@
 """Every lab's LabView, with small settings that train in a second or two: the views' shared tests
 (consistent snapshots, redraws that never touch training) run over all of them."""
+from widgets.agents import agents_view
 from widgets.cliff import cliff_view
 from widgets.critic import critic_view
 from widgets.games import preference_view
@@ -18,6 +19,8 @@ LAB_VIEWS = {
                                  overestimation_states=4)),
     "synchrony": (controller_view, {}),
     "llmrl": (llmrl_view, dict(seeds=2)),
+    "agents": (agents_view, dict(batch_tasks=2, tasks=2, depth_min=1, vocab=3, length=3, group=4, embed=8, hidden=8,
+                                 seeds=3)),
 }
 
 
