@@ -68,6 +68,11 @@ CARDS = [
             "arXiv 2402.03300) and its stabilizers",
             "Under a mismatched sampler GRPO loses more true reward than MiniRL; MHPO and SAFE's KL hinge prevent "
             "their failures, CAPO deepens GRPO's collapse, Dr. MAS matters only against a global baseline."),
+    LabCard("Agents", "agents",
+            "ARPO (Lu et al., arXiv 2505.16282), SALT, DAPO, ProAct, FiberPO and CM2 on tiny multi-step token "
+            "agents, success computed exactly",
+            "Outcome-only GRPO barely opens hard locks (nine groups in ten carry no advantage); ARPO's replay of "
+            "past successes ends about 3× higher. Not all hold: FiberPO's gates did not bound the drift here."),
 ]
 
 
