@@ -19,6 +19,7 @@ import torch
 
 from lab.core import Trainer, member_norm
 from lab.llmrl import policy
+from lab.llmrl.trainer import seed_mean, token_log_probs
 
 from . import fiberpo
 from .advantages import outcome, salt
@@ -40,11 +41,6 @@ def make_task(c: AgentsConfig, device: torch.device) -> Task:
     return Checklist(c.vocab, c.length, c.tasks, c.task_seed, c.reward, c.judge_noise, c.holistic_noise, device)
 
 
-def seed_mean(x: torch.Tensor) -> torch.Tensor:
-    """Mean over everything but the seed axis: (S, ...) → (S,)."""
-    return x.flatten(1).to(torch.float32).mean(1)
-
-
 def seed_normalised(x: torch.Tensor) -> torch.Tensor:
     """(x − mean) / (std + ε) over each seed's whole batch: (S, ...) → (S, ...)."""
     flat = x.flatten(1)
@@ -53,8 +49,7 @@ def seed_normalised(x: torch.Tensor) -> torch.Tensor:
 
 def step_log_probs(weights: policy.Weights, prompts: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """log π(y_t | y_<t) of the taken tokens (S, B, L) and the full log-distributions (S, B, L, V)."""
-    log_pi = torch.log_softmax(policy.logits(weights, prompts, tokens), -1)
-    return log_pi.gather(-1, tokens.unsqueeze(-1)).squeeze(-1), log_pi
+    return token_log_probs(policy.logits(weights, prompts, tokens), tokens)
 
 
 class AgentsTrainer(Trainer):
