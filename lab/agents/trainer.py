@@ -142,6 +142,9 @@ class AgentsTrainer(Trainer):
         - 'dapo':    DAPO (Liu et al., arXiv 2412.18279): A(s_t, a_t) = V(s_{t+1}) − V(s_t) from a critic
                      fitted to the reference policy's rollouts and then frozen (``_fit_frozen_critic``);
                      V(s_L) is the episode's reward. Not normalised: the loss regresses on its scale.
+                     The paper's second stage learns offline from the reference policy's logged steps; here
+                     the steps are the current policy's episodes (online) — the critic stays frozen, and
+                     iterating the two stages ("iterative DAPO") is not built.
         - 'mc':      ProAct (Yu et al., arXiv 2602.05327): GAE on V̄ = (1 − w)·V_learned + w·V_MC, V_MC the
                      mean return of M random rollouts (``critic.monte_carlo_values``), normalised over the batch.
         """
