@@ -108,6 +108,7 @@ WRONG_TYPES = {  # notebook: (parameter, value as papermill's -p gives it, the s
     "07": ("dialog_id", 12, "'dialog_id' = 12 is not allowed: must be a string; papermill's -p reads numbers as "
                             "numbers, -r passes text: -r dialog_id 12"),
     "08": ("long_steps", "abc", "'long_steps' = 'abc' is not allowed: must be an integer"),
+    "09": ("dapo_steps", "abc", "'dapo_steps' = 'abc' is not allowed: must be an integer"),
 }
 
 
@@ -123,6 +124,7 @@ RENAMED = {  # notebook: (parameter, a value out of range, the config field it f
     "05": ("dr_values", [0.5, 2.0], "dr"),
     "06": ("variant_steps", 0, "steps"),
     "08": ("norm_steps", 0, "steps"),
+    "09": ("proact_steps", 0, "steps"),
 }
 
 
