@@ -19,6 +19,7 @@ import torch
 
 from lab.core import Trainer, member_norm
 from lab.llmrl import policy
+from lab.llmrl.objectives import grpo as clipped_surrogate
 from lab.llmrl.trainer import seed_mean, token_log_probs
 
 from . import fiberpo
@@ -207,6 +208,4 @@ class AgentsTrainer(Trainer):
             return -(c.dapo_beta * (log_p - log_ref) - adv) ** 2, torch.zeros_like(adv, dtype=torch.bool)
         if c.objective == "sequence":
             log_ratio = log_ratio.mean(-1, keepdim=True).expand_as(log_ratio)
-        ratio = log_ratio.exp()
-        unclipped, clipped = ratio * adv, ratio.clamp(1 - c.clip_eps, 1 + c.clip_eps) * adv
-        return torch.minimum(unclipped, clipped), clipped < unclipped
+        return clipped_surrogate(log_ratio, adv, c.clip_eps)
