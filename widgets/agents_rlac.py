@@ -1,0 +1,119 @@
+"""RLAC's views (``lab.agents.rlac``; arXiv 2511.01758): what the generator learns under each verifier.
+
+Three figures from the History of an ``RlacTrainer`` run, each the median over seeds over the
+interquartile band: the exact probability that all K facts are right (thin lines per seed) with the
+mean per-fact accuracy; the reward the generator is trained on beside that true accuracy (their
+distance is the hacking gap); and the validator calls per output beside the fraction of outputs that
+carry a wrong fact and pass the verification.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lab.agents.rlac import RlacConfig, RlacTrainer
+from lab.core import History
+
+from .agents import MAX_SEED_LINES, _empty, _layout, _ready, add_median_band, one_of
+from .labview import LabView
+from .live import thin
+
+COLORS = {"accuracy": "#1f77b4", "fact_accuracy": "#17becf", "reward": "#d62728", "calls": "#7f7f7f",
+          "missed": "#ff7f0e"}
+
+ABOUT = ("A generator states K = 8 binary facts for each of 4 prompts; each fact is right or wrong against a "
+         "hidden truth, and a validator can check one fact per call. The generator's 'accuracy' is exact: the "
+         "probability that all 8 facts are right. The view starts on a reward model fitted once, on 8 initial "
+         "outputs per prompt, then frozen: the generator climbs its score while the all-facts accuracy stays "
+         "near 0.05 (second figure: the score far above the truth). The knob is 'critic'. 'fixed' checks facts "
+         "0 and 1 only: those are learned, the other six stay wrong (0.02). 'all' checks every fact: 0.95, at "
+         "8 calls per output. 'rlac' is the paper's game: a trained critic picks the one fact most likely to be "
+         "wrong in this output, the validator checks only that, the critic wins when it fails, the generator "
+         "when it passes: 0.91–0.93 with one call per output, and its training reward tracks the truth "
+         "(measured over 300 steps, 24 seeds, base seeds 0–2). 'random' checks one fact at random with an "
+         "untrained critic: 0.68 — the adversary's training closes the rest.")
+VIEW_START = dict(critic="frozen_rm", seeds=16, steps=300)
+ENABLED_BY = {
+    "checks": ("critic", one_of("fixed")),
+    **dict.fromkeys(("rm_samples", "rm_ridge"), ("critic", one_of("frozen_rm"))),
+    "critic_lr": ("critic", one_of("rlac")),
+}
+
+
+def accuracy_figure(history: History | None, config: RlacConfig) -> go.Figure:
+    """The exact all-facts-right probability per seed (thin lines, at most ``MAX_SEED_LINES``), its median
+    over the interquartile band, and the mean per-fact accuracy's median and band."""
+    fig = go.Figure(layout=_layout(f"True accuracy: all {config.facts} facts right (per seed, thin) and per fact",
+                                   xaxis_title="step", yaxis_title="probability (exact, from the policy)"))
+    fig.update_yaxes(range=[-0.02, 1.02])
+    if not _ready(history):
+        return _empty(fig)
+    shown = np.arange(min(history.population, MAX_SEED_LINES))
+    steps, values = thin(history.steps, history.values("accuracy")[:, shown])
+    for column, member in zip(values.T, shown):
+        fig.add_scatter(x=steps, y=column, mode="lines", line=dict(color="#7f7f7f", width=1), opacity=0.5,
+                        name=f"seed {history.members['seed'][member]}", legendgroup="seeds", showlegend=False)
+    add_median_band(fig, history, "accuracy", "all facts right", COLORS["accuracy"])
+    add_median_band(fig, history, "fact_accuracy", "facts right (mean)", COLORS["fact_accuracy"])
+    return fig
+
+
+def reward_figure(history: History | None, config: RlacConfig) -> go.Figure:
+    """What the generator is trained on (its batch's mean reward; the reward model's score for 'frozen_rm')
+    beside the true all-facts accuracy: a reward far above the truth is a verifier being gamed."""
+    fig = go.Figure(layout=_layout("The reward the generator is trained on vs the truth<br><sup>the distance is "
+                                   f"the hacking gap; critic '{config.critic}'</sup>",
+                                   xaxis_title="step", yaxis_title="reward / probability"))
+    if not _ready(history):
+        return _empty(fig)
+    add_median_band(fig, history, "reward", "training reward", COLORS["reward"])
+    add_median_band(fig, history, "accuracy", "true: all facts right", COLORS["accuracy"])
+    return fig
+
+
+def cost_figure(history: History | None, config: RlacConfig) -> go.Figure:
+    """Side by side: validator calls per output during training, and the fraction of outputs with a wrong
+    fact that the verification passes (the reward model checks nothing: it passes every one)."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=[
+        "validator calls per output", "outputs with a wrong fact that pass"])
+    if not _ready(history):
+        _empty(fig, row=1, col=1)
+    else:
+        add_median_band(fig, history, "calls", "calls", COLORS["calls"], row=1, col=1)
+        add_median_band(fig, history, "missed", "missed", COLORS["missed"], row=1, col=2)
+    fig.update_yaxes(range=[-0.2, config.facts + 0.5], row=1, col=1)
+    fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
+    fig.update_xaxes(title_text="step")
+    note = (f"; the reward model cost {config.rm_samples * config.facts} calls per prompt once, before training"
+            if config.critic == "frozen_rm" else "")
+    fig.update_layout(**_layout(f"What the verification costs and what it lets through<br><sup>{note.lstrip('; ')}"
+                                "</sup>"))
+    return fig
+
+
+FIGURES = [accuracy_figure, reward_figure, cost_figure]
+
+TAB_TEXT = (
+    "### RLAC: an adversarial critic picks the one check (arXiv 2511.01758)\n"
+    "A generator states 8 binary facts per prompt against a hidden truth; a validator checks one fact per "
+    "call. Accuracy is exact: the probability that all 8 facts are right.\n\n"
+    "**The failure:** a reward model fitted once on the initial outputs (64 validator calls per prompt) and "
+    "frozen is climbed while the all-facts accuracy stays at 0.04–0.07 — its score keeps rising after step 100 "
+    "while the accuracy falls, overstating it by 0.67; a fixed critic checking facts 0 and 1 learns those "
+    "two and leaves the rest: 0.02. **The knob:** `critic`. **The difference** (300 steps, 24 seeds, base "
+    "seeds 0–2): `rlac` reaches 0.91–0.93 (0.98–0.99 per fact) with **one** validator call per output, its "
+    "reward tracking the truth; checking `all` 8 facts reaches 0.95 at 8 calls; an untrained critic checking "
+    "one `random` fact reaches 0.68.\n\n"
+    "**What does not reproduce or is inferred:** only the abstract was available; the update rule (REINFORCE "
+    "with group-normalised advantages for both players) and the toy's critic and reward model are ours. The "
+    "reward model is not hacked past the true per-fact accuracy (ridge shrinks its score): it fails by "
+    "steering the generator to wrong facts. At K = 16 RLAC learns slower within 400 steps (0.28 vs 0.94 for "
+    "checking all 16).")
+
+
+def rlac_view(**values) -> LabView:
+    """The live RLAC view: accuracy, reward vs truth, calls and missed errors from the History; ``values``
+    start controls away from VIEW_START."""
+    return LabView("Agents: RLAC's adversarial critic", RlacTrainer, list(FIGURES), ABOUT,
+                   values={**VIEW_START, **values}, enabled_by=ENABLED_BY)
