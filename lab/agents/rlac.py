@@ -16,14 +16,15 @@ The toy. P prompts, each with a hidden truth of K bits (``tasks.combinations`` w
 ``task_seed``). The generator of each seed is a table of logits θ (S, P, K): fact k of an output is 1 with
 probability σ(θ_pk), independently (initial logits ~ N(0, init_std²), drawn per seed). The validator checks
 one fact per call: v = [y_k = t_k]. Each step every prompt gets ``group`` outputs; the generator is
-updated by REINFORCE with GRPO's group-normalised advantage (``advantages.outcome``), one Adam step. The
+updated by REINFORCE with GRPO's group-normalised advantage (``advantages.group_normalised``), one Adam step. The
 switch ``critic`` picks what the generator is rewarded with:
 
-- 'frozen_rm' (default, the failure): a linear reward model r(y) = w·s(y) + b over the facts' signs
-  s = 2y − 1, fitted once by ridge regression on ``rm_samples`` outputs per prompt of the seed's initial
-  generator, labelled with the fraction of facts right (``rm_samples``·K validator calls up front, none
-  during training), then frozen. Few labels leave some weights with the wrong sign; the generator climbs
-  the model's score towards and past 1 while the all-facts-right probability stays near 0;
+- 'frozen_rm' (default, the failure): a reward model r(y) = w·f(y) over the facts' signs s = 2y − 1, their
+  pairwise products s_j·s_k and a constant (``rm_features``), fitted once by ridge regression on
+  ``rm_samples`` outputs per prompt of the seed's initial generator, labelled with the fraction of facts
+  right (``rm_samples``·K validator calls up front, none during training), then frozen. Few labels for
+  its 37 weights (at K = 8) leave some facts' weights with the wrong sign and spurious pair terms; the
+  generator climbs the model's score while the all-facts-right probability stays near 0;
 - 'fixed': a critic that always checks the same facts 0 … ``checks``−1; reward 1 when all of them pass
   (``checks`` calls per output). Those facts are learned, the rest stay where they started;
 - 'all': every fact checked, reward = fraction right (K calls per output: enumerative verification);
@@ -54,8 +55,9 @@ Inferred (only the abstract, the project page and the authors' summary thread we
 the min–max objective above is the authors' stated formulation (its equation number unknown to us);
 the update rule — REINFORCE with group-normalised advantages for both players, simultaneous updates —
 is ours (the authors say the cycle "can work with any online or offline RL algorithm"); the critic's
-form (a table over (prompt, fact, said value)), the reward model's form (linear, ridge, labelled by the
-fraction of facts right on the initial policy's outputs) and the fixed critic's rule (all its checks
+form (a table over (prompt, fact, said value)), the reward model's form (linear and pairwise terms,
+ridge, labelled by the fraction of facts right on the initial policy's outputs), the enumerative
+baseline's reward (the fraction of facts right, not their minimum, which is too sparse at K = 8) and the fixed critic's rule (all its checks
 must pass) are our toy's.
 """
 from __future__ import annotations
@@ -181,32 +183,30 @@ class RlacTrainer(Trainer):
 
     def _fit_reward_model(self) -> torch.Tensor:
         """The reward model, fitted once on the initial generator's outputs labelled with their fraction of
-        facts right (``rm_samples``·K validator calls per prompt), then frozen: (S, P, K + 1)."""
+        facts right (``rm_samples``·K validator calls per prompt), then frozen: weights (S, P, F)."""
         outputs = self.sample(self.config.rm_samples)
         labels = (outputs == self.truth[:, None]).to(torch.float32).mean(-1)
         return fit_reward_model(rm_features(outputs), labels, self.config.rm_ridge)
 
-    def generator_reward(self, outputs: torch.Tensor, right: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """What the generator is trained on (S, P, G), the critic's loss term (a scalar tensor; 0 unless
-        'rlac') and whether the checks found a wrong fact (S, P, G; 0 for the reward model, which checks none)."""
+    def verify(self, outputs: torch.Tensor, right: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The chosen verification of outputs (S, P, G, K), ``right`` their facts' correctness: the generator's
+        reward, the critic's reward, the critic's log-probability of its check (both 0 unless a critic
+        picks the check) and whether the checks found a wrong fact (0 for the reward model: it checks none);
+        (S, P, G) each."""
         c = self.config
-        zero = torch.zeros((), device=self.device)
+        none = torch.zeros_like(outputs[..., 0])
         if c.critic == "frozen_rm":
-            return reward_model_score(self.rm, outputs), zero, torch.zeros_like(outputs[..., 0])
+            return reward_model_score(self.rm, outputs), none, none, none
         if c.critic == "all":
-            return right.mean(-1), zero, 1.0 - right.prod(-1)
+            return right.mean(-1), none, none, 1.0 - right.prod(-1)
         if c.critic == "fixed":
             passed = right[..., :c.checks].prod(-1)
-            return passed, zero, 1.0 - passed
-        logits = critic_logits(self.critic, outputs)                                            # (S, P, G, K)
-        log_p = torch.log_softmax(logits, -1)
-        u = torch.rand(logits.shape[:-1], generator=self.generator, device=self.device).unsqueeze(-1)
+            return passed, none, none, 1.0 - passed
+        log_p = torch.log_softmax(critic_logits(self.critic, outputs), -1)                   # (S, P, G, K)
+        u = torch.rand(log_p.shape[:-1], generator=self.generator, device=self.device).unsqueeze(-1)
         check = (log_p.detach().exp().cumsum(-1) < u).sum(-1).clamp(max=c.facts - 1)         # c ~ π_c(·|x, y)
         reward, critic_reward = game_rewards(right.bool(), check)
-        S, P, G = reward.shape
-        advantage = group_normalised(critic_reward.view(S, P * G), G).view(S, P, G)
-        critic_loss = -(advantage * log_p.gather(-1, check.unsqueeze(-1)).squeeze(-1)).mean((1, 2)).sum()
-        return reward, critic_loss, 1.0 - reward
+        return reward, critic_reward, log_p.gather(-1, check.unsqueeze(-1)).squeeze(-1), 1.0 - reward
 
     def step(self) -> dict[str, torch.Tensor]:
         """One batch and one update of every seed; per-seed metrics (seeds,): accuracy (exact P(all facts
@@ -217,12 +217,16 @@ class RlacTrainer(Trainer):
         accuracy, fact_accuracy = q.prod(-1).mean(-1), q.mean((1, 2))
         outputs = self.sample(c.group)                                                         # (S, P, G, K)
         right = (outputs == self.truth[:, None]).to(torch.float32)
-        reward, critic_loss, found = self.generator_reward(outputs, right)
+        reward, critic_reward, check_log_p, found = self.verify(outputs, right)
         S, P, G, K = outputs.shape
-        advantage = group_normalised(reward.view(S, P * G), G).view(S, P, G)
         log_p = -torch.nn.functional.binary_cross_entropy_with_logits(
             self.logits.unsqueeze(2).expand(-1, -1, G, -1), outputs, reduction="none").sum(-1)  # log π(y|x)
-        loss = -(advantage * log_p).mean((1, 2)).sum() + critic_loss
+        # RLAC's game (arXiv 2511.01758, max_π min_{π_c} E[v(x, y, c)]): both players by REINFORCE with GRPO's
+        # group-normalised advantages over each prompt's G outputs — the generator on v (or a baseline's
+        # reward), the critic on 1 − v (zero, so no gradient, when no critic picks the check). Inferred rule.
+        advantage = group_normalised(reward.view(S, P * G), G).view(S, P, G)
+        critic_advantage = group_normalised(critic_reward.view(S, P * G), G).view(S, P, G)
+        loss = -(advantage * log_p).mean((1, 2)).sum() - (critic_advantage * check_log_p).mean((1, 2)).sum()
         self.optimizer.zero_grad(set_to_none=True)
         self.critic_optimizer.zero_grad(set_to_none=True)
         loss.backward()
