@@ -15,6 +15,7 @@ The rewards (the paper's, as its authors' code computes them; ``critique_reward`
 - 'two_stage' — Critique-RL: stage I (r_dis) for ``stage1_steps`` steps, then stage II: r_refine + β when
   the verdict is right and −1 when it is wrong (β = 0.2), with a KL penalty to the stage-I critic
   (coefficient ``kl_coef``, 0.01).
+- 'stage1_then_indirect' — an ablation, not the paper's: stage I, then r_refine alone (no β, −1 or KL).
 Every reward is turned into GRPO's group-normalised advantage over ``group`` critiques of the same answer
 (``lab.agents.advantages.group_normalised``) and one REINFORCE step (on-policy, so PPO's ratio is 1) of
 log π(verdict) + 1[incorrect]·log π(hint) is taken with Adam.
@@ -29,7 +30,9 @@ best possible), flips 0.031, "incorrect" rate 0.50. Stage I alone discriminates 
 learn: accuracy 0.59–0.61 against two stages' 0.839. NOT reproduced: the paper's higher final accuracy — the
 indirect reward is exactly the accuracy after refinement, so its critic reaches 0.865–0.866, 0.03 above two
 stages'; two stages trade that for 4× fewer correct→incorrect flips. With break_prob 0.3 the indirect critic
-keeps discriminating (0.78): the drift is the indirect reward's optimum where refinement is cheap.
+keeps discriminating (0.78): the drift is the indirect reward's optimum where refinement is cheap. Ablation
+'stage1_then_indirect' (1200 steps): stage I's start alone does not hold — discrimination 0.61, "incorrect"
+rate 0.80, flips 0.10, against two stages' 0.80, 0.50, 0.03: the stage-II regularisation does the keeping.
 
 Inferred / not the paper's: the toy itself; the stage-II regularisation is taken from the authors' code
 (github.com/WooooDyy/Critique-RL, ``RL/Critique-RL/reward/reward_func.py``: ``scores = s + d if d != -1
@@ -52,7 +55,8 @@ from lab.llmrl.trainer import seed_mean
 
 from .advantages import group_normalised
 
-TRAININGS = ("indirect", "discrimination", "two_stage")
+TRAININGS = ("indirect", "discrimination", "two_stage", "stage1_then_indirect")
+STAGED = ("two_stage", "stage1_then_indirect")   # the trainings with a stage I of ``stage1_steps`` steps
 WRONG_VERDICT = -1.0     # stage II: the reward of a critique whose verdict disagrees with the oracle (the code's)
 
 
@@ -61,9 +65,11 @@ class CritiqueConfig(LabConfig):
 
     training: Literal[TRAININGS] = Field(
         "indirect", description="the critic's reward: 'indirect' (the refined answer's correctness only), "
-        "'discrimination' (stage I only: the verdict's agreement with the oracle) or 'two_stage' (Critique-RL: "
-        "stage I, then the refined answer's correctness with a discriminability term and a KL to the stage-I critic)")
-    stage1_steps: int = Field(100, ge=1, le=100_000, description="'two_stage': steps of stage I before stage II")
+        "'discrimination' (stage I only: the verdict's agreement with the oracle), 'two_stage' (Critique-RL: "
+        "stage I, then the refined answer's correctness with a discriminability term and a KL to the stage-I "
+        "critic) or 'stage1_then_indirect' (an ablation: stage I, then the indirect reward without either)")
+    stage1_steps: int = Field(100, ge=1, le=100_000, description="'two_stage', 'stage1_then_indirect': steps of "
+                              "stage I before stage II")
     beta: float = Field(0.2, ge=0.0, le=10.0, description="'two_stage' stage II: bonus for a right verdict (the "
                         "authors' code: 0.2; a wrong verdict scores −1)")
     kl_coef: float = Field(0.01, ge=0.0, le=10.0, description="'two_stage' stage II: KL penalty to the stage-I critic")
@@ -72,7 +78,8 @@ class CritiqueConfig(LabConfig):
     actor_accuracy: float = Field(0.5, ge=0.05, le=0.95, description="probability the actor's answer is right")
     clue: float = Field(0.8, ge=0.5, le=1.0, description="probability the critic's clue shows the answer's "
                         "true correctness (0.5: no information)")
-    fix_right: float = Field(0.9, ge=0.0, le=1.0, description="probability the problem's right hint fixes a wrong answer")
+    fix_right: float = Field(0.9, ge=0.0, le=1.0, description="probability the question's own hint fixes a "
+                      "wrong answer")
     fix_other: float = Field(0.1, ge=0.0, le=1.0, description="probability another hint fixes a wrong answer")
     break_prob: float = Field(0.15, ge=0.0, le=1.0, description="probability refining a right answer breaks it")
     batch: int = Field(16, ge=1, le=256, description="answers judged per step")
@@ -84,8 +91,9 @@ class CritiqueConfig(LabConfig):
 
     def problems(self) -> list[str]:
         found = []
-        if self.training == "two_stage" and self.stage1_steps >= self.steps:
-            found.append(f"'stage1_steps' = {self.stage1_steps} leaves no stage II: with 'training' = 'two_stage' "
+        if self.training in STAGED and self.stage1_steps >= self.steps:
+            found.append(f"'stage1_steps' = {self.stage1_steps} leaves no stage II: with 'training' = "
+                         f"'{self.training}' "
                          f"it must be below 'steps' = {self.steps}")
         if self.fix_other > self.fix_right:
             found.append(f"'fix_other' = {self.fix_other} must be at most 'fix_right' = {self.fix_right} (the "
@@ -100,10 +108,11 @@ def critique_reward(training: str, stage_two: bool, verdict_right: torch.Tensor,
     Critique-RL (arXiv 2510.24320, §3): stage I's direct reward r_dis = 1(f(x, y, c) = r_oracle(x, y)), the
     verdict's agreement with the oracle; stage II: r_refine = 1[refined answer correct] plus the authors'
     discriminability regularisation (their ``RefineRewardFunc``): + β for a right verdict, and −1 in place of
-    everything for a wrong one. The baseline 'indirect' is r_refine alone."""
-    if training == "discrimination" or (training == "two_stage" and not stage_two):
+    everything for a wrong one. The baseline 'indirect' is r_refine alone; the ablation 'stage1_then_indirect'
+    is stage I, then r_refine alone (no discriminability term, no KL)."""
+    if training == "discrimination" or (training in STAGED and not stage_two):
         return verdict_right
-    if training == "indirect":
+    if training in ("indirect", "stage1_then_indirect"):
         return refined_right
     return torch.where(verdict_right > 0, refined_right + beta, torch.full_like(refined_right, WRONG_VERDICT))
 
@@ -126,7 +135,7 @@ class CritiqueTrainer(Trainer):
         super().__init__(config, device)
         c, S = config, config.seeds
         self.error = torch.randint(c.hints, (S, c.questions), generator=self.generator, device=self.device)
-        # π(verdict | question, clue) — verdict 0 "correct", 1 "incorrect" — and π(hint | question): uniform at start.
+        # π(verdict | question, clue) — verdict 0 "correct", 1 "incorrect" and π(hint | question), uniform at first.
         self.verdict_logits = torch.zeros(S, c.questions, 2, 2, device=self.device, requires_grad=True)
         self.hint_logits = torch.zeros(S, c.questions, c.hints, device=self.device, requires_grad=True)
         self.optimizer = torch.optim.Adam([self.verdict_logits, self.hint_logits], lr=c.lr)
@@ -159,8 +168,9 @@ class CritiqueTrainer(Trainer):
 
     def step(self) -> dict[str, torch.Tensor]:
         c, g = self.config, self.generator
-        stage_two = c.training == "two_stage" and self.steps_done >= c.stage1_steps
-        if stage_two and self.reference is None:
+        stage_two = c.training in STAGED and self.steps_done >= c.stage1_steps
+        regularised = stage_two and c.training == "two_stage"
+        if regularised and self.reference is None:
             self.reference = (self.verdict_logits.detach().clone(), self.hint_logits.detach().clone())
         metrics = self.exact_metrics()
         question, right, clue = self.draw()
@@ -178,7 +188,7 @@ class CritiqueTrainer(Trainer):
         taken_v = log_v.gather(-1, verdict.unsqueeze(-1)).squeeze(-1)
         taken_h = log_h.gather(-1, hint.unsqueeze(-1)).squeeze(-1) * flagged
         loss = -(adv * (taken_v + taken_h)).mean(1)
-        if stage_two:
+        if regularised:
             ref_v, ref_h = self.log_policy(*self.reference, question, clue)
             kl = k3(taken_v, ref_v.gather(-1, verdict.unsqueeze(-1)).squeeze(-1))
             kl = kl + k3(taken_h, ref_h.gather(-1, hint.unsqueeze(-1)).squeeze(-1) * flagged) * flagged
@@ -199,7 +209,7 @@ class CritiqueTrainer(Trainer):
         p_hint = torch.softmax(self.hint_logits, -1)
         good = p_hint.gather(-1, self.error.unsqueeze(-1)).squeeze(-1)          # (S, Q)
         hint_fix = good * c.fix_right + (1 - good) * c.fix_other
-        flag_right = (c.clue * flag[..., 1] + (1 - c.clue) * flag[..., 0]).mean(1)    # right answers look right w.p. clue
+        flag_right = (c.clue * flag[..., 1] + (1 - c.clue) * flag[..., 0]).mean(1)  # a right answer looks right w.p. clue
         flag_wrong_q = c.clue * flag[..., 0] + (1 - c.clue) * flag[..., 1]            # (S, Q)
         flag_wrong = flag_wrong_q.mean(1)
         flips = flag_right * c.break_prob
