@@ -88,9 +88,9 @@ class AgentRConfig(LabConfig):
         if self.horizon < self.levels:
             found.append(f"'horizon' = {self.horizon} must be at least 'levels' = {self.levels}: the goal is "
                          f"{self.levels} steps away")
-        if self.data == "agent_r" and self.good_weight == 0 and self.mcts_iterations < 2:
-            found.append("'agent_r' with 'good_weight' = 0 needs 'mcts_iterations' ≥ 2: a revision needs a failed "
-                         "and a successful path of the same search")
+        if self.data == "agent_r" and self.mcts_iterations < 2:
+            found.append(f"'data' = 'agent_r' needs 'mcts_iterations' ≥ 2 (got {self.mcts_iterations}): a revision "
+                         "splices a failed and a successful path of the same search")
         return found
 
 
@@ -107,8 +107,10 @@ class AgentRTrainer(Trainer):
         state = torch.arange(self.n_states, device=dev)
         self.level_of = torch.where(state < c.levels, state, state - c.levels).clamp(max=c.levels - 1)
         self.trap_of = ((state >= c.levels) & (state < 2 * c.levels)).long()
-        self.w_level = (c.init_scale * torch.randn(c.seeds, c.levels, c.actions, generator=g, device=dev)).requires_grad_()
-        self.w_trap = (c.init_scale * torch.randn(c.seeds, 2, c.actions, generator=g, device=dev)).requires_grad_()
+        self.w_level = (c.init_scale * torch.randn(c.seeds, c.levels, c.actions, generator=g, device=dev))
+        self.w_trap = (c.init_scale * torch.randn(c.seeds, 2, c.actions, generator=g, device=dev))
+        self.w_level.requires_grad_()
+        self.w_trap.requires_grad_()
         self.optimizer = torch.optim.Adam([self.w_level, self.w_trap], lr=c.lr)
         self.data = torch.zeros(c.seeds, self.n_states, c.actions, device=dev)
         self.revisions = torch.zeros(c.seeds, device=dev)

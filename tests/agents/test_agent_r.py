@@ -133,6 +133,9 @@ def test_config_errors_name_the_fields():
         AgentRConfig(data="dagger")
     with pytest.raises(ConfigError, match="noise"):
         AgentRConfig(noise=1.5)
+    with pytest.raises(ConfigError, match="mcts_iterations"):
+        AgentRConfig(data="agent_r", mcts_iterations=1)
+    AgentRConfig(data="mcts_good", mcts_iterations=1)               # good paths alone need no pair
 
 
 def test_steps_are_deterministic_and_seeds_independent():
@@ -165,7 +168,7 @@ def test_cloning_expert_paths_loops_in_traps_and_agent_r_recovers(seed):
     expert, agent_r = measure("expert", seed), measure("agent_r", seed)
     # The failure: an error costs the cloned agent most of the episode (measured 7.9–8.0 of 16 steps).
     assert expert["recovery_steps"] >= 6 and expert["success"] <= 0.7 and expert["loop_rate"] >= 0.4, expert
-    # Agent-R: recovery within a couple of steps, higher success, fewer loops (measured 1.7–1.8; +0.20; −0.15…−0.16).
+    # Agent-R: recovery within a couple of steps, more success, fewer loops (measured 1.7–1.8, +0.20, −0.15).
     assert agent_r["recovery_steps"] <= 2.2, agent_r
     assert agent_r["success"] >= expert["success"] + 0.12, (expert, agent_r)
     assert agent_r["loop_rate"] <= expert["loop_rate"] - 0.08, (expert, agent_r)
