@@ -31,8 +31,10 @@ ABOUT = ("A generator states K = 8 binary facts for each of 4 prompts; each fact
          "8 calls per output. 'rlac' is the paper's game: a trained critic picks the one fact most likely to be "
          "wrong in this output, the validator checks only that, the critic wins when it fails, the generator "
          "when it passes: 0.91–0.93 with one call per output, and its training reward tracks the truth "
-         "(measured over 300 steps, 24 seeds, base seeds 0–2). 'random' checks one fact at random with an "
-         "untrained critic: 0.68 — the adversary's training closes the rest.")
+         "(measured over 300 steps, 24 seeds, base seeds 0–2), reaching 0.8 on 5× fewer validator calls than "
+         "checking all. 'random' checks one fact at random with an untrained critic: 0.68 — the adversary's "
+         "training closes the rest. Turn 'rm_samples' up to 256 and the reward model works too (0.93–0.95): "
+         "its failure here is a label budget.")
 VIEW_START = dict(critic="frozen_rm", seeds=16, steps=300)
 ENABLED_BY = {
     "checks": ("critic", one_of("fixed")),
@@ -103,13 +105,15 @@ TAB_TEXT = (
     "while the accuracy falls, overstating it by 0.67; a fixed critic checking facts 0 and 1 learns those "
     "two and leaves the rest: 0.02. **The knob:** `critic`. **The difference** (300 steps, 24 seeds, base "
     "seeds 0–2): `rlac` reaches 0.91–0.93 (0.98–0.99 per fact) with **one** validator call per output, its "
-    "reward tracking the truth; checking `all` 8 facts reaches 0.95 at 8 calls; an untrained critic checking "
-    "one `random` fact reaches 0.68.\n\n"
+    "reward tracking the truth; checking `all` 8 facts reaches 0.95 at 8 calls — RLAC needs more steps but "
+    "reaches all-facts accuracy 0.8 on 5.0–5.1× fewer validator calls (4.5–4.7× at K = 16); an untrained "
+    "critic checking one `random` fact reaches 0.68.\n\n"
     "**What does not reproduce or is inferred:** only the abstract was available; the update rule (REINFORCE "
     "with group-normalised advantages for both players) and the toy's critic and reward model are ours. The "
     "reward model is not hacked past the true per-fact accuracy (ridge shrinks its score): it fails by "
-    "steering the generator to wrong facts. At K = 16 RLAC learns slower within 400 steps (0.28 vs 0.94 for "
-    "checking all 16).")
+    "steering the generator to wrong facts, and only for lack of labels — fitted on 256 outputs per prompt "
+    "(2048 calls up front) it reaches 0.93–0.95, since the truth here is linear in the facts. The call saving "
+    "does not grow with K here (the paper: up to 5–6× on longer biographies).")
 
 
 def rlac_view(**values) -> LabView:

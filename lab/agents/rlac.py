@@ -48,8 +48,11 @@ output (per fact 0.98–0.99), where the frozen reward model ends at 0.04–0.07
 step 100 while the accuracy falls; the score overstates it by 0.67) and the fixed critic at 0.02 (its two
 facts learned, the other six left at their initial odds); checking all 8 facts reaches 0.95 at 8 calls;
 an untrained critic checking one random fact reaches 0.68. RLAC's training reward tracks the true
-accuracy (gap ≈ 0); the others overstate it. At K = 16 RLAC learns slower in 400 steps (0.28 vs 0.94 for
-checking all 16; one population): not the 5–6× call saving of the paper's longer outputs, as such.
+accuracy (gap ≈ 0); the others overstate it. RLAC needs more steps than checking every fact but reaches
+all-facts accuracy 0.8 on 5.0–5.1× fewer validator calls at K = 8 and 4.5–4.7× at K = 16 (the paper: "up
+to around 5–6× fewer checks"; here the saving does not grow with K). The reward model's failure is its
+label budget: fitted on 256 outputs per prompt (2048 calls up front) it reaches 0.93–0.95 — the truth is
+linear in the facts, so with enough labels there is nothing to hack.
 
 Inferred (only the abstract, the project page and the authors' summary thread were available to us):
 the min–max objective above is the authors' stated formulation (its equation number unknown to us);

@@ -42,16 +42,34 @@ the true all-facts accuracy (gap ≈ 0) because the critic finds the wrong fact 
 ≤ 0.004). An untrained critic checking one fact at random (the same single call, no adversary) ends at
 0.68: the critic's training, not the single-check reward alone, closes the rest. Note that RLAC's
 reward is low early (0.25–0.27 at step 100: the critic wins) — the game, not a failure.
-Asserted with margins below these (see each test). Not measured here: the paper's 5–6× fewer calls at
-longer outputs as such; at K = 16 and 400 steps RLAC learns slower (all-facts 0.28 vs 0.94 for
-checking all 16; one population, seed 0) — a budget of steps, not of calls, limits it there.
+
+The cost of accuracy in validator calls (``calls_to_threshold``: calls per prompt spent until the
+population's mean all-facts accuracy first reaches 0.8 = steps × group × calls per output). RLAC learns
+in more steps than checking every fact but at 1/K of the calls per step, so it gets there on ~5× fewer
+calls — the size of the paper's "up to around 5–6× fewer checks"; here the saving does not grow with K:
+
+    K    seed   all: calls to 0.8   rlac: calls to 0.8   ratio
+    8    0      8704                1712                 5.1×
+    8    1      8576                1704                 5.0×
+    8    2      8576                1696                 5.1×
+    16   0      29184               6160                 4.7×      (all: 300 steps, rlac: 900 steps)
+    16   1      29184               6472                 4.5×
+    16   2      29312               6256                 4.7×
+
+The reward model's failure is its label budget, not a law: with 256 labelled outputs per prompt (2048
+calls up front, ~ what RLAC spends to reach 0.8) it ends at 0.925, 0.954, 0.945 (seeds 0, 1, 2) — the
+truth here is linear in the facts, so a reward model with enough labels is right about every fact and
+there is nothing left to hack. Pinned by ``test_the_reward_models_failure_is_its_label_budget``.
+
+Asserted with margins below these (see each test).
 
 The per-seed numbers are ``measure``'s, printed by ``.venv/bin/python -m pytest tests/agents/test_rlac.py -s``.
-The file takes 12 s of CPU time (user; 33 s wall on the shared machine under load).
+The file takes 17 s of CPU time (user; 36 s wall on the shared machine under load).
 """
 from __future__ import annotations
 
 import functools
+import math
 
 import pytest
 import torch
@@ -63,6 +81,7 @@ from lab.core import ConfigError
 SEEDS = (0, 1, 2)
 POPULATION = 24
 TAIL = 20        # steps averaged for the sampled metrics (reward, gap, missed)
+THRESHOLD = 0.8  # the all-facts accuracy whose cost in validator calls is compared
 
 
 # --- the pieces ----------------------------------------------------------------------------------
@@ -119,17 +138,24 @@ def test_runs_are_deterministic():
 # --- the claim -----------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
-def measure(critic: str, seed: int) -> dict[str, float]:
-    """One population of 24 seeds trained with the defaults: the per-seed metrics at the end, averaged."""
-    trainer = RlacTrainer(RlacConfig(critic=critic, seed=seed, seeds=POPULATION), "cpu")
+def measure(critic: str, seed: int, **fields) -> dict[str, float]:
+    """One population of 24 seeds trained with the defaults (and ``fields``): the per-seed metrics at the end,
+    averaged, and the validator calls per prompt spent until the mean all-facts accuracy first reached
+    ``THRESHOLD`` (inf when it never did)."""
+    trainer = RlacTrainer(RlacConfig(critic=critic, seed=seed, seeds=POPULATION, **fields), "cpu")
     rows = [trainer.step() for _ in range(trainer.config.steps)]
     tail = {k: torch.stack([r[k] for r in rows[-TAIL:]]).mean(0) for k in rows[0]}
-    out = {"accuracy": rows[-1]["accuracy"].mean().item(), "facts": rows[-1]["fact_accuracy"].mean().item(),
+    curve = [r["accuracy"].mean().item() for r in rows]
+    first = next((i for i, a in enumerate(curve) if a >= THRESHOLD), None)
+    out = {"accuracy": curve[-1], "facts": rows[-1]["fact_accuracy"].mean().item(),
            "gap": tail["gap"].mean().item(), "calls": rows[-1]["calls"].mean().item(),
            "missed": tail["missed"].mean().item(), "reward": tail["reward"].mean().item(),
-           "accuracy_100": rows[100]["accuracy"].mean().item(),
-           "reward_100": torch.stack([r["reward"] for r in rows[90:110]]).mean().item()}
-    print(f"\n{critic:9s} {seed}  " + "  ".join(f"{k} {v:.3f}" for k, v in out.items()), end="")
+           "accuracy_100": curve[min(100, len(curve) - 1)],
+           "reward_100": torch.stack([r["reward"] for r in rows[90:110]]).mean().item(),
+           "calls_to_threshold": (math.inf if first is None
+                                  else first * trainer.config.group * trainer.calls_per_output)}
+    label = critic + "".join(f" {k}={v}" for k, v in fields.items())
+    print(f"\n{label:22s} {seed}  " + "  ".join(f"{k} {v:.3f}" for k, v in out.items()), end="")
     return out
 
 
@@ -173,3 +199,21 @@ def test_rlac_is_accurate_with_one_call_where_the_rm_and_the_fixed_critic_fall_s
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_trained_critic_beats_an_untrained_single_check(seed):
     assert measure("rlac", seed)["accuracy"] - measure("random", seed)["accuracy"] >= 0.1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rlac_spends_a_quarter_of_the_calls_of_checking_every_fact(seed):
+    """Validator calls per prompt until the mean all-facts accuracy first reaches 0.8: RLAC ≤ ¼ of 'all' at
+    K = 8 and at K = 16 (measured ≈ 1/5; the saving does not grow with K here)."""
+    for fields in ({}, {"facts": 16, "steps": 300}):
+        every = measure("all", seed, **fields)
+        rlac = measure("rlac", seed, **({**fields, "steps": 900} if fields else fields))
+        assert rlac["calls_to_threshold"] <= every["calls_to_threshold"] / 4
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_reward_models_failure_is_its_label_budget(seed):
+    """Not a universal failure: with 256 labelled outputs per prompt (2048 calls up front) the frozen
+    reward model is as good as RLAC here — the truth is linear in the facts, so a model with enough labels
+    is right about every fact and there is nothing to hack."""
+    assert measure("frozen_rm", seed, rm_samples=256)["accuracy"] >= 0.85
