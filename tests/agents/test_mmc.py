@@ -21,8 +21,10 @@ is the mean over the last 25 steps (64 fresh test chains per step and seed) and 
 The failure happens: the outcome-trained critic names the first wrong step on about two wrong chains in
 three — its σ for a right step learns P(the answer ends right | the step), which is near ½ here, so it
 often flags an early right step, and refinement then regenerates from there — and three rounds add
-+0.22–0.25; MMC's critic localises on 0.96 of wrong chains and adds +0.56–0.57, on every seed. Asserted
-with margins below the measured values.
++0.22–0.25; MMC's critic localises on 0.96 of wrong chains and adds +0.56–0.57, on every seed. Its table
+at the end says why: the outcome critic judges only 0.73–0.80 of the 64 right steps (y, a, y + a) right
+(every wrong one wrong); MMC's judges all right steps right and 0.96 of the 448 wrong ones wrong (the
+rest never appeared in a pair: σ stays ½). Asserted with margins below the measured values.
 
 Where the failure does not happen — ``RELIABLE``, actor error 0.1 (answers right 0.55 of the time), 60
 steps: a right step's P(the answer ends right) is well above ½, so outcome labels separate right from
@@ -185,6 +187,12 @@ def measure(setting: str, data: str, seed: int) -> dict[str, torch.Tensor]:
     trainer = MMCTrainer(config, "cpu")
     steps = [trainer.step() for _ in range(config.steps)][-LAST:]
     out = {k: torch.stack([m[k] for m in steps]).mean(0) for k in KEYS}
+    # The critic's table at the end: the share of right steps (y = y_prev + a) it judges right, and of wrong ones wrong.
+    M = config.modulus
+    cell = torch.arange(M ** 3)
+    right = cell % M == (cell // M ** 2 + cell // M % M) % M
+    z = trainer.table.detach()
+    out["right_judged_right"], out["wrong_judged_wrong"] = (z[:, right] >= 0).float().mean(1), (z[:, ~right] < 0).float().mean(1)
     print(setting, data, seed, {k: round(v.mean().item(), 3) for k, v in out.items()})
     return out
 
@@ -196,6 +204,10 @@ def test_mmc_critic_localises_and_refines_where_the_outcome_critic_cannot(seed, 
     # The failure happens: the outcome-trained critic misses the first error on about a third of wrong chains.
     assert mean(outcome, "localisation") <= 0.75, outcome                       # measured 0.65–0.68
     assert mean(outcome, "gain") <= 0.3, outcome                                # measured +0.22–0.25
+    # Why: its σ learns P(the answer ends right | step), near ½ for right steps here — it judges a quarter of
+    # the right steps wrong (all wrong steps wrong); MMC's pairs teach right steps as right.
+    assert mean(outcome, "right_judged_right") <= 0.85 and mean(outcome, "wrong_judged_wrong") >= 0.95, outcome
+    assert mean(mmc, "right_judged_right") >= 0.98 and mean(mmc, "wrong_judged_wrong") >= 0.9, mmc
     # MMC's critique data: high localisation on every seed, and a larger gain over the rounds.
     assert mean(mmc, "localisation") >= 0.9 and mmc["localisation"].min() >= 0.85, mmc   # 0.96, min 0.94
     assert mean(mmc, "gain") >= mean(outcome, "gain") + 0.25, (outcome, mmc)    # measured +0.31–0.34 more
