@@ -33,7 +33,7 @@ missed = the fraction of outputs with a wrong fact that pass the verification (l
     rlac       2     0.212 → 0.933   0.991   0.271 → 0.926         0.00   1      0.004
 
 The failures happen: the frozen reward model's score keeps rising after step 100 (+0.04) while the
-all-facts accuracy falls (−0.02 to −0.03) and ends at 0.04–0.07 — its score overstates it by 0.67; it
+all-facts accuracy falls (by 0.017–0.034) and ends at 0.04–0.07 — its score overstates it by 0.67; it
 is "hacked" in that sense, though its score never exceeds the true per-fact accuracy (0.76: ridge
 shrinks it). The fixed critic's two facts are learned (reward 0.99) and the other six stay at their
 initial odds: all-facts accuracy 0.02. Checking all 8 facts reaches 0.95 at 8 calls per output.
