@@ -110,7 +110,7 @@ def agent_r_view(**values) -> LabView:
 
 
 TAB_TEXT = (
-    "### Agent-R: recovering from errors (arXiv 2501.11425)\n"
+    "## Agent-R: recovering from errors (arXiv 2501.11425)\n"
     "A chain of 6 levels with a trap beside each and a backtrack action out of it; at test time the environment "
     "takes a random action 20% of the time.\n\n"
     "**The failure:** behaviour cloning of the expert path never visits a trap, so in one the agent repeats its "

@@ -28,7 +28,7 @@ ENABLED_BY = {"stage1_steps": ("training", one_of("two_stage", "stage1_then_indi
               **dict.fromkeys(("beta", "kl_coef"), ("training", one_of("two_stage")))}
 
 TAB_TEXT = (
-    "### Critique-RL: a critic that judges and hints (arXiv 2510.24320)\n"
+    "## Critique-RL: a critic that judges and hints (arXiv 2510.24320)\n"
     "An actor right half the time; a critic that sees a noisy clue of correctness (right 80% of the time), says "
     "\"correct\" or \"incorrect\" and, with \"incorrect\", gives one of 4 hints; the actor then refines (the "
     "question's own hint fixes a wrong answer 90% of the time, another 10%; refining a right answer breaks it 15% "

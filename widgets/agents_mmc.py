@@ -36,7 +36,7 @@ VIEW_START = dict(seeds=16, steps=100)
 ENABLED_BY: dict = {}
 
 TAB_TEXT = (
-    "### MMC: critique data from a search tree (arXiv 2504.11009)\n"
+    "## MMC: critique data from a search tree (arXiv 2504.11009)\n"
     "A data-construction mechanism, not a stabilizer: the knob changes the labels a critic learns from. An actor "
     "writes the intermediate results of a chain x_t = x_{t−1} + a_t mod 8 (6 steps) and writes a wrong value with "
     "probability 0.2 at each step, carrying on from it; a critic (a table of logits over (previous value, operand, "

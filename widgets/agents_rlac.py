@@ -97,7 +97,7 @@ def cost_figure(history: History | None, config: RlacConfig) -> go.Figure:
 FIGURES = [accuracy_figure, reward_figure, cost_figure]
 
 TAB_TEXT = (
-    "### RLAC: an adversarial critic picks the one check (arXiv 2511.01758)\n"
+    "## RLAC: an adversarial critic picks the one check (arXiv 2511.01758)\n"
     "A generator states 8 binary facts per prompt against a hidden truth; a validator checks one fact per "
     "call. Accuracy is exact: the probability that all 8 facts are right.\n\n"
     "**The failure:** a reward model fitted once on the initial outputs (64 validator calls per prompt) and "

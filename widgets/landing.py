@@ -73,6 +73,30 @@ CARDS = [
             "agents, success computed exactly",
             "Outcome-only GRPO barely opens hard locks (nine groups in ten carry no advantage); ARPO's replay of "
             "past successes ends about 3× higher. Not all hold: FiberPO's gates did not bound the drift here."),
+    LabCard("RLAC", "rlac",
+            "RLAC (Wu et al., arXiv 2511.01758): an adversarial critic proposes the one check most likely to fail",
+            "A reward model fitted once is climbed while all 8 facts are right only 4–7% of the time; RLAC's "
+            "trained critic reaches 91–93% with one validator call per output, where checking every fact costs 8."),
+    LabCard("Critique-RL", "critique-rl",
+            "Critique-RL (Xi et al., arXiv 2510.24320): two-stage critic training, discriminability then "
+            "helpfulness",
+            "On the indirect reward alone the critic drifts to calling everything wrong and breaks right answers; "
+            "two stages keep its verdicts honest (0.80 vs 0.55) — though here they do not raise final accuracy."),
+    LabCard("Agent-R", "agent-r",
+            "Agent-R (Yuan et al., arXiv 2501.11425): MCTS-built revision trajectories that splice the first error "
+            "onto a correct path",
+            "A cloned expert never saw a trap, so in one it loops; trained on revision trajectories the agent backs "
+            "out within about 2 steps and succeeds under action noise 0.85 of the time against 0.64."),
+    LabCard("Search-R2", "search-r2",
+            "Search-R2 (He et al., arXiv 2602.03647): cut a flawed search at its first bad step, regenerate, and "
+            "reward the evidence",
+            "Outcome-only GRPO pays lucky guesses: over 90% of its successes come with a broken evidence chain; the "
+            "refiner and the evidence reward cut that to a third and learn grounded answers far sooner."),
+    LabCard("MMC", "mmc",
+            "MMC (Liu et al., arXiv 2504.11009): critique data from sibling branches of a search tree",
+            "A step critic trained on outcome labels finds the first wrong step of an arithmetic chain 65–68% of "
+            "the time; trained on sibling pairs, 96%, and refinement gains twice as much — a data recipe, not a "
+            "stabilizer."),
 ]
 
 

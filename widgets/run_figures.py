@@ -29,6 +29,11 @@ FIGURES = {
     "llmrl-compare": ("widgets.llmrl", ["reward_figure", "entropy_figure", "kl_figure", "ratio_figure",
                                         "grad_norm_figure", "health_figure"]),
     "agents": ("widgets.agents", ["success_figure", "groups_figure", "drift_entropy_figure"]),
+    "rlac": ("widgets.agents_rlac", ["accuracy_figure", "reward_figure", "cost_figure"]),
+    "critique-rl": ("widgets.agents_critique", ["verdict_figure", "flips_figure", "accuracy_figure"]),
+    "agent-r": ("widgets.agents_agent_r", ["success_figure", "loops_recovery_figure", "data_figure"]),
+    "search-r2": ("widgets.agents_search_r2", ["grounded_figure", "lucky_figure", "evidence_figure"]),
+    "mmc": ("widgets.agents_mmc", ["localisation_figure", "accuracy_figure", "rounds_figure"]),
 }
 
 

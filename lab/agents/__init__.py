@@ -7,6 +7,12 @@ ProAct's Monte Carlo values), ``replay.py`` (ARPO), ``fiberpo.py`` (FiberPO's ga
 (every estimator's advantages against the exact ones) and ``trainer.py`` (AgentsTrainer: the
 advantages and the loss, each in one place).
 
+Critics that judge and repair (issue 19), each a toy of its own with its own config and trainer:
+``rlac.py`` (RLAC's adversarial critic on K binary facts), ``critique.py`` (Critique-RL's two-stage critic),
+``agent_r.py`` with ``agent_r_search.py`` (Agent-R's MCTS revision trajectories on a trap chain),
+``search_r2.py`` (Search-R2's cut-and-regenerate and evidence reward on a multi-hop chain) and ``mmc.py``
+with ``mmc_tree.py`` (MMC's sibling-pair critique data on an arithmetic chain).
+
 What reproduces here (tests/agents/, base seeds 0, 1, 2; exact success by enumeration):
 - SALT's graph advantages correlate with the exact ones better than GRPO's when neutral forks come
   before the decision (0.55 vs 0.38; 0.70–0.74 vs 0.38–0.41 after 40 steps) and are GRPO's exactly
@@ -27,8 +33,31 @@ What reproduces here (tests/agents/, base seeds 0, 1, 2; exact success by enumer
   advantage; at a low learning rate it ties PPO with less drift, never within δ + ε.
 Only abstracts were available for DAPO, SALT and ARPO (ARPO's mechanism follows the authors' code);
 each module says what is inferred.
+
+What reproduces of issue 19 (tests/agents/test_<paper>.py, base seeds 0, 1, 2):
+- RLAC: all 8 facts right 0.91–0.93 with one validator call per output, where a frozen reward model
+  (0.04–0.07) and a fixed critic (0.02) fall short and checking all 8 costs 8 calls (0.95); 5× fewer calls
+  to reach 0.8. The reward model fails for lack of labels: with 256 per prompt it reaches 0.93–0.95.
+- Critique-RL: the indirect reward drifts the critic to a near-constant "incorrect" (discrimination 0.55–0.56,
+  right answers broken 0.125–0.129); two stages keep 0.80 and 0.031 — but do not raise final accuracy here
+  (0.839 vs 0.866: flagging everything is the indirect reward's optimum on this toy).
+- Agent-R: cloning an expert loops in traps (recovery 7.8–8.0 steps, success 0.64–0.65 under noise);
+  revision trajectories recover in 1.7–1.8 steps, success 0.85–0.86.
+- Search-R2: 0.85–0.91 of GRPO's successes are lucky guesses, 0.31–0.35 with Search-R2; grounded success over
+  the run 0.02–0.04 → 0.30–0.33.
+- MMC: first-error localisation 0.65–0.68 (outcome labels) → 0.96, refinement gain +0.22–0.25 → +0.56–0.57;
+  with a more reliable actor (error 0.1) the outcome critic does as well or better.
+Only abstracts (with authors' code for Critique-RL and Agent-R) were available for these five; each module
+says what is inferred.
 """
+from .agent_r import AgentRConfig, AgentRTrainer
 from .config import ADVANTAGES, OBJECTIVES, REWARDS, AgentsConfig
+from .critique import CritiqueConfig, CritiqueTrainer
+from .mmc import MMCConfig, MMCTrainer
+from .rlac import RlacConfig, RlacTrainer
+from .search_r2 import SearchR2Config, SearchR2Trainer
 from .trainer import AgentsTrainer
 
-__all__ = ["ADVANTAGES", "OBJECTIVES", "REWARDS", "AgentsConfig", "AgentsTrainer"]
+__all__ = ["ADVANTAGES", "OBJECTIVES", "REWARDS", "AgentsConfig", "AgentsTrainer", "AgentRConfig", "AgentRTrainer",
+           "CritiqueConfig", "CritiqueTrainer", "MMCConfig", "MMCTrainer", "RlacConfig", "RlacTrainer",
+           "SearchR2Config", "SearchR2Trainer"]

@@ -21,6 +21,11 @@ TRAINERS = {
     "llmrl": ("lab.llmrl.trainer", "LLMRLTrainer"),
     "llmrl-compare": ("lab.llmrl.compare", "CompareTrainer"),
     "agents": ("lab.agents.trainer", "AgentsTrainer"),
+    "rlac": ("lab.agents.rlac", "RlacTrainer"),
+    "critique-rl": ("lab.agents.critique", "CritiqueTrainer"),
+    "agent-r": ("lab.agents.agent_r", "AgentRTrainer"),
+    "search-r2": ("lab.agents.search_r2", "SearchR2Trainer"),
+    "mmc": ("lab.agents.mmc", "MMCTrainer"),
 }
 
 

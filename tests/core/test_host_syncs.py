@@ -47,6 +47,14 @@ CASES = [
                                    ("mc", "ppo"))],
     ("agents", {**AGENTS, "replay": True}),
     ("agents", {**AGENTS, "task": "checklist", "reward": "checklist", "judge_noise": 0.1}),
+    *[("rlac", {"critic": critic, "seeds": 2}) for critic in ("frozen_rm", "fixed", "all", "random", "rlac")],
+    *[("critique-rl", {"training": training, "seeds": 2})
+      for training in ("indirect", "discrimination", "two_stage", "stage1_then_indirect")],
+    *[("agent-r", {"data": data, "seeds": 2, "round_steps": 5, "mcts_iterations": 4, "eval_episodes": 4})
+      for data in ("expert", "mcts_good", "agent_r")],
+    ("search-r2", {"method": "grpo", "seeds": 2}),
+    ("search-r2", {"method": "search_r2", "detect_prob": 0.7, "seeds": 2}),
+    *[("mmc", {"critique_data": data, "seeds": 2}) for data in ("outcome", "mmc")],
 ]
 
 

@@ -1,6 +1,11 @@
 """Every lab's LabView, with small settings that train in a second or two: the views' shared tests
 (consistent snapshots, redraws that never touch training) run over all of them."""
 from widgets.agents import agents_view
+from widgets.agents_agent_r import agent_r_view
+from widgets.agents_critique import critique_view
+from widgets.agents_mmc import mmc_view
+from widgets.agents_rlac import rlac_view
+from widgets.agents_search_r2 import search_r2_view
 from widgets.cliff import cliff_view
 from widgets.critic import critic_view
 from widgets.games import preference_view
@@ -21,6 +26,11 @@ LAB_VIEWS = {
     "llmrl": (llmrl_view, dict(seeds=2)),
     "agents": (agents_view, dict(batch_tasks=2, tasks=2, depth_min=1, vocab=3, length=3, group=4, embed=8, hidden=8,
                                  seeds=3)),
+    "rlac": (rlac_view, dict(critic="rlac", facts=4, seeds=2)),
+    "critique": (critique_view, dict(training="two_stage", stage1_steps=5, seeds=2)),
+    "agent_r": (agent_r_view, dict(data="agent_r", round_steps=5, mcts_iterations=4, eval_episodes=4, seeds=2)),
+    "search_r2": (search_r2_view, dict(method="search_r2", seeds=2)),
+    "mmc": (mmc_view, dict(critique_data="mmc", train_problems=4, test_chains=8, seeds=2)),
 }
 
 
