@@ -46,6 +46,13 @@ class Task:
         raise NotImplementedError
 
 
+def grouped_tasks(seeds: int, tasks: int, batch_tasks: int, group: int, generator: torch.Generator,
+                  device: torch.device) -> torch.Tensor:
+    """``batch_tasks`` distinct tasks of ``tasks`` per seed, each repeated ``group`` times: (seeds, batch_tasks · group)."""
+    order = torch.argsort(torch.rand(seeds, tasks, generator=generator, device=device), 1)
+    return order[:, :batch_tasks].repeat_interleave(group, 1)
+
+
 def spread(low: int, high: int, n: int, device: torch.device) -> torch.Tensor:
     """n integers spread evenly over [low, high], the smallest first: (n,)."""
     if n == 1:

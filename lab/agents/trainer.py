@@ -28,7 +28,7 @@ from .checklist import Checklist
 from .config import AgentsConfig
 from .critic import Critic, gae, monte_carlo_values
 from .replay import SuccessReplay
-from .tasks import Lock, Task, Tree
+from .tasks import Lock, Task, Tree, grouped_tasks
 
 EPS = 1e-6
 
@@ -46,6 +46,16 @@ def seed_normalised(x: torch.Tensor) -> torch.Tensor:
     """(x − mean) / (std + ε) over each seed's whole batch: (S, ...) → (S, ...)."""
     flat = x.flatten(1)
     return ((flat - flat.mean(1, keepdim=True)) / (flat.std(1, keepdim=True) + EPS)).view_as(x)
+
+
+def ascend(objective: torch.Tensor, params: list[torch.Tensor], optimizer: torch.optim.Optimizer) -> torch.Tensor:
+    """One optimizer step of every seed up its mean per-step ``objective`` (S, B, L), the seeds' losses summed for
+    one backward pass (they stay independent); returns each seed's gradient norm (S,)."""
+    grads = torch.autograd.grad(-seed_mean(objective).sum(), params)
+    for p, gr in zip(params, grads):
+        p.grad = gr
+    optimizer.step()
+    return member_norm(grads)
 
 
 def step_log_probs(weights: policy.Weights, prompts: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -87,8 +97,7 @@ class AgentsTrainer(Trainer):
     def draw_tasks(self) -> torch.Tensor:
         """``batch_tasks`` distinct tasks per seed, each repeated ``group`` times: (S, B)."""
         c = self.config
-        order = torch.argsort(torch.rand(c.seeds, c.tasks, generator=self.generator, device=self.device), 1)
-        return order[:, :c.batch_tasks].repeat_interleave(c.group, 1)
+        return grouped_tasks(c.seeds, c.tasks, c.batch_tasks, c.group, self.generator, self.device)
 
     def rollouts(self, weights: policy.Weights) -> tuple[torch.Tensor, torch.Tensor]:
         """A batch of grouped episodes of ``weights``' policy: tasks (S, B) and tokens (S, B, L)."""
@@ -182,11 +191,8 @@ class AgentsTrainer(Trainer):
         """One Adam step of every seed on the whole batch."""
         log_p, _ = step_log_probs(self.weights, prompts, tokens)
         per_step, clipped = self._objective(log_p, log_old, log_ref, adv)
-        grads = torch.autograd.grad(-seed_mean(per_step).sum(), self.params)
-        for p, gr in zip(self.params, grads):
-            p.grad = gr
-        self.optimizer.step()
-        return {"clip_frac": seed_mean(clipped), "grad_norm": member_norm(grads)}
+        grad_norm = ascend(per_step, self.params, self.optimizer)
+        return {"clip_frac": seed_mean(clipped), "grad_norm": grad_norm}
 
     def _objective(self, log_p, log_old, log_ref, adv) -> tuple[torch.Tensor, torch.Tensor]:
         """The per-step objective to maximize (S, B, L) and the steps it clipped.
