@@ -118,6 +118,15 @@ def add_median_band(fig: go.Figure, history: History, metric: str, label: str, c
                     legendgroup=label, **where)
 
 
+def add_seed_lines(fig: go.Figure, history: History, metric: str, opacity: float = 0.5) -> None:
+    """``metric`` of each seed as a thin grey line (the first ``MAX_SEED_LINES`` seeds), named ``seed <n>``."""
+    shown = np.arange(min(history.population, MAX_SEED_LINES))
+    steps, values = thin(history.steps, history.values(metric)[:, shown])
+    for column, member in zip(values.T, shown):
+        fig.add_scatter(x=steps, y=column, mode="lines", line=dict(color="#7f7f7f", width=1), opacity=opacity,
+                        name=f"seed {history.members['seed'][member]}", legendgroup="seeds", showlegend=False)
+
+
 # --- the figures of a run ------------------------------------------------------------------------
 
 
@@ -129,11 +138,7 @@ def success_figure(history: History | None, config: AgentsConfig) -> go.Figure:
     fig.update_yaxes(range=[-0.02, 1.02])
     if not _ready(history):
         return _empty(fig)
-    shown = np.arange(min(history.population, MAX_SEED_LINES))
-    steps, values = thin(history.steps, history.values("success")[:, shown])
-    for column, member in zip(values.T, shown):
-        fig.add_scatter(x=steps, y=column, mode="lines", line=dict(color="#7f7f7f", width=1), opacity=0.5,
-                        name=f"seed {history.members['seed'][member]}", legendgroup="seeds", showlegend=False)
+    add_seed_lines(fig, history, "success")
     add_median_band(fig, history, "success", "success", COLORS["success"])
     return fig
 

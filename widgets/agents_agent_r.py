@@ -7,20 +7,17 @@ revision trajectories in the data. They read only the History.
 """
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lab.agents.agent_r import AgentRConfig, AgentRTrainer
 from lab.core import History
 
-from .agents import _empty, _layout, _ready, add_median_band, one_of
+from .agents import _empty, _layout, _ready, add_median_band, add_seed_lines, one_of
 from .labview import LabView
-from .live import thin
 
 COLORS = {"success": "#1f77b4", "loop_rate": "#d62728", "recovery_steps": "#9467bd", "loss": "#ff7f0e",
           "revisions": "#2ca02c", "errors": "#8c564b"}
-MAX_SEED_LINES = 16
 COUPLE = 2          # "recovery within a couple of steps": the reference line of the recovery panel
 
 ABOUT = ("An agent walks a chain of 6 levels; at each, one of 3 actions advances and the others drop it into a "
@@ -51,11 +48,7 @@ def success_figure(history: History | None, config: AgentRConfig) -> go.Figure:
     fig.update_yaxes(range=[-0.02, 1.02])
     if not _ready(history):
         return _empty(fig)
-    shown = np.arange(min(history.population, MAX_SEED_LINES))
-    steps, values = thin(history.steps, history.values("success")[:, shown])
-    for column, member in zip(values.T, shown):
-        fig.add_scatter(x=steps, y=column, mode="lines", line=dict(color="#7f7f7f", width=1), opacity=0.4,
-                        name=f"seed {history.members['seed'][member]}", legendgroup="seeds", showlegend=False)
+    add_seed_lines(fig, history, "success", opacity=0.4)
     add_median_band(fig, history, "success", "success", COLORS["success"])
     return fig
 

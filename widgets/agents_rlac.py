@@ -8,16 +8,14 @@ carry a wrong fact and pass the verification.
 """
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lab.agents.rlac import RlacConfig, RlacTrainer
 from lab.core import History
 
-from .agents import MAX_SEED_LINES, _empty, _layout, _ready, add_median_band, one_of
+from .agents import _empty, _layout, _ready, add_median_band, add_seed_lines, one_of
 from .labview import LabView
-from .live import thin
 
 COLORS = {"accuracy": "#1f77b4", "fact_accuracy": "#17becf", "reward": "#d62728", "calls": "#7f7f7f",
           "missed": "#ff7f0e"}
@@ -51,11 +49,7 @@ def accuracy_figure(history: History | None, config: RlacConfig) -> go.Figure:
     fig.update_yaxes(range=[-0.02, 1.02])
     if not _ready(history):
         return _empty(fig)
-    shown = np.arange(min(history.population, MAX_SEED_LINES))
-    steps, values = thin(history.steps, history.values("accuracy")[:, shown])
-    for column, member in zip(values.T, shown):
-        fig.add_scatter(x=steps, y=column, mode="lines", line=dict(color="#7f7f7f", width=1), opacity=0.5,
-                        name=f"seed {history.members['seed'][member]}", legendgroup="seeds", showlegend=False)
+    add_seed_lines(fig, history, "accuracy")
     add_median_band(fig, history, "accuracy", "all facts right", COLORS["accuracy"])
     add_median_band(fig, history, "fact_accuracy", "facts right (mean)", COLORS["fact_accuracy"])
     return fig

@@ -8,15 +8,13 @@ the evidence hops retrieved per episode.
 """
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 
 from lab.agents.search_r2 import SearchR2Config, SearchR2Trainer
 from lab.core import History
 
-from .agents import MAX_SEED_LINES, _empty, _layout, _ready, add_median_band, one_of
+from .agents import _empty, _layout, _ready, add_median_band, add_seed_lines, one_of
 from .labview import LabView
-from .live import thin
 
 COLORS = {"grounded": "#2ca02c", "success": "#1f77b4", "useless_share": "#d62728", "correct_useless": "#ff7f0e",
           "regenerated": "#9467bd", "evidence": "#17becf"}
@@ -51,11 +49,7 @@ def grounded_figure(history: History | None, config: SearchR2Config) -> go.Figur
     fig.update_yaxes(range=[-0.02, 1.02])
     if not _ready(history):
         return _empty(fig)
-    shown = np.arange(min(history.population, MAX_SEED_LINES))
-    steps, values = thin(history.steps, history.values("grounded")[:, shown])
-    for column, member in zip(values.T, shown):
-        fig.add_scatter(x=steps, y=column, mode="lines", line=dict(color="#7f7f7f", width=1), opacity=0.5,
-                        name=f"seed {history.members['seed'][member]}", legendgroup="seeds", showlegend=False)
+    add_seed_lines(fig, history, "grounded")
     add_median_band(fig, history, "grounded", "grounded success", COLORS["grounded"])
     add_median_band(fig, history, "success", "success (grounded or lucky)", COLORS["success"])
     return fig
