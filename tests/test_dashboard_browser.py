@@ -156,6 +156,12 @@ def test_synchrony_tab_redraws_on_a_parameter_and_explains_a_malformed_file(page
     expect(frontier).to_be_visible(timeout=15_000)
     ema = "el => el.data.filter(t => (t.name || '').startsWith('EMA (')).map(t => [t.name, t.y])"
     mine = "el => el.data.find(t => t.name === 'your settings').x"
+    # Visible is not drawn: on a loaded machine (load 5 on 2 cores) the plot stood on the page before its
+    # traces did, and reading 'your settings' failed ("Cannot read properties of undefined").
+    drawn = "el => (el.data || []).some(t => t.name === 'your settings' || (t.name || '').startsWith('EMA ('))"
+    deadline = time.time() + 30
+    while not (frontier.evaluate(drawn) and trajectory.evaluate(drawn)) and time.time() < deadline:
+        page.wait_for_timeout(200)
     before, mine_before = trajectory.evaluate(ema), frontier.evaluate(mine)
     assert before[0][0] == "EMA (α 0.5)" and len(mine_before) == 4
     set_value(page, "alpha", "0.1")
