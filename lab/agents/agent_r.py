@@ -20,11 +20,14 @@ The switch ``data``:
 Self-training is iterative as in the paper: every ``round_steps`` steps a new search with the current
 policy adds its trajectories to the data (the data of all rounds are kept: our choice).
 
-Metrics per seed, over ``eval_episodes`` fresh episodes per step under the noise: 'success' (reached the
-goal within ``horizon`` steps), 'loop_rate' (the agent repeated the same action in the same state on
-consecutive steps, or hit the step limit), 'recovery_steps' (mean steps from falling into a trap to
-leaving it, an error still open at the end counted to the limit; 0 when no error happened), 'errors'
-(traps entered per episode), 'loss' (the training NLL) and 'revisions' (revision trajectories in the data).
+Metrics per seed, over ``eval_episodes`` fresh episodes per step under the noise, drawn from a generator
+of the evaluation's own (seeded from ``seed``), so measuring never changes training: 'success' (reached
+the goal within ``horizon`` steps), 'loop_rate' (episodes with a real loop: the agent repeated its own
+action in the same state on consecutive steps, where it changed nothing — whether the episode then
+succeeded or not), 'recovery_steps' (mean steps from falling into a trap to leaving it, an error still
+open at the end counted to the limit; 0 when no error happened), 'errors' (traps entered per episode),
+'failed_no_loop' (episodes that failed without a loop), 'loss' (the training NLL) and 'revisions'
+(revision trajectories in the data).
 
 Read in the paper's abstract and the authors' code (github.com/ByteDance-Seed/Agent-R: ``mcts_raw.py``,
 ``path_collection.py``); the full text's equations were not available to us. Inferred or ours: the
@@ -35,10 +38,12 @@ backtrack action as the revision signal (the code inserts a "revision thought" w
 
 Measured (tests/agents/test_agent_r.py, base seeds 0, 1, 2, 24 seeds each, the defaults, 150 steps, the
 last 30 steps' mean): behaviour cloning succeeds in 0.64–0.65 of the noisy episodes, loops in 0.48–0.49
-and an error costs it 7.8–8.0 of its 16 steps (it repeats the advancing action inside the trap); Agent-R
-succeeds in 0.85–0.86, loops in 0.32–0.33 and recovers in 1.7–1.8 steps. Its own policy errs more often
-(1.35–1.44 vs 0.63 traps per episode: the search's good paths carry detours, trained on at η = 1), and
-'mcts_good' (good paths alone) lands between: 0.72–0.75, recovery 2.6–3.0 steps, loops 0.45–0.51.
+(every one of its failures is a looped episode) and an error costs it 7.8–7.9 of its 16 steps (it repeats
+the advancing action inside the trap); Agent-R succeeds in 0.84–0.85, loops in 0.27–0.31 and recovers in
+1.7–1.8 steps; 0.05 of its episodes fail without a loop. Its own policy errs more often (1.43–1.45 vs
+0.63 traps per episode: the search's good paths carry detours, trained on at η = 1), and 'mcts_good'
+(good paths alone) lands between on success, recovery and loops: success 0.72–0.74, recovery 2.5–3.3
+steps, loops 0.40–0.44 (0.04–0.09 fewer than cloning's, 0.12–0.16 more than Agent-R's).
 """
 from __future__ import annotations
 
@@ -51,6 +56,7 @@ from lab.core import Field, LabConfig, Trainer
 from .agent_r_search import good_counts, pair_counts, revision_counts, sample_from, search, transition
 
 DATA = ("expert", "mcts_good", "agent_r")
+EVAL_STREAM = 2**31     # the evaluation generator's seed is config.seed + EVAL_STREAM: never a training seed
 
 
 class AgentRConfig(LabConfig):
@@ -114,6 +120,7 @@ class AgentRTrainer(Trainer):
         self.optimizer = torch.optim.Adam([self.w_level, self.w_trap], lr=c.lr)
         self.data = torch.zeros(c.seeds, self.n_states, c.actions, device=dev)
         self.revisions = torch.zeros(c.seeds, device=dev)
+        self.eval_generator = torch.Generator(device=dev).manual_seed(c.seed + EVAL_STREAM)
         self.t = 0
         if c.data == "expert":
             level = torch.arange(c.levels, device=dev).expand(c.seeds, -1)
@@ -157,8 +164,9 @@ class AgentRTrainer(Trainer):
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, torch.Tensor]:
-        """Fresh episodes under test-time action noise: success, loops, recovery from errors."""
-        c, g, dev = self.config, self.generator, self.device
+        """Fresh episodes under test-time action noise: success, loops, recovery from errors. Drawn from a
+        generator of their own, so measuring never changes what training draws."""
+        c, g, dev = self.config, self.eval_generator, self.device
         S, E, A, goal = c.seeds, c.eval_episodes, c.actions, 2 * c.levels
         probs = self.logits().softmax(-1)
         state = torch.zeros(S, E, dtype=torch.long, device=dev)
@@ -186,5 +194,6 @@ class AgentRTrainer(Trainer):
         open_error = (state >= c.levels) & (state < goal)
         recovery += torch.where(open_error, c.horizon - entered, 0).float()
         success = state == goal
-        return {"success": success.float().mean(1), "loop_rate": (looped | ~success).float().mean(1),
-                "recovery_steps": recovery.sum(1) / errors.sum(1).clamp(min=1), "errors": errors.mean(1)}
+        return {"success": success.float().mean(1), "loop_rate": looped.float().mean(1),
+                "recovery_steps": recovery.sum(1) / errors.sum(1).clamp(min=1), "errors": errors.mean(1),
+                "failed_no_loop": (~looped & ~success).float().mean(1)}
