@@ -24,13 +24,14 @@ ABOUT = ("An agent walks a chain of 6 levels; at each, one of 3 actions advances
          "trap that only the 4th action, backtrack, leaves. At test time the environment replaces the agent's "
          "action by a random one 20% of the time, so errors happen. The view starts on behaviour cloning of the "
          "expert path ('data' = expert): it never saw a trap, and inside one it repeats its advancing action, which "
-         "does nothing there — an error costs it about 8 of its 16 steps, about half the episodes loop, success "
-         "stays near 0.64. Set 'data' to agent_r and run again: an MCTS with the policy as the actor finds failed "
-         "and successful paths, and Agent-R splices each failure's first error, a backtrack, and the successful "
-         "sibling path into a revision trajectory to train on. Measured over 150 steps, 24 seeds, base seeds "
-         "0–2: recovery 7.8–8.0 → 1.7–1.8 steps, loops 0.48–0.49 → 0.32–0.33, success 0.64–0.65 → "
-         "0.85–0.86. 'mcts_good' trains on the search's successful paths alone: recovery 2.6–3.0 steps, "
-         "success 0.72–0.75, loops no fewer than cloning's.")
+         "does nothing there — an error costs it about 8 of its 16 steps, about half the episodes hold a loop "
+         "(the agent's own action repeated where it changed nothing), success stays near 0.64. Set 'data' to "
+         "agent_r and run again: an MCTS with the policy as the actor finds failed and successful paths, and "
+         "Agent-R splices each failure's first error, a backtrack, and the successful sibling path into a "
+         "revision trajectory to train on. Measured over 150 steps, 24 seeds, base seeds 0–2: recovery "
+         "7.8–7.9 → 1.7–1.8 steps, episodes with a loop 0.48–0.49 → 0.27–0.31, success 0.64–0.65 → 0.84–0.85. "
+         "'mcts_good' trains on the search's successful paths alone and lands between: recovery 2.5–3.3 steps, "
+         "loops 0.40–0.44, success 0.72–0.74.")
 VIEW_START = dict(seeds=16, steps=150)
 ENABLED_BY = {
     **dict.fromkeys(("round_steps", "mcts_iterations", "mcts_samples", "c_uct"),
@@ -54,11 +55,11 @@ def success_figure(history: History | None, config: AgentRConfig) -> go.Figure:
 
 
 def loops_recovery_figure(history: History | None, config: AgentRConfig) -> go.Figure:
-    """Side by side: the loop rate (the agent's own action repeated where it changed nothing, or the step
-    limit hit) and the mean steps from falling into a trap to leaving it (an open error counted to the
-    limit), with the "couple of steps" line."""
+    """Side by side: the loop rate (episodes in which the agent repeated its own action where it changed
+    nothing, whether they then succeeded or not) and the mean steps from falling into a trap to leaving it
+    (an open error counted to the limit), with the "couple of steps" line."""
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                        subplot_titles=["loop rate (episodes)", "steps from an error to its recovery"])
+                        subplot_titles=["episodes with a loop", "steps from an error to its recovery"])
     first, last = (int(history.steps[0]), int(history.steps[-1])) if _ready(history) else (0, config.steps)
     fig.add_scatter(x=[first, last], y=[COUPLE, COUPLE], mode="lines", line=dict(color="#555", dash="dash", width=1),
                     name=f"{COUPLE} steps", row=1, col=2)
@@ -107,15 +108,17 @@ TAB_TEXT = (
     "A chain of 6 levels with a trap beside each and a backtrack action out of it; at test time the environment "
     "takes a random action 20% of the time.\n\n"
     "**The failure:** behaviour cloning of the expert path never visits a trap, so in one the agent repeats its "
-    "advancing action, which there does nothing: an error costs it 7.8–8.0 of 16 steps, 0.48–0.49 of the episodes "
-    "loop, success 0.64–0.65. **The knob:** `data` = agent_r — an MCTS with the policy as the actor; each failed "
-    "path's first error is spliced, through a backtrack, onto the best successful path of the same search, and the "
-    "agent is fine-tuned on these revision trajectories mixed with the successful ones, a new search every 50 steps. "
-    "**The difference** (150 steps, 24 seeds, base seeds 0–2): recovery 1.7–1.8 steps, loops 0.32–0.33, success "
-    "0.85–0.86. The search's successful paths alone (`mcts_good`) recover in 2.6–3.0 steps and reach 0.72–0.75, "
-    "with as many loops as cloning.\n\n"
+    "advancing action, which there does nothing: an error costs it 7.8–7.9 of 16 steps, 0.48–0.49 of the episodes "
+    "hold a loop (its own action repeated where it changed nothing; every failed episode is one of them), success "
+    "0.64–0.65. **The knob:** `data` = agent_r — an MCTS with the policy as the actor; each failed path's first "
+    "error is spliced, through a backtrack, onto the best successful path of the same search, and the agent is "
+    "fine-tuned on these revision trajectories mixed with the successful ones, a new search every 50 steps. "
+    "**The difference** (150 steps, 24 seeds, base seeds 0–2): recovery 1.7–1.8 steps, episodes with a loop "
+    "0.27–0.31, success 0.84–0.85 (about 0.05 of the episodes still run out of steps without a loop). The "
+    "search's successful paths alone (`mcts_good`) land between: recovery 2.5–3.3 steps, loops 0.40–0.44 "
+    "(0.04–0.09 fewer than cloning, 0.12–0.16 more than Agent-R), success 0.72–0.74.\n\n"
     "**Not reproduced / inferred:** only the abstract and the authors' code were read; the toy, the graded search "
     "reward, \"first error\" = the first step into a trap, and backtrack as the revision signal are ours. Agent-R's "
-    "own policy errs more often than the cloned one (1.35–1.44 vs 0.63 traps per episode: the search's successful "
+    "own policy errs more often than the cloned one (1.43–1.45 vs 0.63 traps per episode: the search's successful "
     "paths carry detours), and later searches add fewer revisions (about 20 per seed in the first, 7 in the "
     "second, 1–2 in the third) once the policy is confident.")
