@@ -120,5 +120,5 @@ TAB_TEXT = (
     "**Not reproduced / inferred:** only the abstract and the authors' code were read; the toy, the graded search "
     "reward, \"first error\" = the first step into a trap, and backtrack as the revision signal are ours. Agent-R's "
     "own policy errs more often than the cloned one (1.43–1.45 vs 0.63 traps per episode: the search's successful "
-    "paths carry detours), and later searches add fewer revisions (about 20 per seed in the first, 7 in the "
-    "second, 1–2 in the third) once the policy is confident.")
+    "paths carry detours), and later searches add fewer revisions (about 20 per seed in the first, 5–8 in the "
+    "second, 1.5–3 in the third) once the policy is confident.")
