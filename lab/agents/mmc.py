@@ -10,46 +10,59 @@ intermediate results y_t = y_{t−1} + a_t from its *own* previous result, and w
 ``actor_error`` writes a uniformly drawn wrong value instead; an error propagates, so the answer y_L is
 wrong unless a later error happens to cancel it. The critic reads the chain and names the first wrong
 step or "all right". It is a table of logits per seed, one per step (y_{t−1}, a_t, y_t), σ(z) being
-P(the step is right); it names the first step with σ < ½, or "all right" when there is none
-(``named_step``). At test time the actor refines until the critic is satisfied: for ``rounds`` rounds, a
-chain the critic flags at step t is regenerated from step t on (steps before t are kept); a chain it
-calls right is left alone.
+P(the step is right); it names the first step with σ < ``threshold`` (½, the calibrated verdict, by
+default), or "all right" when there is none (``named_step``). At test time the actor refines until the
+critic is satisfied: for ``rounds`` rounds, a chain the critic flags at step t is regenerated from step t
+on (steps before t are kept); a chain it calls right is left alone.
 
 The mechanism (``critique_data``), both built from the same search tree (``search_tree``):
-- 'mmc': pairs of sibling paths that share an ancestor and diverge at the next step, one ending with
-  the right answer and one with a wrong one; the wrong path's divergent step is its first error, the
-  shared prefix and the right path's divergent step are right, later steps unlabelled (``mmc_labels``).
+- 'mmc': at each depth, the pair of sibling children (paths that share an ancestor and diverge at the
+  next step) whose values V differ most among those writing different steps; the lower-V path's
+  divergent step is its first error, the shared prefix and the higher-V path's divergent step are
+  right, later steps unlabelled (``mmc_labels``). V can mislead (a wrong step whose rollouts end right by
+  a cancelling error; a prefix that already holds an error), so the labels are noisy: ``label_error``
+  measures 0.04 of them wrong at the defaults (outcome labels: 0.42).
 - 'outcome' (the baseline): every complete path of the tree, each step labelled with the path's final
   answer (right/wrong) — outcome supervision, as an outcome reward model is trained and then used step
   by step. Its σ learns P(the answer ends right | this step), not P(this step is right): where chains
-  often fail somewhere, right steps score below ½ too and the critic names an early right step. Where
-  chains rarely fail (short chains, a reliable actor) that probability stays above ½ and the outcome
-  critic localises as well as MMC's — the failure needs chains that usually go wrong somewhere.
+  often fail somewhere, right steps score below ½ too and the critic, at the ½ rule, names an early right
+  step. It still *ranks* the steps (every right one above every wrong one: ``step_auroc`` 1.000), so
+  a lower threshold (0.3) localises with it as well as with MMC's — the failure is one of calibration.
+  Where chains rarely fail (short chains, a reliable actor) that probability stays above ½ and the
+  outcome critic localises at ½ as well as MMC's — the failure needs chains that usually go wrong.
 Both critics minimise the same binary cross-entropy on their labelled steps (``critique_loss``).
 
 The search (the paper's §3, as summarised): a node is a partial chain; selection takes the child of
 highest value V; expansion draws ``children`` next steps from the actor; simulation rolls each child out
 ``rollouts`` times to the end and V = the fraction of rollouts whose answer is right. Here it is one
-depth-first pass (``mmc_tree.py``) — expand the selected node, simulate its children, select the best, descend — which is
-MCTS with greedy selection and one expansion per level; the paper's repeated iterations from the root,
-visit counts and back-propagation (which re-rank nodes across iterations) are not built.
+depth-first pass (``mmc_tree.py``) — expand the selected node, simulate its children, select the best,
+descend — which is MCTS with greedy selection and one expansion per level; the paper's repeated
+iterations from the root, visit counts and back-propagation (which re-rank nodes across iterations) are
+not built.
 
 Inferred (only the abstract and third-party summaries of the paper were available): the annotator that
 writes the critique from a pair is replaced by its result — the first step where the two paths differ —
-and the critique text by that step's index; which steps a pair labels (the prefix and the two divergent
-steps: labelling the right path's whole rollout, whose later steps may hold errors that cancel, made the
-critic call wrong steps right), the outcome baseline and its per-step labels, and regeneration from the flagged step with the actor's unchanged error
+and the critique text by that step's index; pairing siblings by their values V, which steps a pair labels
+(the prefix and the two divergent steps: labelling the right path's whole rollout, whose later steps may
+hold errors that cancel, made the critic call wrong steps right), the outcome baseline and its per-step
+labels, the decision threshold, and regeneration from the flagged step with the actor's unchanged error
 rate (the paper's actor reads the critique text) are this toy's, not the paper's.
 
 What reproduces (tests/agents/test_mmc.py, base seeds 0, 1, 2, 16 seeds each; defaults M 8, L 6, actor
-error 0.2, 3 rounds, 100 steps): MMC's critic names the first wrong step on 0.96 of wrong chains where
-the outcome-trained critic manages 0.65–0.68, and three refinement rounds raise accuracy from 0.31 by
-+0.56–0.57 with it against +0.22–0.25 with the outcome critic (16/16 seeds). What does not: with a more
-reliable actor (error 0.1, answers right 0.55 of the time) the outcome critic localises as well or
-better (1.00 vs 0.92–0.93; gain +0.44 vs +0.40) — its many labels then outweigh MMC's sparser pairs.
+error 0.2, 3 rounds, 100 steps), at the ½ decision rule: MMC's critic names the first wrong step on 0.97
+of wrong chains where the outcome-trained critic manages 0.65–0.68, and three refinement rounds raise
+accuracy from 0.31 by +0.58 with it against +0.22–0.25 with the outcome critic (16/16 seeds). What does
+not: (1) the outcome critic is only miscalibrated — step AUROC 1.000 for both critics; at its best
+threshold (0.3, chosen on held-out chains) it localises on 1.00 of wrong chains, and deciding at 0.3 its
+refinement gains +0.61 against MMC's +0.58 at ½ (16/16 seeds; MMC at its own best threshold also
+localises on 1.00). So "outcome labels cannot locate the bad step" holds only for the ½ verdict.
+(2) With a more reliable actor (error 0.1, answers right 0.55 of the time, 60 steps) the outcome critic
+localises as well or better even at ½ (1.00 vs 0.93; gain +0.44 vs +0.40) — its many labels then outweigh
+MMC's sparser pairs.
 """
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import torch
@@ -76,6 +89,8 @@ class MMCConfig(LabConfig):
     children: int = Field(3, ge=2, le=8, description="search: next steps the actor draws at each expanded node")
     rollouts: int = Field(4, ge=1, le=32, description="search: rollouts per child to estimate its value V")
     lr: float = Field(0.1, gt=0.0, le=10.0, description="Adam step size of the critic's logits")
+    threshold: float = Field(0.5, gt=0.0, lt=1.0, description="the critic's decision rule: it judges a step "
+                             "wrong when σ (its P(step right)) is below this; ½ is the calibrated verdict")
     rounds: int = Field(3, ge=1, le=8, description="test time: refinement rounds (critique, then regenerate "
                         "from the flagged step)")
     test_chains: int = Field(64, ge=1, le=4096, description="test chains per step and seed for the metrics")
@@ -102,10 +117,33 @@ def step_logits(table: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
     return table.gather(1, cells.flatten(1)).view(cells.shape)
 
 
-def named_step(z: torch.Tensor) -> torch.Tensor:
-    """The critic's critique of each chain: the first step it judges wrong (σ(z) < ½), or L ("all right")
-    when it judges none wrong. (..., L) → (...,) long."""
-    return first_wrong_step(z >= 0)
+def named_step(z: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """The critic's critique of each chain: the first step it judges wrong (σ(z) < ``threshold``), or L
+    ("all right") when it judges none wrong. (..., L) → (...,) long."""
+    return first_wrong_step(z >= math.log(threshold / (1 - threshold)))
+
+
+def step_auroc(z: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    """The critic's ranking of steps, free of any threshold: the probability that a right step scores above
+    a wrong one (ties count ½) over the steps of each seed's chains. z, right (S, ...) → (S,); ½ when a seed
+    has no right or no wrong step."""
+    z, right = z.flatten(1), right.flatten(1)
+    ranked = torch.where(right, z, torch.inf).sort(1).values                   # the right steps' z, ascending
+    at_most = torch.searchsorted(ranked, z.contiguous(), right=True)            # right steps with z_right ≤ z
+    below = torch.searchsorted(ranked, z.contiguous())                          # right steps with z_right < z
+    n_right = right.sum(1, keepdim=True)
+    wins = ((n_right - at_most) + 0.5 * (at_most - below)) * ~right             # per wrong step
+    count = (n_right * (~right).sum(1, keepdim=True))[:, 0]
+    return torch.where(count > 0, wins.sum(1) / count.clamp(min=1), 0.5)
+
+
+def label_error(start, operands, paths, target, mask, modulus) -> torch.Tensor:
+    """How often a training label is wrong (S,): the share of labelled steps whose target (right = 1)
+    disagrees with whether the step follows from the one before it."""
+    S, P, N, L = paths.shape
+    right = step_right(start.view(S, P, 1).expand(S, P, N), operands.view(S, P, 1, L).expand(S, P, N, L),
+                       paths, modulus)
+    return ((target != right.float()).float() * mask).flatten(1).sum(1) / mask.flatten(1).sum(1).clamp(min=1)
 
 
 def critique_loss(table, start, operands, paths, target, mask, modulus) -> torch.Tensor:
@@ -150,8 +188,10 @@ class MMCTrainer(Trainer):
         """One searched batch and one Adam step of every seed's critic, then the test metrics (seeds,) each:
         accuracy (the answers right after ``rounds`` refinement rounds: the headline), gain (that minus the
         actor's accuracy before refinement), localisation (on chains whose answer is wrong, how often the
-        critic names their first wrong step; 0 when no test chain is wrong), verdict_accuracy (how often "all right" vs "wrong" matches the
-        answer), accuracy_r0 … accuracy_rR (after each round) and critic_loss."""
+        critic names their first wrong step at ``threshold``; 0 when no test chain is wrong),
+        verdict_accuracy (how often "all right" vs "wrong" matches the answer), step_auroc (threshold-free:
+        how often the critic scores a right step above a wrong one), accuracy_r0 … accuracy_rR (after each
+        round), critic_loss and label_error (the share of this step's training labels that are wrong)."""
         c, g = self.config, self.generator
         start, operands = self.problems_batch(c.train_problems)
         chains, ends_right, _ = search_tree(start, operands, c.actor_error, c.modulus, c.children, c.rollouts, g)
@@ -161,12 +201,29 @@ class MMCTrainer(Trainer):
         loss.sum().backward()
         self.optimizer.step()
         with torch.no_grad():
-            return {**self.evaluate(), "critic_loss": loss.detach()}
+            noise = label_error(start, operands, paths, target, mask, c.modulus)
+            return {**self.evaluate(), "critic_loss": loss.detach(), "label_error": noise}
 
-    def critique(self, start, operands, written) -> torch.Tensor:
+    def logits(self, start, operands, written) -> torch.Tensor:
+        """The critic's z of every step of the chains (S, ..., L)."""
+        return step_logits(self.table, cell_index(start, operands, written, self.config.modulus))
+
+    def critique(self, start, operands, written, threshold: float | None = None) -> torch.Tensor:
         """The critic's answer for each chain: the first wrong step's index, or L for "all right"."""
-        z = step_logits(self.table, cell_index(start, operands, written, self.config.modulus))
-        return named_step(z)
+        return named_step(self.logits(start, operands, written), threshold or self.config.threshold)
+
+    def localisation_by_threshold(self, thresholds, count: int, generator: torch.Generator) -> torch.Tensor:
+        """A diagnostic, outside training: localisation (as in ``step``) of the critic as it stands on ``count``
+        fresh chains per seed drawn from ``generator``, at each decision threshold: (thresholds, S)."""
+        c = self.config
+        start = torch.randint(c.modulus, (c.seeds, count), generator=generator, device=self.device)
+        operands = torch.randint(c.modulus, (c.seeds, count, c.length), generator=generator, device=self.device)
+        written = actor_steps(start, operands, c.actor_error, c.modulus, generator)
+        wrong = (written[..., -1] != (start + operands.sum(-1)) % c.modulus).float()
+        first = first_wrong_step(step_right(start, operands, written, c.modulus))
+        with torch.no_grad():
+            located = [(self.critique(start, operands, written, t) == first).float() for t in thresholds]
+        return torch.stack([(hit * wrong).sum(1) / wrong.sum(1).clamp(min=1) for hit in located])
 
     def evaluate(self) -> dict[str, torch.Tensor]:
         """Fresh test chains of the actor, critiqued and refined ``rounds`` times (see ``step``)."""
@@ -174,11 +231,14 @@ class MMCTrainer(Trainer):
         start, operands = self.problems_batch(c.test_chains)
         truth = (start + operands.sum(-1)) % c.modulus
         written = actor_steps(start, operands, c.actor_error, c.modulus, g)
-        answer = self.critique(start, operands, written)
+        z = self.logits(start, operands, written)
+        answer = named_step(z, c.threshold)
+        right_steps = step_right(start, operands, written, c.modulus)
         wrong = written[..., -1] != truth
-        located = answer == first_wrong_step(step_right(start, operands, written, c.modulus))
+        located = answer == first_wrong_step(right_steps)
         metrics = {"localisation": (located & wrong).float().sum(1) / wrong.float().sum(1).clamp(min=1),
-                   "verdict_accuracy": ((answer == c.length) != wrong).float().mean(1)}
+                   "verdict_accuracy": ((answer == c.length) != wrong).float().mean(1),
+                   "step_auroc": step_auroc(z, right_steps)}
         accuracy = [(~wrong).float().mean(1)]
         position = torch.arange(c.length, device=self.device)
         for _ in range(c.rounds):

@@ -78,32 +78,34 @@ def outcome_labels(chains: torch.Tensor, ends_right: torch.Tensor) -> tuple[torc
 
 def mmc_labels(chains: torch.Tensor, ends_right: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """MMC's critique data (arXiv 2504.11009, §3.2, the annotator replaced by its result): at each depth d,
-    a child with a rollout that ends wrong and a sibling with a *different* step and a rollout that ends right
-    are two paths diverging from their shared ancestor. The critique of the pair: the wrong path's first
-    error is step d; the shared prefix (steps before d) is right, and so is the right path's step d. Steps
-    after d are the search's unexamined rollouts and stay unlabelled. Returns paths, targets and the mask
-    of labelled steps, each (S, P, items, L), items = depth × child × (wrong path, right path); a child in no
-    pair is masked out."""
+    the two sibling children whose values V differ most among those whose steps differ — the higher-V child
+    and the lower-V child, two paths diverging from their shared ancestor (the selected prefix). The critique
+    of the pair: the lower-V path's first error is step d; the shared prefix (steps before d) is right, and
+    so is the higher-V path's step d. Steps after d are the search's unexamined rollouts and stay unlabelled;
+    a depth whose children all have equal V (or all write the same step) gives no pair. The labels are
+    noisy where V misleads: a wrong step's rollouts can end right by a cancelling error, and the prefix is
+    called right even if it already holds an error (``label_error`` in ``mmc.py`` measures how often).
+    Returns paths, targets and the mask of labelled steps, each (S, P, items, L), items = depth × (lower-V
+    path, higher-V path)."""
     S, P, L, n, K, _ = chains.shape
     depth = torch.arange(L, device=chains.device)
-    step = chains[..., 0, :].gather(-1, depth.view(1, 1, L, 1, 1).expand(S, P, L, n, 1))[..., 0]  # the child's step
-    has_right, has_wrong = ends_right.any(-1), (~ends_right).any(-1)                   # (S, P, L, n)
-    differs = step.unsqueeze(-1) != step.unsqueeze(-2)                                  # child j vs sibling j'
-    wrong_item = has_wrong & (differs & has_right.unsqueeze(-2)).any(-1)
-    right_item = has_right & (differs & has_wrong.unsqueeze(-2)).any(-1)
-    first_wrong = (~ends_right).float().argmax(-1)                                      # a rollout ending wrong,
-    first_right = ends_right.float().argmax(-1)                                         # and one ending right
+    first = chains[..., 0, :]                                                # each child's path (S, P, L, n, L)
+    step = first.gather(-1, depth.view(1, 1, L, 1, 1).expand(S, P, L, n, 1))[..., 0]   # the child's own step
+    value = ends_right.float().mean(-1)                                                # V (S, P, L, n)
+    differs = step.unsqueeze(-1) != step.unsqueeze(-2)                                 # child i vs sibling j
+    gap = torch.where(differs, value.unsqueeze(-1) - value.unsqueeze(-2), value.new_zeros(())).flatten(-2)
+    pair = gap.argmax(-1)                                                              # (higher, lower) = (i, j)
+    paired = gap.amax(-1) > 0                                                          # (S, P, L)
 
-    def rollout(k: torch.Tensor) -> torch.Tensor:                                       # each child's k-th rollout
-        return chains.gather(4, k[..., None, None].expand(S, P, L, n, 1, L))[..., 0, :]
+    def path(child: torch.Tensor) -> torch.Tensor:                                    # (S, P, L) → (S, P, L, L)
+        return first.gather(3, child[..., None, None].expand(S, P, L, 1, L))[..., 0, :]
 
-    position = depth.view(1, 1, 1, 1, L)
-    judged = position <= depth.view(1, 1, L, 1, 1)                                     # the prefix and step d
-    wrong_target = (position < depth.view(1, 1, L, 1, 1)).float().expand(S, P, L, n, L)
-    wrong_mask, right_mask = judged & wrong_item.unsqueeze(-1), judged & right_item.unsqueeze(-1)
-    paths = torch.stack([rollout(first_wrong), rollout(first_right)], 4)
-    target = torch.stack([wrong_target, torch.ones_like(wrong_target)], 4)
-    mask = torch.stack([wrong_mask, right_mask], 4).float()
+    position, d = depth.view(1, 1, 1, L), depth.view(1, 1, L, 1)
+    judged = ((position <= d) & paired.unsqueeze(-1)).float()                          # the prefix and step d
+    lower_target = (position < d).float().expand(S, P, L, L)
+    paths = torch.stack([path(pair % n), path(pair // n)], 3)
+    target = torch.stack([lower_target, torch.ones_like(lower_target)], 3)
+    mask = torch.stack([judged, judged], 3)
     return paths.reshape(S, P, -1, L), target.reshape(S, P, -1, L), mask.reshape(S, P, -1, L)
 
 
