@@ -19,7 +19,8 @@ ABOUT = ("A critic judges a half-right actor's answers from a noisy clue (right 
          "hints and then flags nearly everything: its verdict's balanced accuracy falls to 0.55 and right answers "
          "are broken at 0.13. Turn 'training' to two_stage (Critique-RL): stage I rewards the verdict's agreement "
          "with the oracle, stage II the refined answer plus that agreement; discrimination stays at 0.80 and "
-         "flips at 0.03 (base seeds 0–2, 24 seeds). Final accuracy is 0.03 lower than indirect's: the indirect "
+         "flips at 0.03 (base seeds 0–2, 24 seeds) — by the reward's design: a wrong verdict scores −1, so "
+         "following the clue is optimal. Final accuracy is 0.03 lower than indirect's: the indirect "
          "reward is that accuracy. Raise 'break_prob' to 0.3 and the indirect critic keeps discriminating.")
 VIEW_START = dict(seeds=16, steps=400)
 
@@ -45,7 +46,11 @@ TAB_TEXT = (
     "0.55–0.56 → 0.80, correct→incorrect flips 0.125–0.129 → 0.031, \"incorrect\" rate 0.90 → 0.50. Stage I alone "
     "discriminates as well but its hints never learn (accuracy 0.59–0.61; two stages 0.84). Stage I's start alone "
     "does not hold: after it, the plain indirect reward drifts back (1200 steps: discrimination 0.61, flips 0.10, "
-    "against two stages' 0.80 and 0.03) — the stage-II regularisation does the keeping.\n\n"
+    "against two stages' 0.80 and 0.03) — the stage-II regularisation does the keeping. Read the 0.80 for what "
+    "it is: with −1 for a wrong verdict (and stage I's verdict reward), following the clue is the optimal "
+    "verdict by the reward's definition (a right-looking answer: \"correct\" is worth 0.76 in expectation, "
+    "\"incorrect\" −0.58), so it shows the optimiser reaching that optimum, not a property the critic "
+    "discovers.\n\n"
     "**Not reproduced:** the paper's higher final accuracy. The indirect reward *is* the accuracy after "
     "refinement, and on this toy flagging everything maximises it (0.866 vs two stages' 0.839). The drift is that "
     "reward's optimum where refinement is cheap: at `break_prob` 0.3 the indirect critic keeps discriminating "

@@ -2,37 +2,41 @@
 
 Three figures from the History of an ``RlacTrainer`` run, each the median over seeds over the
 interquartile band: the exact probability that all K facts are right (thin lines per seed) with the
-mean per-fact accuracy; the reward the generator is trained on beside that true accuracy (their
-distance is the hacking gap); and the validator calls per output beside the fraction of outputs that
-carry a wrong fact and pass the verification.
+mean per-fact accuracy; the reward the generator is trained on beside the true quantity it claims to
+measure (the per-fact accuracy for the fraction rewards 'frozen_rm' and 'all', P(all right) for the
+pass/fail verdicts; their distance is the gap) and the fraction of facts steered confidently wrong; and
+the validator calls per output beside the fraction of outputs that carry a wrong fact and pass the
+verification.
 """
 from __future__ import annotations
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lab.agents.rlac import RlacConfig, RlacTrainer
+from lab.agents.rlac import FRACTION_REWARDS, RlacConfig, RlacTrainer
 from lab.core import History
 
 from .agents import _empty, _layout, _ready, add_median_band, add_seed_lines, one_of
 from .labview import LabView
 
 COLORS = {"accuracy": "#1f77b4", "fact_accuracy": "#17becf", "reward": "#d62728", "calls": "#7f7f7f",
-          "missed": "#ff7f0e"}
+          "missed": "#ff7f0e", "steered_wrong": "#9467bd"}
 
 ABOUT = ("A generator states K = 8 binary facts for each of 4 prompts; each fact is right or wrong against a "
          "hidden truth, and a validator can check one fact per call. The generator's 'accuracy' is exact: the "
          "probability that all 8 facts are right. The view starts on a reward model fitted once, on 8 initial "
-         "outputs per prompt, then frozen: the generator climbs its score while the all-facts accuracy stays "
-         "near 0.05 (second figure: the score far above the truth). The knob is 'critic'. 'fixed' checks facts "
+         "outputs per prompt (64 calls), then frozen: it is not hacked (its score stays below the per-fact "
+         "accuracy it predicts) but mis-specified — it steers about a quarter of the facts to confidently wrong "
+         "(second figure), and the all-facts accuracy stays near 0.05. The knob is 'critic'. 'fixed' checks facts "
          "0 and 1 only: those are learned, the other six stay wrong (0.02). 'all' checks every fact: 0.95, at "
          "8 calls per output. 'rlac' is the paper's game: a trained critic picks the one fact most likely to be "
          "wrong in this output, the validator checks only that, the critic wins when it fails, the generator "
-         "when it passes: 0.91–0.93 with one call per output, and its training reward tracks the truth "
-         "(measured over 300 steps, 24 seeds, base seeds 0–2), reaching 0.8 on 5× fewer validator calls than "
-         "checking all. 'random' checks one fact at random with an untrained critic: 0.68 — the adversary's "
-         "training closes the rest. Turn 'rm_samples' up to 256 and the reward model works too (0.93–0.95): "
-         "its failure here is a label budget.")
+         "when it passes: 0.91–0.93 with one call per output, its reward tracking P(all right) (measured over "
+         "300 steps, 24 seeds, base seeds 0–2), reaching 0.8 on 5× fewer validator calls than checking all. "
+         "The critic is a table per prompt, so it can memorise each prompt's answer key. 'random' checks one "
+         "fact at random with an untrained critic: 0.68 — the adversary's training closes the rest. Turn "
+         "'rm_samples' up to 300 — as many labels as RLAC's 2400 calls — and the reward model matches or beats "
+         "RLAC (0.935–0.954): RLAC wins only against a reward model given far fewer labels.")
 VIEW_START = dict(critic="frozen_rm", seeds=16, steps=300)
 ENABLED_BY = {
     "checks": ("critic", one_of("fixed")),
@@ -57,14 +61,20 @@ def accuracy_figure(history: History | None, config: RlacConfig) -> go.Figure:
 
 def reward_figure(history: History | None, config: RlacConfig) -> go.Figure:
     """What the generator is trained on (its batch's mean reward; the reward model's score for 'frozen_rm')
-    beside the true all-facts accuracy: a reward far above the truth is a verifier being gamed."""
-    fig = go.Figure(layout=_layout("The reward the generator is trained on vs the truth<br><sup>the distance is "
-                                   f"the hacking gap; critic '{config.critic}'</sup>",
-                                   xaxis_title="step", yaxis_title="reward / probability"))
+    beside the true quantity that reward claims to measure (the per-fact accuracy for a fraction reward,
+    P(all facts right) for a pass/fail verdict): a reward far above it is a verifier being gamed. Also the
+    fraction of facts steered confidently wrong (below their initial odds, right w.p. < 0.1)."""
+    fraction = config.critic in FRACTION_REWARDS
+    claimed, label = (("fact_accuracy", "true: facts right (mean)") if fraction
+                      else ("accuracy", "true: all facts right"))
+    fig = go.Figure(layout=_layout("The reward the generator is trained on vs what it claims to measure<br><sup>"
+                                   f"the distance is the gap; critic '{config.critic}'</sup>",
+                                   xaxis_title="step", yaxis_title="reward / probability / fraction"))
     if not _ready(history):
         return _empty(fig)
     add_median_band(fig, history, "reward", "training reward", COLORS["reward"])
-    add_median_band(fig, history, "accuracy", "true: all facts right", COLORS["accuracy"])
+    add_median_band(fig, history, claimed, label, COLORS[claimed])
+    add_median_band(fig, history, "steered_wrong", "facts steered wrong", COLORS["steered_wrong"])
     return fig
 
 
@@ -94,20 +104,27 @@ TAB_TEXT = (
     "## RLAC: an adversarial critic picks the one check (arXiv 2511.01758)\n"
     "A generator states 8 binary facts per prompt against a hidden truth; a validator checks one fact per "
     "call. Accuracy is exact: the probability that all 8 facts are right.\n\n"
-    "**The failure:** a reward model fitted once on the initial outputs (64 validator calls per prompt) and "
-    "frozen is climbed while the all-facts accuracy stays at 0.04–0.07 — its score keeps rising after step 100 "
-    "while the accuracy falls, overstating it by 0.67; a fixed critic checking facts 0 and 1 learns those "
-    "two and leaves the rest: 0.02. **The knob:** `critic`. **The difference** (300 steps, 24 seeds, base "
-    "seeds 0–2): `rlac` reaches 0.91–0.93 (0.98–0.99 per fact) with **one** validator call per output, its "
-    "reward tracking the truth; checking `all` 8 facts reaches 0.95 at 8 calls — RLAC needs more steps but "
+    "**The failure:** a reward model fitted once on the initial outputs (8 per prompt: 64 validator calls "
+    "per prompt) and frozen is under-fitted: some facts get weights of the wrong sign, and the generator is "
+    "steered to state 23–24% of the facts confidently wrong; the all-facts accuracy ends at 0.04–0.07. It is "
+    "*not* hacked — its score stays 0.02–0.04 below the per-fact accuracy it predicts. A fixed critic "
+    "checking facts 0 and 1 learns those two and leaves the rest: 0.02, its pass verdict overstating P(all "
+    "right) by 0.97. **The knob:** `critic`. **The difference** (300 steps, 24 seeds, base seeds 0–2): "
+    "`rlac` reaches 0.91–0.93 (0.98–0.99 per fact) with **one** validator call per output, its reward "
+    "tracking P(all right); checking `all` 8 facts reaches 0.95 at 8 calls — RLAC needs more steps but "
     "reaches all-facts accuracy 0.8 on 5.0–5.1× fewer validator calls (4.5–4.7× at K = 16); an untrained "
     "critic checking one `random` fact reaches 0.68.\n\n"
+    "**At matched validator calls the reward model is not worse.** RLAC's lead over the default reward "
+    "model is at a 37× smaller label budget (64 calls per prompt up front against RLAC's 2400 over 300 "
+    "steps). Fitted on as many labels as RLAC spends to reach 0.8 (≈ 1700 calls per prompt) the reward "
+    "model ends at 0.915–0.954, on all of RLAC's 2400 at 0.935–0.954 (`rm_samples=300`) — as good as or better "
+    "than RLAC on every seed: the truth here is linear in the facts.\n\n"
     "**What does not reproduce or is inferred:** only the abstract was available; the update rule (REINFORCE "
-    "with group-normalised advantages for both players) and the toy's critic and reward model are ours. The "
-    "reward model is not hacked past the true per-fact accuracy (ridge shrinks its score): it fails by "
-    "steering the generator to wrong facts, and only for lack of labels — fitted on 256 outputs per prompt "
-    "(2048 calls up front) it reaches 0.93–0.95, since the truth here is linear in the facts. The call saving "
-    "does not grow with K here (the paper: up to 5–6× on longer biographies).")
+    "with group-normalised advantages for both players) and the toy's critic and reward model are ours. "
+    "The critic is a table φ[prompt, fact, value said], so it can memorise each prompt's hidden truth (an "
+    "answer key) — nothing here tests a critic on unseen prompts. No reward hacking appears, and no label "
+    "saving over a reward model. The call saving over checking every fact does not grow with K here (the "
+    "paper: up to 5–6× on longer biographies).")
 
 
 def rlac_view(**values) -> LabView:

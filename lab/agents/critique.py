@@ -26,7 +26,10 @@ and the verdict drifts to a constant "incorrect": once hints fix wrong answers, 
 costs its break probability (0.8 × 0.15) and gains the fix of the wrong answers behind that clue (0.2 × 0.9),
 so the indirect reward itself *prefers* flagging everything. "Incorrect" rate 0.89–0.91, balanced verdict
 accuracy 0.55–0.56, right answers broken 0.125–0.129. Two stages: discrimination 0.796 (the clue's 0.8 is the
-best possible), flips 0.031, "incorrect" rate 0.50. Stage I alone discriminates as well but its hints never
+best possible), flips 0.031, "incorrect" rate 0.50 — largely by the reward's definition: with −1 for a wrong
+verdict (and r_dis in stage I) following the clue is the optimal verdict (for a right-looking answer "correct"
+is worth 0.76 in expectation, "incorrect" −0.58), so this shows the optimiser reaching the optimum the paper's
+reward defines, not an emergent property. Stage I alone discriminates as well but its hints never
 learn: accuracy 0.59–0.61 against two stages' 0.839. NOT reproduced: the paper's higher final accuracy — the
 indirect reward is exactly the accuracy after refinement, so its critic reaches 0.865–0.866, 0.03 above two
 stages'; two stages trade that for 4× fewer correct→incorrect flips. With break_prob 0.3 the indirect critic

@@ -23,36 +23,44 @@ switch ``critic`` picks what the generator is rewarded with:
   pairwise products s_j·s_k and a constant (``rm_features``), fitted once by ridge regression on
   ``rm_samples`` outputs per prompt of the seed's initial generator, labelled with the fraction of facts
   right (``rm_samples``·K validator calls up front, none during training), then frozen. Few labels for
-  its 37 weights (at K = 8) leave some facts' weights with the wrong sign and spurious pair terms; the
-  generator climbs the model's score while the all-facts-right probability stays near 0;
+  its 37 weights (at K = 8) leave some facts' weights with the wrong sign and spurious pair terms: the
+  model is under-fitted / mis-specified, and the generator, climbing its score, is steered to state those
+  facts confidently wrong while the all-facts-right probability stays near 0;
 - 'fixed': a critic that always checks the same facts 0 … ``checks``−1; reward 1 when all of them pass
   (``checks`` calls per output). Those facts are learned, the rest stay where they started;
 - 'all': every fact checked, reward = fraction right (K calls per output: enumerative verification);
 - 'rlac': the paper's game. The critic of each seed is a table of logits φ (S, P, K, 2): it sees the
   prompt and the output and picks fact k with probability softmax_k φ[p, k, y_k] — "fact k said as y_k
-  looks wrong here". One call per output. Generator reward v, critic reward 1 − v, each with GRPO's
-  group-normalised advantage over the prompt's ``group`` outputs; the critic has its own Adam (critic_lr);
+  looks wrong here". Being a table per prompt, it can memorise each prompt's hidden truth (an answer-key
+  lookup); the toy does not ask the critic to generalise to unseen prompts. One call per output.
+  Generator reward v, critic reward 1 − v, each with GRPO's group-normalised advantage over the prompt's
+  ``group`` outputs; the critic has its own Adam (critic_lr);
 - 'random': the same single check, drawn uniformly by a critic that is never trained (the ablation: is it
   the adversary, or only the one-fact reward, that helps?).
 
 Metrics per seed per step (``RlacTrainer.step``): accuracy — the exact probability that all K facts are
 right, mean over prompts, Π_k q_pk with q_pk = σ(±θ_pk) the chance fact k is right — then fact_accuracy
-(mean q_pk), reward (the batch mean of what the generator is trained on), gap (reward − accuracy: how
-much the training signal overstates "every fact right"), calls (validator calls per output during
-training) and missed (the fraction of outputs that have a wrong fact and pass the verification; the
+(mean q_pk), reward (the batch mean of what the generator is trained on), gap (reward minus what the
+reward claims to measure: the per-fact accuracy for the fraction rewards 'frozen_rm' and 'all', the
+all-facts accuracy for the pass/fail verdicts 'fixed', 'random' and 'rlac'; > 0 is a reward that
+overstates its target), steered_wrong (the fraction of (prompt, fact) pairs pushed below their initial
+right probability to under 0.1), calls (validator calls per output during training, the config's
+constant) and missed (the fraction of outputs that have a wrong fact and pass the verification; the
 reward model checks nothing, so for it every wrong output is missed).
 
 What reproduces (tests/agents/test_rlac.py; the defaults — K = 8, 4 prompts, group 8, 300 steps — 24 seeds,
 base seeds 0, 1, 2; exact all-facts accuracy at the end): RLAC 0.91–0.93 with one validator call per
-output (per fact 0.98–0.99), where the frozen reward model ends at 0.04–0.07 (its score still rising after
-step 100 while the accuracy falls; the score overstates it by 0.67) and the fixed critic at 0.02 (its two
-facts learned, the other six left at their initial odds); checking all 8 facts reaches 0.95 at 8 calls;
-an untrained critic checking one random fact reaches 0.68. RLAC's training reward tracks the true
-accuracy (gap ≈ 0); the others overstate it. RLAC needs more steps than checking every fact but reaches
-all-facts accuracy 0.8 on 5.0–5.1× fewer validator calls at K = 8 and 4.5–4.7× at K = 16 (the paper: "up
-to around 5–6× fewer checks"; here the saving does not grow with K). The reward model's failure is its
-label budget: fitted on 256 outputs per prompt (2048 calls up front) it reaches 0.93–0.95 — the truth is
-linear in the facts, so with enough labels there is nothing to hack.
+output (per fact 0.98–0.99), its pass/fail reward tracking P(all right) (gap ≈ 0); the fixed critic 0.02
+(its two facts learned, the other six left at their initial odds; its pass verdict overstates P(all right)
+by 0.97); checking all 8 facts 0.95 at 8 calls; an untrained critic checking one random fact 0.68. RLAC
+needs more steps than checking every fact but reaches all-facts accuracy 0.8 on 5.0–5.1× fewer validator
+calls at K = 8 and 4.5–4.7× at K = 16 (the paper: "up to around 5–6× fewer checks"; here the saving does
+not grow with K). The frozen reward model at its default budget (8 outputs per prompt, 64 calls up
+front, 37× fewer than RLAC's 2400) ends at 0.04–0.07 — NOT hacked (its score stays 0.02–0.04 below the
+per-fact accuracy it predicts) but mis-specified: it steers 23–24% of the facts to confidently wrong.
+At matched validator calls RLAC has no advantage: a reward model fitted on the labels RLAC spends to
+reach 0.8 (≈ 1700 calls per prompt) ends at 0.915–0.954, on RLAC's whole 2400 at 0.935–0.954 (RLAC:
+0.91–0.93) — the truth is linear in the facts, so with enough labels there is nothing to mis-specify.
 
 Inferred (only the abstract, the project page and the authors' summary thread were available to us):
 the min–max objective above is the authors' stated formulation (its equation number unknown to us);
@@ -75,6 +83,8 @@ from .advantages import group_normalised
 from .tasks import combinations
 
 CRITICS = ("frozen_rm", "fixed", "all", "random", "rlac")
+FRACTION_REWARDS = ("frozen_rm", "all")   # rewards that score the fraction of facts right; the rest are pass/fail
+CONFIDENTLY_WRONG = 0.1                   # 'steered_wrong': a fact right with less than this probability
 
 
 class RlacConfig(LabConfig):
@@ -172,6 +182,7 @@ class RlacTrainer(Trainer):
         self.optimizer = torch.optim.Adam([self.logits], lr=c.lr)
         self.critic = torch.zeros(c.seeds, c.tasks, c.facts, 2, device=dev, requires_grad=True)  # φ, uniform
         self.critic_optimizer = torch.optim.Adam([self.critic], lr=c.critic_lr)
+        self.initial_right = right_probability(self.logits.detach(), self.truth)                 # q at step 0
         self.rm = self._fit_reward_model() if c.critic == "frozen_rm" else None
         self.calls_per_output = {"frozen_rm": 0, "fixed": c.checks, "all": c.facts, "random": 1, "rlac": 1}[c.critic]
 
@@ -213,8 +224,12 @@ class RlacTrainer(Trainer):
 
     def step(self) -> dict[str, torch.Tensor]:
         """One batch and one update of every seed; per-seed metrics (seeds,): accuracy (exact P(all facts
-        right) before the update, the headline), fact_accuracy, reward, gap (reward − accuracy), calls (per
-        output) and missed (the fraction of outputs with a wrong fact that the verification passed)."""
+        right) before the update, the headline), fact_accuracy, reward, gap (reward − what the reward claims to
+        measure: fact_accuracy for the fraction rewards, accuracy for the pass/fail ones), steered_wrong (the
+        fraction of (prompt, fact) pairs pushed below their initial right probability to under
+        ``CONFIDENTLY_WRONG``), calls (per
+        output, the config's constant) and missed (the fraction of outputs with a wrong fact that the
+        verification passed)."""
         c = self.config
         q = right_probability(self.logits.detach(), self.truth)
         accuracy, fact_accuracy = q.prod(-1).mean(-1), q.mean((1, 2))
@@ -238,6 +253,8 @@ class RlacTrainer(Trainer):
             self.critic_optimizer.step()
         missed = ((1.0 - right.prod(-1)) * (1.0 - found)).mean((1, 2))
         mean_reward = reward.mean((1, 2))
+        claimed = fact_accuracy if c.critic in FRACTION_REWARDS else accuracy
+        steered_wrong = ((q < self.initial_right) & (q < CONFIDENTLY_WRONG)).to(torch.float32).mean((1, 2))
         return {"accuracy": accuracy, "fact_accuracy": fact_accuracy, "reward": mean_reward,
-                "gap": mean_reward - accuracy, "calls": torch.full_like(accuracy, float(self.calls_per_output)),
-                "missed": missed}
+                "gap": mean_reward - claimed, "steered_wrong": steered_wrong,
+                "calls": torch.full_like(accuracy, float(self.calls_per_output)), "missed": missed}

@@ -20,6 +20,15 @@ the table gives the population's median.
     2     two_stage        0.839     0.796           0.031        0.708        0.500
     2     discrimination   0.600     0.796           0.031        0.232        0.500
 
+What the two-stage numbers test. Stage II scores a wrong verdict −1 (and stage I rewards the verdict's
+agreement with the oracle outright), so following the clue is the optimal verdict by the reward's
+definition: for a right-looking answer "correct" is worth 0.8 × 1.2 − 0.2 = 0.76 in expectation against
+"incorrect"'s −0.8 + 0.2 × (0.9 × 1.2 + 0.1 × 0.2) = −0.58. Two stages' (and stage I's) discrimination
+≥ 0.77 therefore mostly tests that the reward was written as the paper writes it and that REINFORCE
+reaches its optimum — not an emergent property. The informative parts are the failure (the indirect
+reward's own optimum is the constant verdict), the hints' helpfulness that stage II adds, the accuracy
+that does NOT improve, and the ablation (which term does the keeping).
+
 The failure happens: under the indirect reward the hint learns to fix (helpfulness rises) and the verdict
 drifts to "incorrect" for nearly every answer, so discrimination (balanced verdict accuracy) falls towards 0.5 and right answers are broken at almost the break
 probability. Two stages keep discrimination at the clue's own accuracy (0.8, the best any critic can do from
@@ -154,15 +163,36 @@ def test_a_step_never_reads_the_device_in_either_stage():
     assert trainer.reference is not None                               # stage II ran, against the stage-I critic
 
 
-def test_runs_are_deterministic_and_seeds_independent():
-    def final(seeds):
-        trainer = CritiqueTrainer(CritiqueConfig(training="two_stage", seeds=seeds, stage1_steps=5, steps=20), "cpu")
+def test_runs_are_deterministic():
+    def final():
+        trainer = CritiqueTrainer(CritiqueConfig(training="two_stage", seeds=3, stage1_steps=5, steps=20), "cpu")
         for _ in range(19):
             trainer.step()
         return trainer.step()
-    a, b = final(3), final(3)
+    a, b = final(), final()
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert len({round(v, 6) for v in a["reward"].tolist()}) > 1       # seeds draw their own batches
+
+
+def test_seeds_are_independent_another_seeds_critic_does_not_change_a_seeds_trajectory():
+    """Seed 1's critic is replaced by a different one; seeds 0 and 2 then run bit-identical trajectories
+    (metrics and parameters) through both stages — no seed's update reads another's critic. (Training a
+    seed alone is not compared: the draws of a population are one tensor per step, so their values depend
+    on the population's size; the draws do not depend on the critics, which is what this test needs.)"""
+    def run(replace_seed_one):
+        trainer = CritiqueTrainer(CritiqueConfig(training="two_stage", seeds=3, stage1_steps=5, steps=20), "cpu")
+        if replace_seed_one:
+            with torch.no_grad():
+                trainer.verdict_logits[1] = 3 * torch.randn(trainer.verdict_logits[1].shape,
+                                                            generator=torch.Generator().manual_seed(7))
+                trainer.hint_logits[1] = 2.0
+        rows = [trainer.step() for _ in range(12)]
+        return {k: torch.stack([r[k] for r in rows]) for k in rows[0]}, trainer
+    (a, ta), (b, tb) = run(False), run(True)
+    others = [0, 2]
+    assert all(torch.equal(a[k][:, others], b[k][:, others]) for k in a)
+    assert torch.equal(ta.verdict_logits[others], tb.verdict_logits[others])
+    assert torch.equal(ta.hint_logits[others], tb.hint_logits[others])
+    assert not torch.equal(a["discrimination"][:, 1], b["discrimination"][:, 1])     # seed 1 did change
 
 
 # --- the claim -----------------------------------------------------------------------------------
@@ -191,6 +221,8 @@ def test_claim_indirect_reward_drifts_to_a_constant_verdict_two_stages_keep_disc
     assert median(indirect["flagged"]) >= 0.85 and median(indirect["discrimination"]) <= 0.6, indirect
     assert median(indirect["flips"]) >= 0.11, indirect
     # Two stages: discrimination at the clue's accuracy (0.8 is the best possible), flips 4× rarer, on every seed.
+    # Largely by the reward's definition: with −1 for a wrong verdict (and r_dis in stage I), following the clue
+    # is the optimal verdict, so this checks that the optimisation reaches it, not a property it discovers.
     assert median(two["discrimination"]) >= 0.77 and two["discrimination"].min() >= 0.7, two
     assert two["discrimination"].min() > indirect["discrimination"].max()
     assert median(two["flips"]) <= 0.04 and median(two["flips"]) <= 0.35 * median(indirect["flips"])
