@@ -68,11 +68,16 @@ def logits(w: Weights, prompts: torch.Tensor, tokens: torch.Tensor) -> torch.Ten
 
 @torch.no_grad()
 def sample(w: Weights, prompts: torch.Tensor, length: int, perturb: Callable[[torch.Tensor], torch.Tensor],
-           generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+           generator: torch.Generator, keep: tuple[torch.Tensor, torch.Tensor] | None = None
+           ) -> tuple[torch.Tensor, torch.Tensor]:
     """Generate ``length`` tokens per prompt from μ = softmax(perturb(z)), z the logits of ``w``.
 
-    Returns tokens (S, B, L) and log μ of each sampled token (S, B, L), the sampler's own
-    log-probabilities (what an inference engine reports)."""
+    ``keep`` = (tokens (S, B, L), cut (S, B)) continues given prefixes: positions t < cut keep the given
+    tokens, the rest are sampled given them (a cut at L keeps the whole sequence). A token is drawn at every
+    position either way, so the generator's stream does not depend on ``keep``.
+
+    Returns tokens (S, B, L) and log μ of each token (S, B, L), the sampler's own log-probabilities
+    (what an inference engine reports)."""
     S, B = prompts.shape
     context = _rows(w["prompt"], prompts)                                           # (S, B, d)
     tokens, log_mu = [], []
@@ -80,6 +85,8 @@ def sample(w: Weights, prompts: torch.Tensor, length: int, perturb: Callable[[to
         h = torch.tanh((context + w["position"][:, t].unsqueeze(1)) @ w["W1"] + w["b1"].unsqueeze(1))
         log_p = torch.log_softmax(perturb(head(w, h)), dim=-1)                     # (S, B, V)
         y = torch.multinomial(log_p.exp().view(S * B, -1), 1, generator=generator).view(S, B)
+        if keep is not None:
+            y = torch.where(t < keep[1], keep[0][:, :, t], y)
         tokens.append(y)
         log_mu.append(log_p.gather(-1, y.unsqueeze(-1)).squeeze(-1))
         context = context + _rows(w["token"], y)
