@@ -75,8 +75,8 @@ CARDS = [
             "past successes ends about 3× higher. Not all hold: FiberPO's gates did not bound the drift here."),
     LabCard("RLAC", "rlac",
             "RLAC (Wu et al., arXiv 2511.01758): an adversarial critic proposes the one check most likely to fail",
-            "A reward model fitted once is climbed while all 8 facts are right only 4–7% of the time; RLAC's "
-            "trained critic reaches 91–93% with one validator call per output, where checking every fact costs 8."),
+            "RLAC's trained critic gets all 8 facts right 91–93% of the time with one validator call per output, "
+            "where checking every fact costs 8; a reward model fitted once on few labels steers facts wrong."),
     LabCard("Critique-RL", "critique-rl",
             "Critique-RL (Xi et al., arXiv 2510.24320): two-stage critic training, discriminability then "
             "helpfulness",
@@ -90,13 +90,12 @@ CARDS = [
     LabCard("Search-R2", "search-r2",
             "Search-R2 (He et al., arXiv 2602.03647): cut a flawed search at its first bad step, regenerate, and "
             "reward the evidence",
-            "Outcome-only GRPO pays lucky guesses: over 90% of its successes come with a broken evidence chain; the "
-            "refiner and the evidence reward cut that to a third and learn grounded answers far sooner."),
+            "Outcome-only GRPO pays lucky guesses: 83–89% of its successes come with a broken evidence chain; the "
+            "refiner and the evidence reward cut that to a third, with about eight times the grounded answers."),
     LabCard("MMC", "mmc",
             "MMC (Liu et al., arXiv 2504.11009): critique data from sibling branches of a search tree",
-            "A step critic trained on outcome labels finds the first wrong step of an arithmetic chain 65–68% of "
-            "the time; trained on sibling pairs, 96%, and refinement gains twice as much — a data recipe, not a "
-            "stabilizer."),
+            "At its ½ verdict a step critic trained on outcome labels finds the first wrong step 65–68% of the "
+            "time, one trained on sibling pairs 97% — though outcome labels rank the steps as well when tuned."),
 ]
 
 

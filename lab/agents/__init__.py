@@ -35,20 +35,23 @@ Only abstracts were available for DAPO, SALT and ARPO (ARPO's mechanism follows 
 each module says what is inferred.
 
 What reproduces of issue 19 (tests/agents/test_<paper>.py, base seeds 0, 1, 2):
-- RLAC: all 8 facts right 0.91–0.93 with one validator call per output, where a frozen reward model
-  (0.04–0.07) and a fixed critic (0.02) fall short and checking all 8 costs 8 calls (0.95); 5× fewer calls
-  to reach 0.8. The reward model fails for lack of labels: with 256 per prompt it reaches 0.93–0.95.
+- RLAC: all 8 facts right 0.91–0.93 with one validator call per output, where a reward model fitted once on
+  64 labels per prompt (0.04–0.07) and a fixed critic (0.02) fall short and checking all 8 costs 8 calls
+  (0.95); 5× fewer calls to reach 0.8. The reward model is under-fitted, not hacked (its score stays below
+  the per-fact accuracy; it steers 23–24% of facts confidently wrong): fitted on as many labels as RLAC
+  spends, it is as accurate or better (0.935–0.954).
 - Critique-RL: the indirect reward drifts the critic to a near-constant "incorrect" (discrimination 0.55–0.56,
-  right answers broken 0.125–0.129); two stages keep 0.80 and 0.031 — but do not raise final accuracy here
-  (0.839 vs 0.866: flagging everything is the indirect reward's optimum on this toy).
-- Agent-R: cloning an expert loops in traps (recovery 7.8–8.0 steps, success 0.64–0.65 under noise);
-  revision trajectories recover in 1.7–1.8 steps, success 0.85–0.86.
-- Search-R2: 0.85–0.91 of GRPO's successes are lucky guesses, 0.31–0.35 with Search-R2; grounded success over
-  the run 0.02–0.04 → 0.30–0.33.
-- MMC: first-error localisation 0.65–0.68 (outcome labels) → 0.96, refinement gain +0.22–0.25 → +0.56–0.57;
-  with a more reliable actor (error 0.1) the outcome critic does as well or better.
-Only abstracts (with authors' code for Critique-RL and Agent-R) were available for these five; each module
-says what is inferred.
+  right answers broken 0.125–0.129); two stages keep 0.80 (the optimum their −1 wrong-verdict reward
+  defines) and 0.031 — but do not raise final accuracy here (0.839 vs 0.866).
+- Agent-R: cloning an expert loops in traps (0.48–0.49 of episodes loop, recovery 7.8–7.9 steps, success
+  0.64–0.65 under noise); revision trajectories: loops 0.27–0.31, recovery 1.7–1.8 steps, success 0.84–0.85.
+- Search-R2 (luck 0.2, below chance): 0.83–0.89 of GRPO's successes are lucky guesses, 0.29–0.31 with
+  Search-R2; grounded success over the run 0.04–0.06 → 0.41–0.48. Without lucky guesses GRPO reaches 0.29–0.31.
+- MMC: at the critic's ½ verdict, first-error localisation 0.65–0.68 (outcome labels) → 0.97 and refinement
+  gain +0.22–0.25 → +0.58; the outcome critic ranks the steps perfectly (AUROC 1.0) and with a tuned threshold
+  localises as well — its failure is calibration. With a reliable actor outcome labels do as well or better.
+Only abstracts (with the authors' code for Critique-RL and Agent-R) were available for these five; each
+module says what is inferred.
 """
 from .agent_r import AgentRConfig, AgentRTrainer
 from .config import ADVANTAGES, OBJECTIVES, REWARDS, AgentsConfig
