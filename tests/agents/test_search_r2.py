@@ -52,11 +52,11 @@ on one torch thread: the eighteen 200-step runs are most of it.
 from __future__ import annotations
 
 import functools
-import traceback
 
 import pytest
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
+
+from host_reads import HostReads
 
 from lab.agents.search_r2 import Chain, SearchR2Config, SearchR2Trainer, first_flaw, hybrid_reward, regenerate
 from lab.core import ConfigError
@@ -153,30 +153,13 @@ def test_every_method_steps_with_finite_per_seed_metrics_and_is_deterministic(me
     assert (first["regenerated"] > 0).all() == (method in ("search_r2", "trimmer_only"))
 
 
-class HostReads(TorchDispatchMode):
-    """The aten operations whose result the host reads outside torch.optim (as in tests/core/test_host_syncs.py:
-    Adam's step counter on the CPU reads a scalar, which that test allows too)."""
-
-    def __init__(self):
-        super().__init__()
-        self.seen: list[str] = []
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        name = func.overloadpacket.__name__
-        if name in {"_local_scalar_dense", "nonzero", "masked_select"} or (name == "index" and any(
-                isinstance(i, torch.Tensor) and i.dtype == torch.bool for i in args[1] if i is not None)):
-            if not any("/torch/optim/" in f.filename for f in traceback.extract_stack()):
-                self.seen.append(name)
-        return func(*args, **(kwargs or {}))
-
-
 def test_a_refined_step_never_reads_the_device():
     trainer = SearchR2Trainer(SearchR2Config(seeds=2, method="search_r2", detect_prob=0.7), CPU)
     reads = HostReads()
     with reads:
         for _ in range(3):
             trainer.step()
-    assert reads.seen == []
+    assert reads.sites == {}
 
 
 # --- the claims ------------------------------------------------------------------------------------

@@ -13,15 +13,13 @@ unless made ``capturable``, a CPU tensor read on the CPU; not a device sync).
 Before this test (session 29), the probe found: the cliff's and the LLM-RL advantages' and CAPO's
 ``one_hot`` (it checks its input's range on the host: two syncs per call) and SAC's
 ``if not self.diverged.any()`` before every optimizer step (4 per step)."""
-import traceback
-
 import pytest
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
+
+from host_reads import HostReads
 
 from lab.core.trainers import trainer_class
 
-READS = {"_local_scalar_dense", "nonzero", "masked_select", "unique_dim", "_unique2", "unique_consecutive"}
 METHODS = ("tolist", "numpy", "cpu")
 SAC = {"seeds": 2, "steps": 100, "learning_starts": 20, "batch": 16, "hidden": 16}
 AGENTS = dict(task="tree", vocab=3, length=4, tasks=3, batch_tasks=2, group=4, seeds=2, dapo_critic_steps=2,
@@ -48,7 +46,7 @@ CASES = [
     ("agents", {**AGENTS, "replay": True}),
     ("agents", {**AGENTS, "task": "checklist", "reward": "checklist", "judge_noise": 0.1}),
     *[("rlac", {"critic": critic, "seeds": 2}) for critic in ("frozen_rm", "fixed", "all", "random", "rlac")],
-    *[("critique-rl", {"training": training, "seeds": 2})
+    *[("critique-rl", {"training": training, "seeds": 2, "stage1_steps": 3})   # both stages within the 12 steps
       for training in ("indirect", "discrimination", "two_stage", "stage1_then_indirect")],
     *[("agent-r", {"data": data, "seeds": 2, "round_steps": 5, "mcts_iterations": 4, "eval_episodes": 4})
       for data in ("expert", "mcts_good", "agent_r")],
@@ -56,30 +54,6 @@ CASES = [
     ("search-r2", {"method": "search_r2", "detect_prob": 0.7, "seeds": 2}),
     *[("mmc", {"critique_data": data, "seeds": 2}) for data in ("outcome", "mmc")],
 ]
-
-
-class HostReads(TorchDispatchMode):
-    """Records, per lab source line, the operations whose result the host reads."""
-
-    def __init__(self):
-        super().__init__()
-        self.sites: dict[str, int] = {}
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        name = func.overloadpacket.__name__
-        if name in READS or (name == "index" and any(
-                isinstance(i, torch.Tensor) and i.dtype == torch.bool for i in args[1] if i is not None)):
-            self.record(name)
-        return func(*args, **(kwargs or {}))
-
-    def record(self, what: str) -> None:
-        frames = traceback.extract_stack()
-        if any("/torch/optim/" in f.filename for f in frames):
-            return
-        lab = [f for f in frames if "/lab/" in f.filename and "/tests/" not in f.filename]
-        where = f"{lab[-1].filename.split('/lab/')[-1]}:{lab[-1].lineno} {lab[-1].line}" if lab else "?"
-        key = f"{what} at lab/{where}"
-        self.sites[key] = self.sites.get(key, 0) + 1
 
 
 @pytest.fixture
