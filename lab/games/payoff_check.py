@@ -3,17 +3,26 @@ naming the argument and what it must be. Bools and strings are refused, not conv
 is an error, like a config's float field given a string)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lab.core.config import ConfigError, shown
 
 
 def payoff_number(value, name: str, meaning: str) -> float:
-    """``value`` as a float: a Python or numpy int or float, finite."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value):
+    """``value`` as a float: a Python or numpy int or float, finite. Converted before it is checked: numpy cannot
+    check a Python int beyond 64 bits (``np.isfinite(-2**63 - 1)`` is a TypeError), and one beyond a float's range
+    does not convert (OverflowError) — both are refused like ±inf."""
+    number = math.nan
+    if not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            number = float(value)
+        except OverflowError:
+            pass
+    if not math.isfinite(number):
         raise ConfigError(f"'{name}' = {shown(value)} is not allowed: must be a finite number ({meaning})")
-    return float(value)
+    return number
 
 
 def payoff_table(value, name: str, shape: tuple[int, ...]) -> np.ndarray:

@@ -1,11 +1,13 @@
 """Property tests of the payoff constructors (issue 12, points 8 and 9): any payoffs — numbers, NaN,
 ±inf, huge ints, strings, None, bools, nested lists of any shape — either build a game of finite
 float payoffs or raise ConfigError naming the argument; never another exception. Deterministic.
-Before the fix: 3 of 3 failed (``prisoners_dilemma(R='3')`` → TypeError, NaN tables accepted)."""
+Before the fix: 3 of 3 failed (``prisoners_dilemma(R='3')`` → TypeError, NaN tables accepted). A clean clone
+(session 31) then found R = −2**63 − 1 → TypeError from ``np.isfinite`` (a Python int beyond 64 bits); that
+example and one beyond a float's range are now always tried (``@example``)."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lab import ConfigError
@@ -21,6 +23,8 @@ SETTINGS = settings(max_examples=150, derandomize=True, deadline=None, database=
 
 @SETTINGS
 @given(st.dictionaries(st.sampled_from("RSTP"), NUMBER))
+@example({"R": -2**63 - 1})
+@example({"T": 10**400})
 def test_prisoners_dilemma_builds_or_names_the_payoff(payoffs):
     try:
         game = prisoners_dilemma(**payoffs)
