@@ -53,7 +53,8 @@ import torch
 
 from lab.core import Field, LabConfig, Trainer
 
-from .agent_r_search import good_counts, pair_counts, revision_counts, sample_from, search, transition
+from .agent_r_search import good_counts, pair_counts, revision_counts, search, transition
+from .tasks import sample_from
 
 DATA = ("expert", "mcts_good", "agent_r")
 EVAL_STREAM = 2**31     # the evaluation generator's seed is config.seed + EVAL_STREAM: never a training seed

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import torch
 
+from .tasks import sample_from
+
 NEG = -1e9
 
 
@@ -51,12 +53,6 @@ def path_reward(final: torch.Tensor, length: torch.Tensor, levels: int, depth: i
     the chain completed, level/N (at most (N−1)/N < 0.9)."""
     level = torch.where(final < levels, final, final - levels).float()
     return torch.where(final == 2 * levels, 1 - 0.1 * length / depth, level / levels)
-
-
-def sample_from(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Inverse-CDF draws: probs (..., A), u (..., K) uniform → actions (..., K)."""
-    cdf = probs.cumsum(-1)
-    return (cdf.unsqueeze(-2) < u.unsqueeze(-1)).sum(-1).clamp(max=probs.shape[-1] - 1)
 
 
 def search(probs: torch.Tensor, correct: torch.Tensor, levels: int, depth: int, iterations: int, samples: int,

@@ -80,7 +80,7 @@ import torch
 from lab.core import Field, LabConfig, Trainer
 
 from .advantages import group_normalised
-from .tasks import combinations
+from .tasks import combinations, sample_from
 
 CRITICS = ("frozen_rm", "fixed", "all", "random", "rlac")
 FRACTION_REWARDS = ("frozen_rm", "all")   # rewards that score the fraction of facts right; the rest are pass/fail
@@ -218,7 +218,7 @@ class RlacTrainer(Trainer):
             return passed, none, none, 1.0 - passed
         log_p = torch.log_softmax(critic_logits(self.critic, outputs), -1)                   # (S, P, G, K)
         u = torch.rand(log_p.shape[:-1], generator=self.generator, device=self.device).unsqueeze(-1)
-        check = (log_p.detach().exp().cumsum(-1) < u).sum(-1).clamp(max=c.facts - 1)         # c ~ π_c(·|x, y)
+        check = sample_from(log_p.detach().exp(), u).squeeze(-1)                               # c ~ π_c(·|x, y)
         reward, critic_reward = game_rewards(right.bool(), check)
         return reward, critic_reward, log_p.gather(-1, check.unsqueeze(-1)).squeeze(-1), 1.0 - reward
 

@@ -53,6 +53,12 @@ def grouped_tasks(seeds: int, tasks: int, batch_tasks: int, group: int, generato
     return order[:, :batch_tasks].repeat_interleave(group, 1)
 
 
+def sample_from(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Inverse-CDF draws: probs (..., A), u (..., K) uniform → actions (..., K)."""
+    cdf = probs.cumsum(-1)
+    return (cdf.unsqueeze(-2) < u.unsqueeze(-1)).sum(-1).clamp(max=probs.shape[-1] - 1)
+
+
 def spread(low: int, high: int, n: int, device: torch.device) -> torch.Tensor:
     """n integers spread evenly over [low, high], the smallest first: (n,)."""
     if n == 1:
