@@ -13,8 +13,8 @@ reward = the mean expected reward; critic = seeds whose critic's argmax is the o
     reinforce  0     7/16    9/16    0.814   16/16
     reinforce  1     6/16   10/16    0.800   16/16
     reinforce  2     6/16   10/16    0.785   14/16
-    pa_rl      0    14/16    1/16    0.953   15/16
-    pa_rl      1    12/16    2/16    0.916   14/16
+    pa_rl      0    14/16    2/16    0.953   15/16
+    pa_rl      1    12/16    4/16    0.916   14/16
     pa_rl      2    16/16    0/16    0.990   15/16
 
 REINFORCE lands on the decoy hill in 9–10 of 16 seeds although the critic's argmax is the optimum in
