@@ -5,14 +5,14 @@ policies trained on complementary, biased demonstrations.
 The paper. Two pretrained diffusion or flow policies are sampled together: at every denoising step the
 sampler uses the convex combination of their scores (noise predictions, velocities)
 
-    v̂(a, t) = w·v₁(a, t) + (1 − w)·v₂(a, t),    0 ≤ w ≤ 1,                                 (GPC's composition)
+    v̂(a, t) = w·v₁(a, t) + (1 − w)·v₂(a, t),    0 ≤ w ≤ 1,                          (GPC's composition)
 
 with the same start noise, times and steps as either parent; the weight w is found at test time by
 evaluating the task's success at each weight of a grid (the authors' script: w = 0.1, 0.2, …, 0.9). A convex
 combination of scores is the score of p₁^w·p₂^(1−w) at noise level 0, so samples are drawn toward where both
 parents put mass. On the straight flow path a velocity is v = x/t + (1 − t)/t·∇log p_t(x) (affine in the
-score, the same coefficients for every model), so composing velocities is composing scores exactly; w = 1
-and w = 0 are parent 1 and parent 2 bit for bit.
+score, the same coefficients for every model; our derivation), so composing velocities is composing scores
+exactly; w = 1 and w = 0 are parent 1 and parent 2 bit for bit.
 
 The toy. Actions a ∈ R²; success when a lands in the target disc ‖a‖ < ``radius`` (0.45) around the target
 (0, 0). Each seed has two fixed datasets of ``demos`` demonstrations, biased to opposite sides: parent 1's
@@ -20,10 +20,10 @@ N((``bias_1``, 0), σ²·I), parent 2's N((``bias_2``, 0), σ²·I) (defaults �
 straddling the target's edge. Each parent is a ``FlowPolicy`` (one velocity field per seed) trained by flow
 matching on its own dataset (one Adam step of both per ``step()``), so each lands in the target about half
 the time. Both flows carry N(0, I) noise to Gaussians of the same spread, so their convex combination carries
-it to one centred at w·bias_1 + (1 − w)·bias_2 — the product p₁^w·p₂^(1−w) of the two Gaussians, on the target
-at the right w. After every ``eval_every`` steps (and the last) the composition is sampled from the current
-parents at each weight of a grid of ``grid_points`` weights from 0 to 1 (both included: the parents) from one
-fixed noise batch (``eval_samples`` points per seed); the best weight w* is picked on it, and every reported
+it to one centred at w·bias_1 + (1 − w)·bias_2 — the product p₁^w·p₂^(1−w) of the two Gaussians, on the
+target at the right w. After every ``eval_every`` steps (and the last) the composition is sampled from the
+current parents at each weight of a grid of ``grid_points`` weights from 0 to 1 (both included: the parents)
+from one fixed noise batch (``eval_samples`` points per seed); the best weight w* is picked on it, and every reported
 success is measured on a second, independent fixed noise batch (the selection's luck does not leak into the
 reported number). The switch ``policy`` picks what acts, what the headline ``success`` reports and what the
 view draws: 'parent_1' (default, the failure), 'parent_2', or 'gpc' (the composition at w*, or at ``weight``
@@ -34,7 +34,13 @@ success after the last step): the parents succeed 0.41–0.48 on average (the be
 0.47–0.54, at most 0.67), the composition at the searched w* 0.976–0.981 (its worst seed 0.92), at least
 +0.27 over the better parent in every seed; w* ∈ [0.3, 0.7], never a parent. With symmetric biases a fixed
 w = ½ does as well (0.98–0.99); with unequal biases (``bias_2`` = 0.9: parent 2 never succeeds) w* moves to
-0.6–0.7 and the search matters: w = ½ 0.91 (median over seeds), w* 0.98 (base seed 0).
+0.6–0.7 and the search matters: w = ½ 0.90–0.92, w* 0.97–0.98 (base seeds 0, 1).
+
+What does not: this toy is the easy case (Gaussian parents whose product sits on the target). In a first
+trial each parent's demos were bimodal — half on a shared target, half on the parent's own wrong spot — and
+the composition gained little (parents 0.42–0.46, composition 0.49–0.51; 400 steps, base seeds 0–2): the
+averaged velocity sends the noise each parent sends to its own wrong spot to a point between the two wrong
+spots, not to the shared target — without a corrector the averaged flow does not sample the product there.
 
 Inferred: only the abstract, the project page, a third-party summary and the authors' evaluation code were
 available. The composition rule and the grid search follow the authors' code (``get_composed_action``:
@@ -65,7 +71,8 @@ class GpcConfig(LabConfig):
         "parent_1", description="what acts: 'parent_1', 'parent_2' (each trained on its own demos), or 'gpc' "
         "(their velocities combined, w·v₁ + (1 − w)·v₂, w searched on a grid or fixed)")
     weight_search: Literal["grid", "fixed"] = Field(
-        "grid", description="'gpc': 'grid' picks w on a selection batch among the grid's weights; 'fixed' uses `weight`")
+        "grid", description="'gpc': 'grid' picks w on a selection batch among the grid's weights; 'fixed' uses "
+        "`weight`")
     weight: float = Field(0.5, ge=0.0, le=1.0, description="'gpc' with 'fixed': w on parent 1 (1 − w on parent 2)")
     grid_points: int = Field(11, ge=2, le=41, description="weights searched: evenly from 0 to 1, both included")
     bias_1: float = Field(-0.45, ge=-3.0, le=3.0, description="parent 1's demos: centred this far from the "
@@ -172,7 +179,8 @@ class GpcTrainer(Trainer):
 
     def measure(self) -> dict[str, torch.Tensor]:
         """Held-out success of parent 1 (w = 1), parent 2 (w = 0), the composition at the weight w* best on
-        the selection batch and at the fixed ``weight``; w* itself (seeds,) each; and the held-out success at every grid weight (seeds, grid_points)."""
+        the selection batch and at the fixed ``weight``; w* itself (seeds,) each; and the held-out success at
+        every grid weight (seeds, grid_points)."""
         grid = self.config.grid_points
         picked = self.success_by_weight(self.selection_noise)[:, :grid].argmax(-1)                 # (S,)
         held_out = self.success_by_weight(self.held_out_noise)
@@ -211,16 +219,18 @@ class GpcTrainer(Trainer):
                 "best_weight": m["best_weight"], "flow_loss": loss.detach() / 2}
 
     def view_state(self) -> dict[str, torch.Tensor]:
-        """``VIEW_POINTS`` actions per seed of parent 1, parent 2 and the composition at the last searched w*,
-        from noise of the view's own generator: (seeds, VIEW_POINTS, 2)
-        each; and the grid's weights and the held-out success at each (seeds, grid_points), last measured."""
+        """``VIEW_POINTS`` actions per seed (seeds, VIEW_POINTS, 2) of parent 1, parent 2 and the composition
+        at the weight it acts with (w* last searched, or ``weight`` with 'fixed') — 'gpc_weight' (seeds,) —
+        from noise of the view's own generator; the grid's weights and the held-out success at each (seeds,
+        grid_points), last measured."""
         c = self.config
         start = torch.randn(c.seeds, VIEW_POINTS, 2, generator=self.view_generator, device=self.device)
         best = self.measured["best_weight"]
+        acting = best if c.weight_search == "grid" else torch.full_like(best, c.weight)
         with torch.no_grad():
             samples = {name: composed_sample(*self.parents, start, w.view(-1, 1, 1).expand(-1, VIEW_POINTS, 1),
                                              c.flow_steps).detach().clone()
                        for name, w in (("parent_1", torch.ones_like(best)), ("parent_2", torch.zeros_like(best)),
-                                       ("gpc", best))}
-        return {**samples, "best_weight": best.clone(), "weights": self.weights[:c.grid_points].clone(),
+                                       ("gpc", acting))}
+        return {**samples, "gpc_weight": acting.clone(), "weights": self.weights[:c.grid_points].clone(),
                 "success_by_weight": self.measured["by_weight"].clone()}
