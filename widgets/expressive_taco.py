@@ -17,7 +17,7 @@ import torch
 from lab.core import History
 from lab.expressive.taco import SUCCESS_X, TacoConfig, TacoTrainer, demo_density
 
-from .agents import _empty, _layout, _ready, add_median_band, add_seed_lines, one_of
+from .agents import _empty, _layout, _ready, add_median_band, add_seed_lines
 from .expressive import MAX_SEEDS_DRAWN, SEED_COLORS, landscape_figure
 from .labview import LabView
 

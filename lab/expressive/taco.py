@@ -39,7 +39,10 @@ What reproduces (tests/expressive/test_taco.py: defaults, 150 steps, 16 seeds, b
 draw succeeds in nearly every context or nearly none), 24–25% of executed chunks off the support. TACO with
 K = 8: success 0.92–0.96, spread 0.06–0.09, off-support 0.6–2.1%. The CFN's pseudo-count ranks the
 candidates by true demo density with Spearman 0.77–0.82 (mean over seeds; every seed ≥ 0.61), against
-≈ 0.5 for the untrained network.
+≈ 0.5 for the untrained network. Where it stops: the pseudo-count prefers the demos' dominant mode, not the
+successful one as such; with the redundant mode at half the demos (minority 0.5) TACO still removes the
+off-support chunks (26% → 2–3%) but executes the redundant mode in 43–51% of decisions (success 0.45–0.53
+against single's 0.33–0.36).
 
 Inferred (the abstract, the authors' README and third-party summaries were available, not the full text):
 TACO's CFN reads the VLA's internal features of the denoised chunk ("coupled" estimation with a shared
