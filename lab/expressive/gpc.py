@@ -179,8 +179,8 @@ class GpcTrainer(Trainer):
 
     def measure(self) -> dict[str, torch.Tensor]:
         """Held-out success of parent 1 (w = 1), parent 2 (w = 0), the composition at the weight w* best on
-        the selection batch and at the fixed ``weight``; w* itself (seeds,) each; and the held-out success at
-        every grid weight (seeds, grid_points)."""
+        the selection batch (the smallest such w on a tie) and at the fixed ``weight``; w* itself; (seeds,)
+        each. And the held-out success at every grid weight (seeds, grid_points)."""
         grid = self.config.grid_points
         picked = self.success_by_weight(self.selection_noise)[:, :grid].argmax(-1)                 # (S,)
         held_out = self.success_by_weight(self.held_out_noise)
