@@ -2,7 +2,7 @@
 
 A lab of ``lab/expressive`` (issue 20) hands its view a copy of each seed's sampled actions through
 ``Trainer.view_state()`` (taken between steps by ``Run``); ``landscape_figure`` draws them as one colour per
-seed over a heatmap of the true reward, so a Gaussian that averages two modes, a flow that collapses onto
+seed over a heatmap of the true reward (white where it is lowest, grey where highest), so a Gaussian that
 one, or a policy that covers both is seen, not inferred. The curves over training reuse the agents labs'
 helpers (``widgets.agents``: median over the interquartile band, thin per-seed lines).
 """
@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 MAX_SEEDS_DRAWN = 8
 POINTS_PER_SEED = 64
+LANDSCAPE_SCALE = [[0.0, "#ffffff"], [1.0, "#969696"]]   # low reward white, high a mid grey the seeds show on
 SEED_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
@@ -24,7 +25,7 @@ def landscape_figure(title: str, xs: np.ndarray, ys: np.ndarray, reward: np.ndar
     ``POINTS_PER_SEED`` each, one colour per seed) and optional ``marks`` (k, 2), the optima, as stars.
     ``actions`` None (no run yet) draws the landscape alone."""
     fig = go.Figure()
-    fig.add_heatmap(x=xs, y=ys, z=reward, colorscale="Greys", reversescale=True, showscale=True,
+    fig.add_heatmap(x=xs, y=ys, z=reward, colorscale=LANDSCAPE_SCALE, showscale=True,
                     colorbar=dict(title=reward_label, len=0.8), name=reward_label,
                     hovertemplate="(%{x:.2f}, %{y:.2f}): %{z:.2f}<extra>" + reward_label + "</extra>")
     if actions is not None:

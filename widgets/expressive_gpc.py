@@ -54,7 +54,7 @@ def landscape_now(state: dict | None, config: GpcConfig) -> go.Figure:
     if config.policy == "gpc" and state is not None:
         w = state["gpc_weight"].cpu().numpy()
         weight = f", w = {np.median(w):.1f} (median; {w.min():.1f}–{w.max():.1f} over seeds)"
-    title = (f"Where {NAMES[config.policy]}'s actions land{weight}<br><sup>the white disc is the target; "
+    title = (f"Where {NAMES[config.policy]}'s actions land{weight}<br><sup>the grey disc is the target; "
              "crosses: the parents' demo centres</sup>")
     actions = None if state is None else state[config.policy].cpu().numpy()
     fig = landscape_figure(title, GRID, GRID, success_region(config), actions, reward_label="success",
