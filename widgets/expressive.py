@@ -3,7 +3,7 @@
 A lab of ``lab/expressive`` (issue 20) hands its view a copy of each seed's sampled actions through
 ``Trainer.view_state()`` (taken between steps by ``Run``); ``landscape_figure`` draws them as one colour per
 seed over a heatmap of the true reward (white where it is lowest, grey where highest), so a Gaussian that
-one, or a policy that covers both is seen, not inferred. The curves over training reuse the agents labs'
+averages two modes, a flow that collapses onto one, or a policy that covers both is seen, not inferred. The curves over training reuse the agents labs'
 helpers (``widgets.agents``: median over the interquartile band, thin per-seed lines).
 """
 from __future__ import annotations
