@@ -106,7 +106,29 @@ def value_figure(history: History | None, config: ExpoConfig) -> go.Figure:
 
 FIGURES = [return_figure, value_figure]
 
-TAB_TEXT = "TAB_TEXT_PLACEHOLDER"
+TAB_TEXT = (
+    "## EXPO: an imitation-trained flow, bounded edits and max-Q selection (arXiv 2507.07986)\n"
+    "A point mass starts below two goals (right worth 1, left 0.5; 10 steps; γ = 0.9, so no value can exceed "
+    "10). Each seed's flow policy is pretrained by flow matching on 64 scripted demonstrations, half to each "
+    "goal, then fine-tuned online: 8 environments, a replay buffer keeping the offline data, a twin critic.\n\n"
+    "**The failure:** improving the flow by backpropagating Q through its 8 Euler steps (Diffusion-QL: "
+    "flow-matching loss − η·Q/E|Q|, η = 10) drives its samples out of the action box, where the critic "
+    "extrapolates; the TD targets take those values and Q runs away (beyond ±30) in 9, 7 and 12 of 16 seeds "
+    "(base seeds 0, 1, 2); the median return is 0.32 / 0.43 / 0.17 of the optimum and no seed reaches 0.8 "
+    "in 300 steps (2400 transitions per seed).\n\n"
+    "**The knob:** `method` = `expo`: the flow only imitates the buffer; a tanh-Gaussian edit policy moves each "
+    "sample by at most β = 0.3 toward higher Q; the best of 8 samples and their 8 edits by Q acts and backs up.\n\n"
+    "**The difference:** no seed diverges (max |Q| 5.8–6.0, under the bound of 10); median return 0.87 / 0.88 / "
+    "0.91, every seed's episodes at the better goal, 14 / 12 / 13 of 16 seeds past 0.8. At η = 1 the baseline "
+    "does not diverge but stalls at 0.42–0.45 with no seed past 0.8, so EXPO's gain here is sample "
+    "efficiency as well as stability.\n\n"
+    "**What is inferred or does not reproduce:** the paper's method section was not available; the rule follows "
+    "the public code (a copy of the authors' JAX code): the base by imitation only, the edit policy's SAC-style "
+    "loss at the buffer's actions, max-Q over base samples and edits for acting and the TD target. Flow matching "
+    "replaces DDPM; there is no EMA copy of the base, a twin critic replaces the ensemble, UTD is 1; the toy "
+    "and the baseline's unbounded flow output (the critic sees the raw sample, the environment clips it) are "
+    "ours. The baseline diverges only at a strong Q weight (η = 10 here; none at η = 1). The paper's 2–3× "
+    "sample-efficiency ratio is not measured as such: the baseline never reaches 0.8 in our budget.")
 
 
 def expo_view(**values) -> LabView:

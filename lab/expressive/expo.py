@@ -28,7 +28,13 @@ value of the policy's actions on the batch, clamped to ±1e3 as measured), diver
 seed's |q| exceeds ``DIVERGED_FACTOR``·r_max/(1 − γ), or is not finite; latched) and edit (mean |ã|, 0 for
 the baseline).
 
-What reproduces: see tests/expressive/test_expo.py (numbers filled in there after measurement).
+What reproduces (tests/expressive/test_expo.py; the defaults, 300 online steps = 2400 transitions per seed,
+16 seeds, base seeds 0, 1, 2): backprop through the chain at η = 10 diverges in 9, 7 and 12 of 16 seeds (Q
+beyond ±30, runs kept alive by the clamped metric), median return 0.32 / 0.43 / 0.17 of the optimum, no
+seed reaching 0.8; EXPO diverges in none (max |Q| 5.8–6.0 ≤ 10), median return 0.87 / 0.88 / 0.91, every
+seed's episodes at the better goal, 14 / 12 / 13 of 16 seeds past 0.8. At η = 1 the baseline does not
+diverge but stalls at 0.42–0.45 (no seed past 0.8): EXPO's gain here is also sample efficiency, as the
+paper claims; its size (the paper: 2–3× on robot tasks) is not measured as a ratio here.
 
 Inferred or changed (the paper's method section was not available to us; the rule is from the public code
 ``Servo97/EXPO``, ``expo/agents/sac/expo_learner.py``): flow matching instead of DDPM; no EMA copy of the
@@ -84,7 +90,7 @@ class ExpoConfig(LabConfig):
     tau: float = Field(0.05, gt=0.0, le=1.0, description="Polyak rate of the target critic")
     q_weight: float = Field(10.0, ge=0.0, le=100.0, description="'backprop_chain': η, the weight of −Q/E|Q| "
                             "beside the flow-matching loss")
-    samples: int = Field(4, ge=1, le=64, description="'expo': N, base samples per state (each also edited)")
+    samples: int = Field(8, ge=1, le=64, description="'expo': N, base samples per state (each also edited)")
     edit_scale: float = Field(0.3, gt=0.0, le=2.0, description="'expo': β, the largest edit per action coordinate")
     seeds: int = Field(16, ge=1, le=256, description="independent seeds trained at once")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="base random seed of the population")
