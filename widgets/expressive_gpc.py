@@ -19,6 +19,7 @@ from lab.expressive.gpc import TARGET, GpcConfig, GpcTrainer
 from .agents import _empty, _fill, _layout, _ready, add_median_band, add_seed_lines, one_of, quartiles
 from .expressive import landscape_figure
 from .labview import LabView
+from .live import add_band
 
 COLORS = {"success_parent_1": "#1f77b4", "success_parent_2": "#ff7f0e", "success_gpc": "#2ca02c"}
 GRID = np.linspace(-1.5, 1.5, 121)
@@ -76,8 +77,7 @@ def search_figure(state: dict | None, config: GpcConfig) -> go.Figure:
         return _empty(fig)
     weights = state["weights"].cpu().numpy()
     low, median, high = quartiles(state["success_by_weight"].cpu().numpy().T)
-    fig.add_scatter(x=np.concatenate([weights, weights[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
-                    fillcolor=_fill(COLORS["success_gpc"]), line=dict(width=0), name="middle half of the seeds")
+    add_band(fig, weights, low, high, _fill(COLORS["success_gpc"]), "middle half of the seeds")
     fig.add_scatter(x=weights, y=median, mode="lines+markers", line=dict(color=COLORS["success_gpc"], width=3),
                     name="median")
     for key, w in (("success_parent_2", 0.0), ("success_parent_1", 1.0)):
