@@ -108,7 +108,8 @@ ABOUT = ("Short recommendation sessions: 4 user types, 12 items, 4 items shown p
          "The knob is 'method': 'two_stage' first trains a like policy and a share policy (stage one), then fits "
          "the main policy to their product tilted by the watch-time advantage (stage two): likes 0.08–0.09, "
          "shares 0.03, both constraints met in 48 of 48 seeds, at 3 % less watch time (0.918 vs 0.949). "
-         "'kl_weight' is the temperature of the watch-time tilt: lower gains a little watch time and loses seeds.")
+         "'kl_weight' is the temperature of the watch-time tilt: at 0.1 87–100 % of seeds meet both, at 0.05 "
+         "44–75 %; at 0.5 and 1 all do, at watch time 0.90 and 0.88 (a scan over base seeds 0–2, not in the tests).")
 VIEW_START = dict(method="summed", seeds=16, steps=400)
 ENABLED_BY = {
     "aux_weight": ("method", one_of("summed")),
