@@ -95,6 +95,31 @@ def set_value(page, field: str, value: str) -> None:
     box.press("Enter")
 
 
+def select(page, field: str, value: str) -> None:
+    """Choose ``value`` in the LabView select control of ``field`` on ``page``."""
+    page.locator(f".control-{field} select").first.select_option(value)
+
+
+# In a figure's page element: the last x each trace reaches (None for a trace without points); every trace's y.
+LAST_STEPS = "el => el.data.map(t => t.x && t.x.length ? t.x[t.x.length - 1] : null)"
+VALUES = "el => JSON.stringify(el.data.map(t => t.y))"
+
+
+def figure(page, index: int):
+    """The plotly element of a LabView's ``index``-th figure on ``page``."""
+    return page.locator(f".lab-figure-{index} .js-plotly-plot").first
+
+
+def wait_for(condition, what: str, timeout_s: float = 60):
+    """``condition()``'s value once it is truthy: the figure worker may draw a finished run's figures a few
+    seconds after the status line says Finished (a loaded machine)."""
+    deadline = time.monotonic() + timeout_s
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"{what} within {timeout_s} s"
+        time.sleep(0.3)
+    return value
+
+
 @pytest.fixture
 def server_url():
     """The dashboard served by a thread of this process, for one test."""

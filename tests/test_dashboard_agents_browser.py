@@ -4,12 +4,11 @@ option and the status line says the change applies to the next run; that run dra
 ``page`` fixture fails a test whose page fetched anything from another host than the lab's own server.
 
 The waits are for the runs to end, not speed bounds: quiet, a 40-step run of 4 seeds trains in well under a second."""
-import time
 
 from playwright.sync_api import expect
 
 from dashboard_pages import page, server_url  # noqa: F401 (fixtures)
-from dashboard_pages import set_value
+from dashboard_pages import figure, set_value, wait_for
 
 SEEDS = 4
 STEPS = 40
@@ -19,20 +18,6 @@ SEED_LINES = """el => el.data.filter(t => (t.name || '').startsWith('seed '))
                              .map(t => [t.name, t.x.length, t.x.length ? t.x[t.x.length - 1] : null])"""
 TRACE_NAMES = "el => el.data.map(t => t.name)"
 TITLE = "el => el.layout.title.text"
-
-
-def figure(page, index: int):
-    return page.locator(f".lab-figure-{index} .js-plotly-plot").first
-
-
-def wait_for(condition, what: str, timeout_s: float = 60):
-    """``condition()``'s value once it is truthy: the figure worker may draw a finished run's figures a few
-    seconds after the status line says Finished (a loaded machine)."""
-    deadline = time.monotonic() + timeout_s
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"{what} within {timeout_s} s"
-        time.sleep(0.3)
-    return value
 
 
 def last_drawn(page) -> float:

@@ -5,20 +5,14 @@ it with the new run's numbers. The ``page`` fixture fails a test whose
 page fetched anything from another host than the lab's own server.
 
 The waits are for the runs to end, not speed bounds."""
-import time
-
 import pytest
 from playwright.sync_api import expect
 
 from dashboard_pages import page, server_url  # noqa: F401 (fixtures)
-from dashboard_pages import set_value
+from dashboard_pages import LAST_STEPS, VALUES, figure, select, set_value, wait_for
 
 SEEDS = 3
 STEPS = 12
-
-# The last step each trace of a figure reaches (None for a trace without points).
-LAST_STEPS = "el => el.data.map(t => t.x && t.x.length ? t.x[t.x.length - 1] : null)"
-VALUES = "el => JSON.stringify(el.data.map(t => t.y))"
 
 # tab title: (the switch, its baseline shown first, the paper's value, options set after the switch)
 TABS = {
@@ -30,26 +24,8 @@ TABS = {
 }
 
 
-def figure(page, index: int):
-    return page.locator(f".lab-figure-{index} .js-plotly-plot").first
-
-
-def wait_for(condition, what: str, timeout_s: float = 60):
-    """``condition()``'s value once it is truthy (the figure worker may draw a finished run a few seconds after the
-    status line says Finished, on a loaded machine)."""
-    deadline = time.monotonic() + timeout_s
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"{what} within {timeout_s} s"
-        time.sleep(0.3)
-    return value
-
-
 def drawn_to_the_end(page) -> bool:
     return STEPS in figure(page, 0).evaluate(LAST_STEPS)
-
-
-def select(page, field: str, value: str) -> None:
-    page.locator(f".control-{field} select").first.select_option(value)
 
 
 @pytest.mark.parametrize("title", list(TABS))
