@@ -26,6 +26,12 @@ TRAINERS = {
     "agent-r": ("lab.agents.agent_r", "AgentRTrainer"),
     "search-r2": ("lab.agents.search_r2", "SearchR2Trainer"),
     "mmc": ("lab.agents.mmc", "MMCTrainer"),
+    "gorl": ("lab.expressive.gorl", "GorlTrainer"),
+    "expo": ("lab.expressive.expo", "ExpoTrainer"),
+    "pa-rl": ("lab.expressive.pa_rl", "PaRlTrainer"),
+    "gpc": ("lab.expressive.gpc", "GpcTrainer"),
+    "taco": ("lab.expressive.taco", "TacoTrainer"),
+    "two-stage": ("lab.expressive.two_stage", "TwoStageTrainer"),
 }
 
 

@@ -53,6 +53,12 @@ CASES = [
     ("search-r2", {"method": "grpo", "seeds": 2}),
     ("search-r2", {"method": "search_r2", "detect_prob": 0.7, "seeds": 2}),
     *[("mmc", {"critique_data": data, "seeds": 2}) for data in ("outcome", "mmc")],
+    *[("pa-rl", {"method": method, "seeds": 2}) for method in ("reinforce", "pa_rl")],
+    ("pa-rl", {"action": "continuous", "method": "pa_rl", "seeds": 2}),
+    *[("gpc", {"policy": policy, "seeds": 2, "eval_every": 2}) for policy in ("parent_1", "gpc")],
+    *[("taco", {"selection": selection, "seeds": 2}) for selection in ("single", "taco")],
+    *[("two-stage", {"method": method, "seeds": 2, "stage1_steps": 5})   # stage two within the 12 steps
+      for method in ("summed", "two_stage")],
 ]
 
 
