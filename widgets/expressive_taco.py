@@ -100,7 +100,7 @@ TAB_TEXT = (
     "2023: regress each demo's own ±1 coin flips; ‖f‖²/d estimates 1/n) is fitted on the same demos.\n\n"
     "**The failure:** executing the policy's one sample, a fixed noise draw succeeds in nearly every context "
     "or nearly none — the noise picks the mode. Success 0.55–0.58, its spread over 8 noise seeds 0.47 (of a "
-    "possible 0.5), a quarter of the executed chunks off the demos' support. **The knob:** `selection` "
+    "possible 0.53, the sample std of 8 rates), a quarter of the executed chunks off the demos' support. **The knob:** `selection` "
     "(and `candidates`, K). **The difference** (150 steps, 16 seeds, base seeds 0–2): `taco` with K = 8 — "
     "success 0.92–0.96, spread 0.06–0.09, 0.6–2.1% off the support; the CFN's pseudo-count ranks the "
     "candidates by true density with Spearman 0.77–0.82 (≈ 0.5 untrained).\n\n"
