@@ -181,7 +181,7 @@ class TwoStageTrainer(Trainer):
     def population(self) -> int:
         return self.config.seeds
 
-    def sessions(self, probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def draw_sessions(self, probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``sessions`` sessions of the policies probs (S, U, N): user types (S, B), items shown (S, B, T)
         and the signals observed (3, S, B, T): watch time (noisy), like and share events (0/1)."""
         c, g, dev = self.config, self.generator, self.device
@@ -200,7 +200,7 @@ class TwoStageTrainer(Trainer):
         for the main policy under 'two_stage', the stage-two fit, the critic's TD loss), summed over seeds."""
         c = self.config
         log_probs = torch.log_softmax(logits, -1)
-        users, shown, signals = self.sessions(log_probs.detach().exp())
+        users, shown, signals = self.draw_sessions(log_probs.detach().exp())
         reward = signals[0] + c.aux_weight * (signals[1] + signals[2]) if signal is None else signals[signal]
         values = session_values(critic, users)
         following = torch.cat([values[..., 1:], torch.zeros_like(values[..., :1])], -1).detach()
