@@ -23,18 +23,20 @@ updates of a twin Q critic (``lab.critic.networks``) and of the policy. The swit
   of the twin-min target Q among the 2N candidates — for acting and for the TD backup.
 
 Metrics per step: return (the last finished episodes' mean return over the scripted optimal one's, the
-headline), better_goal (fraction of those episodes ending nearer the better goal), q (the critic's twin-min
-value of the policy's actions on the batch, clamped to ±1e3 as measured), diverged (1 from the first step a
-seed's |q| exceeds ``DIVERGED_FACTOR``·r_max/(1 − γ), or is not finite; latched) and edit (mean |ã|, 0 for
-the baseline).
+headline), better_goal (fraction of those episodes ending nearer the better goal), q (the twin-min target Q
+of the acting policy's next actions that the TD backup uses, batch mean, clamped to ±1e3 as measured),
+diverged (1 from the first step a seed's |q| exceeds ``DIVERGED_FACTOR``·r_max/(1 − γ), or is not finite;
+latched), outside (the fraction of those next actions outside the action box) and edit (mean |ã|; 0 for the
+baseline).
 
 What reproduces (tests/expressive/test_expo.py; the defaults, 300 online steps = 2400 transitions per seed,
-16 seeds, base seeds 0, 1, 2): backprop through the chain at η = 10 diverges in 9, 7 and 12 of 16 seeds (Q
-beyond ±30, runs kept alive by the clamped metric), median return 0.32 / 0.43 / 0.17 of the optimum, no
-seed reaching 0.8; EXPO diverges in none (max |Q| 5.8–6.0 ≤ 10), median return 0.87 / 0.88 / 0.91, every
-seed's episodes at the better goal, 14 / 12 / 13 of 16 seeds past 0.8. At η = 1 the baseline does not
-diverge but stalls at 0.42–0.45 (no seed past 0.8): EXPO's gain here is also sample efficiency, as the
-paper claims; its size (the paper: 2–3× on robot tasks) is not measured as a ratio here.
+16 seeds, base seeds 0, 1, 2): backprop through the chain at η = 10 diverges (Q beyond ±30; the runs go on,
+the metric clamped) in 9, 7 and 13 of 16 seeds; median return 0.35 / 0.44 / 0.15 of the optimum, 0 / 1 / 0
+seeds reaching 0.8. EXPO diverges in none (max |Q| 5.8–6.1 ≤ 10): median
+return 0.80 / 0.85 / 0.90, 99–100% of episodes at the better goal, 12 / 13 / 15 of 16 seeds past 0.8. At
+η = 1 the baseline does not diverge (max |Q| 5.2–5.5) but stalls at 0.41–0.45 (no seed past 0.8): EXPO's
+gain here is also sample efficiency, as the paper claims; its size (the paper: 2–3× on robot tasks) is not
+measured as a ratio here.
 
 Inferred or changed (the paper's method section was not available to us; the rule is from the public code
 ``Servo97/EXPO``, ``expo/agents/sac/expo_learner.py``): flow matching instead of DDPM; no EMA copy of the
@@ -161,8 +163,7 @@ class ExpoTrainer(Trainer):
         self.pos = starts((S, c.envs), g, dev)
         self.t = 0
         self.episode_return = torch.zeros(S, c.envs, device=dev)
-        self.last_return = self._rollout(g)[0]
-        self.last_better = self._rollout(g)[1]
+        self.last_return, self.last_better, _ = self._rollout(g)        # the pretrained policy's episodes
         self.diverged = torch.zeros(S, device=dev)
         self.view_generator = torch.Generator(device=dev)
         self.view_generator.manual_seed(c.seed + 1)
@@ -175,8 +176,7 @@ class ExpoTrainer(Trainer):
 
     def _fill_offline(self, data: dict[str, torch.Tensor]) -> None:
         c, dev = self.config, self.device
-        self.replay = {"s": torch.zeros(c.seeds, c.buffer, 2, device=dev), "a": torch.zeros(c.seeds, c.buffer, 2, device=dev),
-                       "r": torch.zeros(c.seeds, c.buffer, device=dev), "s2": torch.zeros(c.seeds, c.buffer, 2, device=dev)}
+        self.replay = {key: torch.zeros(c.seeds, c.buffer, *data[key].shape[2:], device=dev) for key in data}
         self.offline = data["r"].shape[1]
         for key, value in data.items():
             self.replay[key][:, :self.offline] = value
@@ -185,10 +185,11 @@ class ExpoTrainer(Trainer):
     def _store(self, s, a, r, s2) -> None:
         """Write one step of every environment; online rows cycle after the offline data, which stays."""
         n, c = s.shape[1], self.config
-        rows = (self.cursor + torch.arange(n, device=self.device) - self.offline) % (c.buffer - self.offline) + self.offline
+        ring = c.buffer - self.offline
+        rows = (self.cursor + torch.arange(n, device=self.device) - self.offline) % ring + self.offline
         for key, value in zip(("s", "a", "r", "s2"), (s, a, r, s2)):
             self.replay[key][:, rows] = value
-        self.cursor = self.offline + (self.cursor + n - self.offline) % (c.buffer - self.offline)
+        self.cursor = self.offline + (self.cursor + n - self.offline) % ring
         self.filled = min(self.filled + n, c.buffer)
 
     def _sample(self) -> dict[str, torch.Tensor]:
@@ -223,7 +224,8 @@ class ExpoTrainer(Trainer):
                 return self.on_the_fly(s, generator, self.target_critic)
             return self.base_sample(s, generator)
 
-    def _rollout(self, generator: torch.Generator, episodes: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _rollout(self, generator: torch.Generator, episodes: int | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Fresh episodes of the current policy: (normalized mean return (S,), fraction ending nearer the
         better goal (S,), end positions (S, episodes, 2))."""
         c = self.config
