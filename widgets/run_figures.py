@@ -34,6 +34,12 @@ FIGURES = {
     "agent-r": ("widgets.agents_agent_r", ["success_figure", "loops_recovery_figure", "data_figure"]),
     "search-r2": ("widgets.agents_search_r2", ["grounded_figure", "lucky_figure", "evidence_figure"]),
     "mmc": ("widgets.agents_mmc", ["localisation_figure", "accuracy_figure", "rounds_figure"]),
+    "gorl": ("widgets.expressive_gorl", ["kl_figure", "diverged_figure"]),
+    "expo": ("widgets.expressive_expo", ["return_figure", "value_figure"]),
+    "pa-rl": ("widgets.expressive_pa_rl", ["reward_figure", "diagnostic_figure"]),
+    "gpc": ("widgets.expressive_gpc", ["success_figure"]),
+    "taco": ("widgets.expressive_taco", ["success_figure", "support_figure"]),
+    "two-stage": ("widgets.expressive_two_stage", ["rates_figure", "watch_figure"]),
 }
 
 
