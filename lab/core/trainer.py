@@ -66,6 +66,15 @@ class Trainer:
         return None
 
 
+VIEW_SEED_OFFSET = 7_919   # a view's stream: base seed + this, apart from every base seed's training stream nearby
+
+
+def view_generator(seed: int, device: torch.device) -> torch.Generator:
+    """A generator for a trainer's ``view_state()`` draws (samples shown by a view), seeded ``seed +
+    VIEW_SEED_OFFSET``: what a view draws never comes from, nor moves, the training generator."""
+    return torch.Generator(device=device).manual_seed(seed + VIEW_SEED_OFFSET)
+
+
 def block_configs(trainer: type[Trainer], config: LabConfig, blocks: list[dict] | None) -> list[LabConfig]:
     """The config of each block of a batched population: ``config`` with the block's values (fields of
     ``trainer.BATCHED``), each checked as any config is; ``[config]`` when there are no blocks."""

@@ -14,9 +14,22 @@ identity map from its start point to its end).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 
 from lab.critic.networks import init_mlp, mlp
+
+
+def euler(velocity: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], start: torch.Tensor,
+          steps: int) -> torch.Tensor:
+    """The end at t = 1 of da/dt = velocity(a, t) from a = ``start`` (…, dim) at t = 0, by ``steps`` Euler steps at
+    the times k/steps (t shaped (…, 1)); every flow sampler of the lab integrates with it."""
+    a = start
+    for k in range(steps):
+        t = torch.full_like(a[..., :1], k / steps)
+        a = a + velocity(a, t) / steps
+    return a
 
 
 class FlowPolicy:
@@ -41,12 +54,7 @@ class FlowPolicy:
                params: list[torch.Tensor] | None = None) -> torch.Tensor:
         """The end a₁ of the flow from ``start`` a₀ (seeds, B, dim) by Euler steps; differentiable through
         the whole chain (detach the result, or call under ``torch.no_grad()``, when no gradient is wanted)."""
-        steps = self.steps if steps is None else steps
-        a = start
-        for k in range(steps):
-            t = torch.full_like(a[..., :1], k / steps)
-            a = a + self.velocity(a, t, cond, params) / steps
-        return a
+        return euler(lambda a, t: self.velocity(a, t, cond, params), start, self.steps if steps is None else steps)
 
     def loss(self, target: torch.Tensor, generator: torch.Generator, cond: torch.Tensor | None = None,
              start: torch.Tensor | None = None) -> torch.Tensor:

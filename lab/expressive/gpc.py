@@ -54,9 +54,9 @@ from typing import Literal
 
 import torch
 
-from lab.core import Field, LabConfig, Trainer
+from lab.core import Field, LabConfig, Trainer, view_generator
 
-from .flow import FlowPolicy
+from .flow import FlowPolicy, euler
 
 POLICIES = ("parent_1", "parent_2", "gpc")
 TARGET = (0.0, 0.0)                        # the success disc's centre
@@ -127,12 +127,8 @@ def composed_velocity(v1: torch.Tensor, v2: torch.Tensor, w: torch.Tensor) -> to
 def composed_sample(parent_1: FlowPolicy, parent_2: FlowPolicy, start: torch.Tensor, w: torch.Tensor,
                     steps: int) -> torch.Tensor:
     """The end of the composed flow from ``start`` (seeds, B, 2): ``steps`` Euler steps of
-    da/dt = w·v₁ + (1 − w)·v₂ at weights ``w`` (seeds, B, 1), the same times as ``FlowPolicy.sample``."""
-    a = start
-    for k in range(steps):
-        t = torch.full_like(a[..., :1], k / steps)
-        a = a + composed_velocity(parent_1.velocity(a, t), parent_2.velocity(a, t), w) / steps
-    return a
+    da/dt = w·v₁ + (1 − w)·v₂ at weights ``w`` (seeds, B, 1), the same times as ``FlowPolicy.sample`` (``flow.euler``)."""
+    return euler(lambda a, t: composed_velocity(parent_1.velocity(a, t), parent_2.velocity(a, t), w), start, steps)
 
 
 def weight_grid(points: int, device: torch.device) -> torch.Tensor:
@@ -158,7 +154,7 @@ class GpcTrainer(Trainer):
         self.weights = torch.cat([weight_grid(c.grid_points, dev), torch.tensor([c.weight], device=dev)])
         self.selection_noise = torch.randn(c.seeds, 1, c.eval_samples, 2, generator=g, device=dev)
         self.held_out_noise = torch.randn(c.seeds, 1, c.eval_samples, 2, generator=g, device=dev)
-        self.view_generator = torch.Generator(device=dev).manual_seed(c.seed + 1)
+        self.view_generator = view_generator(c.seed, dev)
         self.steps_done = 0
         self.measured = self.measure()                     # the untrained parents: no random numbers drawn
 

@@ -37,7 +37,7 @@ from typing import Callable, Literal
 
 import torch
 
-from lab.core import Field, LabConfig, Trainer
+from lab.core import Field, LabConfig, Trainer, view_generator
 
 from .flow import FlowPolicy
 from .pa_rl_toys import (MlpCritic, behaviour_actions, bump_reward, joint_log_probs, sample_joint,
@@ -119,7 +119,7 @@ class PaRlTrainer(Trainer):
     def __init__(self, config: PaRlConfig, device=None):
         super().__init__(config, device)
         c, g, dev = config, self.generator, self.device
-        self.view_generator = torch.Generator(device=dev).manual_seed(c.seed + 1)
+        self.view_generator = view_generator(c.seed, dev)
         if c.action == "tokens":
             self.reward = token_reward(dev)                                                    # (64,)
             self.first = (c.init_std * torch.randn(c.seeds, TOKENS, generator=g, device=dev)).requires_grad_()

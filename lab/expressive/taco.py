@@ -56,7 +56,7 @@ from typing import Literal
 
 import torch
 
-from lab.core import Field, LabConfig, Trainer
+from lab.core import Field, LabConfig, Trainer, view_generator
 from lab.critic.networks import init_mlp, mlp
 
 from .flow import FlowPolicy
@@ -176,8 +176,7 @@ class TacoTrainer(Trainer):
         self.cfn = init_mlp((c.seeds,), [3, c.hidden, c.hidden, c.coin_dim], g, dev)
         self.optimizer = torch.optim.Adam(self.policy.params, lr=c.lr)
         self.cfn_optimizer = torch.optim.Adam(self.cfn, lr=c.cfn_lr)
-        self.view_generator = torch.Generator(device=dev)
-        self.view_generator.manual_seed(c.seed + 1)
+        self.view_generator = view_generator(c.seed, dev)
 
     @property
     def population(self) -> int:
