@@ -32,7 +32,7 @@ ABOUT = ("A one-step bandit over 2-D actions: the reward has two equal bumps at 
          "lr 0.05 it leans onto one bump in most seeds (KL 0.74–1.27), at lr 0.3 11–15 of 16 seeds diverge "
          "(the Gaussian and GoRL lose none). 'gorl' is the paper's method — a Gaussian latent policy with a "
          "KL to N(0, I), decoded by a flow refit every stage on the policy's own actions: it never diverges, "
-         "but its KL is NOT lower here (1.43–1.53): the decoder only ever sees a Gaussian's samples, and each "
+         "but its KL is NOT lower here (1.33–1.53): the decoder only ever sees a Gaussian's samples, and each "
          "stage's KL re-anchors at the refit policy, so the stages sharpen it past π* (measured over 300 "
          "steps, 16 seeds, base seeds 0–2).")
 VIEW_START = dict(policy="gaussian", seeds=16, steps=300)
@@ -99,7 +99,7 @@ TAB_TEXT = (
     "through its 8-step sampler (the entropy from the exact change of variables) leans onto one bump at lr "
     "0.05 (KL 0.74–1.27) and diverges in 11–15 of 16 seeds at lr 0.3. **The knob:** `policy`. **The "
     "difference** (300 steps, 16 seeds, base seeds 0–2): `gorl` never diverges — 0 of 16 seeds at lr 0.3, "
-    "like the Gaussian — but its KL is **not** lower: 1.43–1.53, about three times the Gaussian's.\n\n"
+    "like the Gaussian — but its KL is **not** lower: 1.33–1.53, about three times the Gaussian's.\n\n"
     "**What does not reproduce, and why:** the paper's KL claim. The decoder is refit on the composed "
     "policy's own actions, from the fixed prior N(0, I); starting from the identity those actions are a "
     "Gaussian's, so the refit map stays near-affine and the next Gaussian latent stays unimodal — in a "
