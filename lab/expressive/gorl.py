@@ -35,7 +35,7 @@ policy's own actions, which start as a Gaussian's (identity decoder), so the ref
 the next Gaussian latent stays unimodal — nothing puts a second mode into the decoder's data; and each
 stage's KL to N(0, I) re-anchors at the refit policy, so the stages act as repeated trust-region steps that
 sharpen the policy past π* (∝ exp(n·r/β) after n ideal stages), and each imperfect refit adds error (median
-KL at the end of the four encoder phases of base seed 0: 0.50, 0.89, 1.08, and 1.53 at step 300).
+KL at the end of the three encoder phases of base seed 0: 0.50, 0.89, 1.08, and 1.53 at step 300, after the third refit).
 
 Inferred: the paper's text (Fig. 2) states the KL penalty toward N(0, I); the authors' code penalises
 mean(loc²) + mean(scale²) — we use the closed-form KL with β = α. The toy, the sizes, the learning rates and
