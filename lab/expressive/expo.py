@@ -51,7 +51,7 @@ from typing import Literal
 
 import torch
 
-from lab.core import Field, LabConfig, Trainer
+from lab.core import Field, LabConfig, Trainer, view_generator
 from lab.critic.actor import SquashedGaussianActor
 from lab.critic.networks import init_mlp, mlp, polyak
 
@@ -165,8 +165,7 @@ class ExpoTrainer(Trainer):
         self.episode_return = torch.zeros(S, c.envs, device=dev)
         self.last_return, self.last_better, _ = self._rollout(g)        # the pretrained policy's episodes
         self.diverged = torch.zeros(S, device=dev)
-        self.view_generator = torch.Generator(device=dev)
-        self.view_generator.manual_seed(c.seed + 1)
+        self.view_generator = view_generator(c.seed, dev)
 
     @property
     def population(self) -> int:

@@ -53,6 +53,7 @@ CASES = [
     ("search-r2", {"method": "grpo", "seeds": 2}),
     ("search-r2", {"method": "search_r2", "detect_prob": 0.7, "seeds": 2}),
     *[("mmc", {"critique_data": data, "seeds": 2}) for data in ("outcome", "mmc")],
+    *[("expo", {"method": method, "seeds": 2, "pretrain_steps": 5, "batch": 16}) for method in ("backprop_chain", "expo")],
     *[("pa-rl", {"method": method, "seeds": 2}) for method in ("reinforce", "pa_rl")],
     ("pa-rl", {"action": "continuous", "method": "pa_rl", "seeds": 2}),
     *[("gpc", {"policy": policy, "seeds": 2, "eval_every": 2}) for policy in ("parent_1", "gpc")],

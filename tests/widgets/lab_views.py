@@ -8,6 +8,7 @@ from widgets.agents_rlac import rlac_view
 from widgets.agents_search_r2 import search_r2_view
 from widgets.cliff import cliff_view
 from widgets.critic import critic_view
+from widgets.expressive_expo import expo_view
 from widgets.expressive_gpc import gpc_view
 from widgets.expressive_pa_rl import pa_rl_view
 from widgets.expressive_taco import taco_view
@@ -35,6 +36,7 @@ LAB_VIEWS = {
     "agent_r": (agent_r_view, dict(data="agent_r", round_steps=5, mcts_iterations=4, eval_episodes=4, seeds=2)),
     "search_r2": (search_r2_view, dict(method="search_r2", seeds=2)),
     "mmc": (mmc_view, dict(critique_data="mmc", train_problems=4, test_chains=8, seeds=2)),
+    "expo": (expo_view, dict(method="expo", pretrain_steps=5, batch=16, seeds=2)),
     "pa_rl": (pa_rl_view, dict(method="pa_rl", action="continuous", seeds=2)),   # method first: reinforce needs tokens
     "gpc": (gpc_view, dict(policy="gpc", eval_every=2, seeds=2)),
     "taco": (taco_view, dict(selection="taco", seeds=2)),
