@@ -49,7 +49,7 @@ from typing import Literal
 import torch
 from torch.autograd import forward_ad
 
-from lab.core import Field, LabConfig, Trainer
+from lab.core import Field, LabConfig, Trainer, view_generator
 
 from .flow import FlowPolicy
 from .gorl_parts import (gaussian_entropy, gaussian_log_prob, kl_to_optimal, kl_to_standard_normal,
@@ -57,7 +57,6 @@ from .gorl_parts import (gaussian_entropy, gaussian_log_prob, kl_to_optimal, kl_
 
 POLICIES = ("gaussian", "flow_direct", "gorl")
 VIEW_POINTS = 64
-VIEW_SEED_OFFSET = 7_919
 
 
 class GorlConfig(LabConfig):
@@ -108,7 +107,7 @@ class GorlTrainer(Trainer):
         self.optimal = optimal_grid(self.modes, c.width, c.alpha)
         self.t = 0
         self.diverged = torch.zeros(c.seeds, dtype=torch.bool, device=dev)
-        self.view_generator = torch.Generator(device=dev).manual_seed(c.seed + VIEW_SEED_OFFSET)
+        self.view_generator = view_generator(c.seed, dev)
         if c.policy == "flow_direct":
             self.flow = FlowPolicy(c.seeds, 2, g, dev, hidden=c.hidden, steps=c.flow_steps)
             self.params = self.flow.params

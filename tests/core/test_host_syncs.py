@@ -53,6 +53,8 @@ CASES = [
     ("search-r2", {"method": "grpo", "seeds": 2}),
     ("search-r2", {"method": "search_r2", "detect_prob": 0.7, "seeds": 2}),
     *[("mmc", {"critique_data": data, "seeds": 2}) for data in ("outcome", "mmc")],
+    *[("gorl", {"policy": policy, "seeds": 2, "latent_steps": 3, "decoder_steps": 3, "buffer": 64, "batch": 16,
+                "eval_samples": 64}) for policy in ("gaussian", "flow_direct", "gorl")],
     *[("expo", {"method": method, "seeds": 2, "pretrain_steps": 5, "batch": 16}) for method in ("backprop_chain", "expo")],
     *[("pa-rl", {"method": method, "seeds": 2}) for method in ("reinforce", "pa_rl")],
     ("pa-rl", {"action": "continuous", "method": "pa_rl", "seeds": 2}),

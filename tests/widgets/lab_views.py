@@ -9,6 +9,7 @@ from widgets.agents_search_r2 import search_r2_view
 from widgets.cliff import cliff_view
 from widgets.critic import critic_view
 from widgets.expressive_expo import expo_view
+from widgets.expressive_gorl import gorl_view
 from widgets.expressive_gpc import gpc_view
 from widgets.expressive_pa_rl import pa_rl_view
 from widgets.expressive_taco import taco_view
@@ -36,6 +37,8 @@ LAB_VIEWS = {
     "agent_r": (agent_r_view, dict(data="agent_r", round_steps=5, mcts_iterations=4, eval_episodes=4, seeds=2)),
     "search_r2": (search_r2_view, dict(method="search_r2", seeds=2)),
     "mmc": (mmc_view, dict(critique_data="mmc", train_problems=4, test_chains=8, seeds=2)),
+    "gorl": (gorl_view, dict(policy="gorl", latent_steps=3, decoder_steps=3, buffer=64, batch=16, eval_samples=64,
+                             seeds=2)),
     "expo": (expo_view, dict(method="expo", pretrain_steps=5, batch=16, seeds=2)),
     "pa_rl": (pa_rl_view, dict(method="pa_rl", action="continuous", seeds=2)),   # method first: reinforce needs tokens
     "gpc": (gpc_view, dict(policy="gpc", eval_every=2, seeds=2)),
