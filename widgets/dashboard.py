@@ -22,8 +22,8 @@ from panel.io.resources import LOCAL_DIST, patch_model_css
 from panel.links import Callback
 from tornado.websocket import WebSocketClosedError
 
-from . import (agents, cliff, critic, critic_arena, games, lattice, llmrl_tab, repair_tabs, repeated, runs_page, synchrony,
-               url_state)
+from . import (agents, cliff, critic, critic_arena, expressive_tabs, games, lattice, llmrl_tab, repair_tabs, repeated,
+               runs_page, synchrony, url_state)
 from .landing import THUMBNAIL_ROUTE, THUMBNAILS, landing
 from .server_memory import after_closed_pages, tune_malloc
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
@@ -41,6 +41,7 @@ TABS = [
     ("LLM-RL stability", llmrl_tab.llmrl_tab),
     ("Agents", agents.agents_tab),
     *repair_tabs.TABS,
+    *expressive_tabs.TABS,
 ]
 
 

@@ -96,6 +96,36 @@ CARDS = [
             "MMC (Liu et al., arXiv 2504.11009): critique data from sibling branches of a search tree",
             "At its ½ verdict a step critic trained on outcome labels finds the first wrong step 65–68% of the "
             "time, one trained on sibling pairs 97% — though outcome labels rank the steps as well when tuned."),
+    LabCard("GoRL", "gorl",
+            "GoRL (Zhang et al., arXiv 2512.02581): a Gaussian latent policy and a flow decoder trained on a slower "
+            "timescale",
+            "Gradients through an 8-step flow sampler diverge in 11–15 of 16 seeds, GoRL's in none; but on this "
+            "two-bump bandit its KL to the optimal policy is not lower than the mode-averaging Gaussian's."),
+    LabCard("EXPO", "expo",
+            "EXPO (Dong et al., arXiv 2507.07986): an imitation-trained flow plus a small Gaussian edit, acting by "
+            "max-Q",
+            "Backpropagating Q through the flow's denoising chain blows the critic up in 7–13 of 16 seeds; EXPO's "
+            "max-Q pick among base samples and edits diverges in none and reaches 0.80–0.90 of the optimal return."),
+    LabCard("PA-RL", "pa-rl",
+            "PA-RL (Sobol Mark et al., arXiv 2412.06685): re-rank sampled actions by Q, step them up Q, distill "
+            "the best",
+            "REINFORCE against a learned Q brings 6–7 of 16 seeds near the optimum, most of the rest stuck on a "
+            "decoy; action optimization brings 12–16. The gradient step on actions improves targets, barely the policy."),
+    LabCard("GPC", "gpc",
+            "GPC (Cao et al., arXiv 2510.01068): a convex combination of two flow policies' velocities, the weight "
+            "searched at test time",
+            "Two parents trained on demonstrations biased to either side hit the target 41–48% of the time; their "
+            "composition at the searched weight 98% — on this easy toy; parents with wrong modes of their own gain little."),
+    LabCard("TACO", "taco",
+            "TACO (arXiv 2512.02834): sample K action chunks, execute the one a coin-flipping network counts as "
+            "most in-distribution",
+            "A flow policy's success swings with its sampling noise (0.55–0.58, spread 0.47 over noise seeds); "
+            "executing the highest-pseudo-count chunk of 8 gives 0.92–0.96 with spread 0.06–0.09."),
+    LabCard("Two-Stage CAC", "two-stage-cac",
+            "Two-Stage Constrained Actor-Critic (Cai et al., arXiv 2302.01680): per-signal policies, then the main "
+            "reward under KL to them",
+            "A summed reward keeps the like and share floors in 0 of 48 seeds at any weight; two stages keep both "
+            "in 48 of 48 — at 3% less watch time, not at matched watch time as the paper reports."),
 ]
 
 

@@ -11,7 +11,7 @@ from . import agents_agent_r, agents_critique, agents_mmc, agents_rlac, agents_s
 from .labview import LabView
 
 
-def repair_tab(text: str, view: Callable[[], LabView]) -> Callable[[], object]:
+def paper_tab(text: str, view: Callable[[], LabView]) -> Callable[[], object]:
     """The function building one paper's tab for a browser session."""
     def build():
         import panel as pn
@@ -22,9 +22,9 @@ def repair_tab(text: str, view: Callable[[], LabView]) -> Callable[[], object]:
 
 # (tab title, its builder), in the issue's order
 TABS = [
-    ("RLAC", repair_tab(agents_rlac.TAB_TEXT, agents_rlac.rlac_view)),
-    ("Critique-RL", repair_tab(agents_critique.TAB_TEXT, agents_critique.critique_view)),
-    ("Agent-R", repair_tab(agents_agent_r.TAB_TEXT, agents_agent_r.agent_r_view)),
-    ("Search-R2", repair_tab(agents_search_r2.TAB_TEXT, agents_search_r2.search_r2_view)),
-    ("MMC", repair_tab(agents_mmc.TAB_TEXT, agents_mmc.mmc_view)),
+    ("RLAC", paper_tab(agents_rlac.TAB_TEXT, agents_rlac.rlac_view)),
+    ("Critique-RL", paper_tab(agents_critique.TAB_TEXT, agents_critique.critique_view)),
+    ("Agent-R", paper_tab(agents_agent_r.TAB_TEXT, agents_agent_r.agent_r_view)),
+    ("Search-R2", paper_tab(agents_search_r2.TAB_TEXT, agents_search_r2.search_r2_view)),
+    ("MMC", paper_tab(agents_mmc.TAB_TEXT, agents_mmc.mmc_view)),
 ]
