@@ -27,17 +27,18 @@ COLORS = {"return": "#1f77b4", "better_goal": "#2ca02c", "q": "#d62728", "diverg
 GRID = 81
 
 ABOUT = ("A point mass starts below two goals, the right one worth 1, the left 0.5, and has 10 steps per "
-         "episode. Every seed's flow policy is first trained by flow matching on 64 scripted demonstrations, half "
-         "to each goal, then fine-tuned online (8 environments per seed, a replay buffer, a twin critic, γ = 0.9 "
-         "so no value can exceed 10). The view starts on 'backprop_chain': the policy climbs Q by "
+         "episode. Every seed's flow policy is first trained by flow matching on 64 scripted demonstrations, "
+         "half to each goal, then fine-tuned online (8 environments per seed, a replay buffer, a twin critic, "
+         "γ = 0.9 so no value can exceed 10). The view starts on 'backprop_chain': the policy climbs Q by "
          "backpropagating it through the flow's 8 Euler steps (Diffusion-QL, η = 10). Its samples leave the "
-         "action box, the critic extrapolates there, the TD targets use those values, and Q runs away in most "
-         "seeds (right figure, log axis); the return stays low. The knob is 'method': 'expo' trains the flow "
-         "only by imitation of the buffer, a small Gaussian policy edits its samples by at most β = 0.3, and "
-         "the action with the highest Q among 8 samples and their edits is taken for acting and for the TD "
-         "target. Q stays within the bound in every seed and the return climbs toward the optimum; the map "
-         "shows the end positions gathering on the better goal. Lower 'q_weight' (η) to 1: the baseline stops "
-         "diverging but improves slowly. Numbers: see the tab's text.")
+         "action box, and the critic is shown them unclipped (our choice; Diffusion-QL's code clips them, and "
+         "clipped, no seed diverges). The critic extrapolates there, the TD targets use those values, and Q "
+         "runs away in most seeds (right figure, log axis); the return stays low. The knob is 'method': 'expo' "
+         "trains the flow only by imitation of the buffer, a small Gaussian policy edits its samples by at "
+         "most β = 0.3, and the action with the highest Q among 8 samples and their edits is taken for acting "
+         "and for the TD target. Q stays within the bound in every seed and the return climbs toward the "
+         "optimum; the map shows the end positions gathering on the better goal. Lower 'q_weight' (η) to 1: "
+         "the baseline stops diverging but improves slowly. Numbers: see the tab's text.")
 VIEW_START = dict(method="backprop_chain", seeds=16, steps=300)
 ENABLED_BY = {
     "q_weight": ("method", one_of("backprop_chain")),
@@ -115,19 +116,24 @@ TAB_TEXT = (
     "flow-matching loss − η·Q/E|Q|, η = 10) drives its samples out of the action box, where the critic "
     "extrapolates; the TD targets take those values and Q runs away (beyond ±30) in 9, 7 and 13 of 16 seeds "
     "(base seeds 0, 1, 2); the median return is 0.35 / 0.44 / 0.15 of the optimum and 0 / 1 / 0 seeds reach 0.8 "
-    "in 300 steps (2400 transitions per seed).\n\n"
+    "in 300 steps (2400 transitions per seed). This failure needs the critic to see the flow's raw, "
+    "unclipped sample, which is our choice. Diffusion-QL's code clamps its samples to the action box. With "
+    "that clamp the same η = 10 baseline diverges in 0 of 16 seeds per base seed (max |Q| 4.8–5.1; measured "
+    "once, not asserted) and reaches median returns of 0.54 / 0.61 / 0.51 (1 / 3 / 3 seeds past 0.8). So what "
+    "diverges here is an unclamped chain, not Diffusion-QL as published.\n\n"
     "**The knob:** `method` = `expo`: the flow only imitates the buffer; a tanh-Gaussian edit policy moves each "
     "sample by at most β = 0.3 toward higher Q; the best of 8 samples and their 8 edits by Q acts and backs up.\n\n"
     "**The difference:** no seed diverges (max |Q| 5.8–6.1, under the bound of 10); median return 0.80 / 0.85 / "
     "0.90, 99–100% of episodes at the better goal, 12 / 13 / 15 of 16 seeds past 0.8. At η = 1 the baseline "
-    "does not diverge but stalls at 0.41–0.45 with no seed past 0.8, so EXPO's gain here is sample "
-    "efficiency as well as stability.\n\n"
+    "does not diverge but stalls at 0.41–0.45 with no seed past 0.8. The clamped baseline also stays well "
+    "below EXPO, so EXPO's gain here is return and sample efficiency as well as stability.\n\n"
     "**What is inferred or does not reproduce:** the paper's method section was not available; the rule follows "
     "the public code (a copy of the authors' JAX code): the base by imitation only, the edit policy's SAC-style "
     "loss at the buffer's actions, max-Q over base samples and edits for acting and the TD target. Flow matching "
     "replaces DDPM; there is no EMA copy of the base, a twin critic replaces the ensemble, UTD is 1; the toy "
-    "and the baseline's unbounded flow output (the critic sees the raw sample, the environment clips it) are "
-    "ours. The baseline diverges only at a strong Q weight (η = 10 here; none at η = 1). The paper's 2–3× "
+    "and the baseline's unclipped flow output (the critic sees the raw sample, the environment clips it) are "
+    "ours. The baseline diverges only with that unclipped output and a strong Q weight (η = 10 here; none at "
+    "η = 1, none with Diffusion-QL's clamp). The paper's 2–3× "
     "sample-efficiency ratio is not measured as such: the baseline never reaches 0.8 in our budget.")
 
 

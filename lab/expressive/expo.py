@@ -11,12 +11,14 @@ speed with N(0, 0.2²) action noise — the imitation policy is bimodal and its 
 Every seed first trains its flow policy (``lab.expressive.flow.FlowPolicy`` conditioned on p, 8 Euler steps)
 by flow matching on that data (``pretrain_steps``), then fine-tunes online: each ``step()`` is one action in
 each of its ``envs`` environments, stored in a replay buffer that keeps the offline data, and ``updates``
-updates of a twin Q critic (``lab.critic.networks``) and of the policy. The switch ``method``:
+updates of a twin Q critic (``lab.critic.critics.QCritic``) and of the policy. The switch ``method``:
 
 - 'backprop_chain' (default, the failure): the policy is improved as Diffusion-QL does (Wang et al., arXiv
   2208.06193, eq. 3): L = L_flow − η·Q(s, a_θ)/E|Q|, a_θ the flow's sample with the gradient taken through
   every Euler step of the chain; it acts and backs up with one flow sample. The critic sees the flow's
-  output as it is (the environment clips what it executes), as a flow's output is unbounded.
+  raw, unclipped output (the environment clips what it executes). This is OUR choice, not Diffusion-QL's:
+  its reference code clamps every sample to the action box, so its critic never scores an action outside
+  it. The divergence below comes from this choice (see "What reproduces").
 - 'expo' (the paper): the flow is trained by imitation only, on the replay buffer (offline + online data);
   a light tanh-Gaussian edit policy (``lab.critic.actor``) on (s, a) proposes â = a + ã, |ã| ≤ β
   (``edit_scale``); the on-the-fly policy draws ``samples`` base actions, edits each, and takes the argmax
@@ -32,11 +34,16 @@ baseline).
 What reproduces (tests/expressive/test_expo.py; the defaults, 300 online steps = 2400 transitions per seed,
 16 seeds, base seeds 0, 1, 2): backprop through the chain at η = 10 diverges (Q beyond ±30; the runs go on,
 the metric clamped) in 9, 7 and 13 of 16 seeds; median return 0.35 / 0.44 / 0.15 of the optimum, 0 / 1 / 0
-seeds reaching 0.8. EXPO diverges in none (max |Q| 5.8–6.1 ≤ 10): median
+seeds reaching 0.8. The divergence needs the unclipped output: with Diffusion-QL's clamp (sample and Q
+gradient taken at clip(a_θ, −1, 1), measured once and not asserted) the same η = 10 baseline diverges in 0 of
+16 seeds per base seed (max |Q| 4.8–5.1) and reaches median returns of 0.54 / 0.61 / 0.51, with 1 / 3 / 3 seeds
+past 0.8. So what diverges here is an unclamped chain, not Diffusion-QL as published. EXPO diverges in none
+(max |Q| 5.8–6.1 ≤ 10): median
 return 0.80 / 0.85 / 0.90, 99–100% of episodes at the better goal, 12 / 13 / 15 of 16 seeds past 0.8. At
 η = 1 the baseline does not diverge (max |Q| 5.2–5.5) but stalls at 0.41–0.45 (no seed past 0.8): EXPO's
 gain here is also sample efficiency, as the paper claims; its size (the paper: 2–3× on robot tasks) is not
-measured as a ratio here.
+measured as a ratio here. EXPO's lead in return holds against all three stable baselines (clamped
+η = 10, unclamped η = 1, and η = 0 at 0.32–0.33).
 
 Inferred or changed (the paper's method section was not available to us; the rule is from the public code
 ``Servo97/EXPO``, ``expo/agents/sac/expo_learner.py``): flow matching instead of DDPM; no EMA copy of the
@@ -53,7 +60,7 @@ import torch
 
 from lab.core import Field, LabConfig, Trainer, view_generator
 from lab.critic.actor import SquashedGaussianActor
-from lab.critic.networks import init_mlp, mlp, polyak
+from lab.critic.critics import QCritic
 
 from .expo_toy import goal_rewards, move, offline_dataset, optimal_return, reward, starts
 from .flow import FlowPolicy
@@ -117,12 +124,6 @@ class ExpoConfig(LabConfig):
 # --- the pieces ------------------------------------------------------------------------------------
 
 
-def twin_q(params: list[torch.Tensor], s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    """Both critics of every seed at (s, a) (seeds, B, 2) each → (seeds, 2, B)."""
-    x = torch.cat([s, a], -1).unsqueeze(1).expand(-1, 2, -1, -1)
-    return mlp(params, x).squeeze(-1)
-
-
 def select_max_q(candidates: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     """EXPO's on-the-fly choice: per state, the candidate action with the highest Q. candidates (S, B, K, 2),
     q (S, B, K) → (S, B, 2)."""
@@ -148,14 +149,13 @@ class ExpoTrainer(Trainer):
         self.q_bound = c.better_reward / (1.0 - c.gamma)
         self.best_return = optimal_return(c, dev)
         self.flow = FlowPolicy(S, 2, g, dev, cond_dim=2, hidden=H, steps=c.flow_steps)
-        self.critic = init_mlp((S, 2), [4, H, H, 1], g, dev)
-        self.target_critic = [p.detach().clone() for p in self.critic]
+        self.critic = QCritic(S, 2, 2, 2, H, 2, g, dev)            # twin Q: (s, a) → H → H → 1, two heads
         beta = torch.full((2,), c.edit_scale, device=dev)
         self.editor = SquashedGaussianActor(S, 4, 2, H, 2, -beta, beta, g, dev)
         self.log_alpha = torch.zeros(S, device=dev, requires_grad=True)
         self.target_entropy = -1.0 + 2 * math.log(c.edit_scale)    # the code's adjusted −dim/2 + dim·log β
         self.flow_opt = torch.optim.Adam(self.flow.params, lr=c.lr)
-        self.critic_opt = torch.optim.Adam(self.critic, lr=c.critic_lr)
+        self.critic_opt = torch.optim.Adam(self.critic.params, lr=c.critic_lr)
         self.edit_opt = torch.optim.Adam(self.editor.params + [self.log_alpha], lr=c.lr)
         self._fill_offline(offline_dataset(c, g, dev))
         for _ in range(c.pretrain_steps):
@@ -213,14 +213,14 @@ class ExpoTrainer(Trainer):
         edit, _ = self.editor.sample(torch.cat([s_rep, base], -1), generator)
         candidates = torch.cat([base.view(S, B, N, 2), (base + edit).view(S, B, N, 2)], 2)
         s_all = s.unsqueeze(2).expand(S, B, 2 * N, 2).reshape(S, B * 2 * N, 2)
-        q = twin_q(critic, s_all, candidates.reshape(S, B * 2 * N, 2)).amin(1).view(S, B, 2 * N)
+        q = self.critic.estimate(s_all, candidates.reshape(S, B * 2 * N, 2), critic).view(S, B, 2 * N)
         return select_max_q(candidates, q)
 
     def act(self, s: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """The acting policy's action (no gradient): one flow sample, or EXPO's on-the-fly choice."""
         with torch.no_grad():
             if self.config.method == "expo":
-                return self.on_the_fly(s, generator, self.target_critic)
+                return self.on_the_fly(s, generator, self.critic.target_params)
             return self.base_sample(s, generator)
 
     def _rollout(self, generator: torch.Generator, episodes: int | None = None
@@ -256,19 +256,19 @@ class ExpoTrainer(Trainer):
         c, b = self.config, self._sample()
         s, a, r, s2 = b["s"], b["a"], b["r"], b["s2"]
         with torch.no_grad():
-            next_a = (self.on_the_fly(s2, self.generator, self.target_critic) if c.method == "expo"
+            next_a = (self.on_the_fly(s2, self.generator, self.critic.target_params) if c.method == "expo"
                       else self.base_sample(s2, self.generator))
-            next_q = twin_q(self.target_critic, s2, next_a).amin(1)
+            next_q = self.critic.estimate(s2, next_a, self.critic.target_params)
             target = r + c.gamma * next_q
-        critic_loss = (twin_q(self.critic, s, a) - target.unsqueeze(1)).pow(2).mean((1, 2)).sum()
-        frozen = [p.detach() for p in self.critic]
+        critic_loss = (self.critic.values(s, a) - target.unsqueeze(1)).pow(2).mean((1, 2)).sum()
+        frozen = self.critic.frozen()
         imitation = self.flow.loss(a, self.generator, cond=s)
         if c.method == "expo":
             # EXPO (arXiv 2507.07986; the authors' update_actor / update_edit_actor): the base only imitates
             # the buffer; the edit policy maximizes α·H + mean_k Q_k(s, a + ã) at the buffer's actions a,
             # ã = β·tanh(u); α is tuned toward the target entropy.
             edit, log_pi = self.editor.sample(torch.cat([s, a], -1), self.generator)
-            q_edit = twin_q(frozen, s, a + edit).mean(1)
+            q_edit = self.critic.values(s, a + edit, frozen).mean(1)
             alpha = self.log_alpha.exp()
             edit_loss = (alpha.detach().unsqueeze(-1) * log_pi - q_edit).mean(-1)
             alpha_loss = -(alpha * (log_pi.detach().mean(-1) + self.target_entropy))
@@ -276,7 +276,7 @@ class ExpoTrainer(Trainer):
             edit_size = edit.detach().abs().mean((1, 2))
         else:
             # Diffusion-QL (arXiv 2208.06193, eq. 3): L = L_bc − η·Q(s, a_θ)/E|Q|, a_θ through every Euler step
-            q = twin_q(frozen, s, self.base_sample(s, self.generator)).amin(1)
+            q = self.critic.estimate(s, self.base_sample(s, self.generator), frozen)
             policy_loss = imitation - c.q_weight * q.mean(-1) / q.detach().abs().mean(-1).clamp_min(1e-6)
             edit_size = torch.zeros_like(imitation)
         for opt in (self.critic_opt, self.flow_opt, self.edit_opt):
@@ -286,7 +286,7 @@ class ExpoTrainer(Trainer):
         self.flow_opt.step()
         if c.method == "expo":
             self.edit_opt.step()
-        polyak(self.target_critic, self.critic, c.tau)
+        self.critic.update_targets(c.tau)
         outside = (next_a.abs() > 1.0).any(-1).to(torch.float32).mean(-1)
         return next_q.mean(-1), outside, edit_size
 

@@ -23,8 +23,12 @@ twin-min target Q ever left ±30 (3 × r_max/(1 − γ)), reach = seeds whose re
 Not asserted (CPU budget; the command is in /work/notes_s32/report_expo.md): the same baseline at η = 1
 does NOT diverge (0/16 in each base seed, max |Q| 5.2–5.5) but ends at a median return of 0.41–0.45 and
 no seed reaches 0.8 — EXPO's lead is not only the absence of divergence; at η = 0 (online flow matching on
-its own data, no Q) 0.32–0.33. EXPO with N = 4 base samples instead of 8 was slower in an
-earlier measurement (median 0.78, 9/16 seeds past 0.8, base seed 0, before a change of the initial draws).
+its own data, no Q) 0.32–0.33. The divergence comes from the baseline seeing the flow's raw, unclipped
+sample (our choice). Diffusion-QL's reference code clamps samples to the action box. With that clamp
+(``ExpoTrainer.base_sample`` patched to return ``.clamp(-1, 1)``), the η = 10 baseline diverges in 0/16
+seeds at each base seed (max |Q| 4.8, 5.1, 5.0) and ends at median returns of 0.54 / 0.61 / 0.51, with
+1 / 3 / 3 seeds past 0.8. That is still below EXPO in every base seed. EXPO with N = 4 base samples instead of 8 was
+slower in an earlier measurement (median 0.78, 9/16 seeds past 0.8, base seed 0, before a change of the initial draws).
 
 Asserted with margins below these (see each test). The file takes 44 s of CPU time (user; 81 s wall
 on the shared machine): six population runs of 300 steps.
