@@ -51,7 +51,7 @@ from torch.autograd import forward_ad
 
 from lab.core import Field, LabConfig, Trainer, view_generator
 
-from .flow import FlowPolicy
+from .flow import FlowPolicy, euler
 from .gorl_parts import (gaussian_entropy, gaussian_log_prob, kl_to_optimal, kl_to_standard_normal,
                          mode_balance, mode_centres, optimal_grid, reward)
 
@@ -151,17 +151,20 @@ class GorlTrainer(Trainer):
         the two unit tangents side by side): (S, B, 2), (S, B)."""
         K, B = self.flow.steps, start.shape[1]
         units = torch.eye(2, device=start.device).repeat_interleave(B, 0).expand(start.shape[0], -1, -1)
-        a, log_det = start, torch.zeros(start.shape[:-1], device=start.device)
-        for k in range(K):
+        log_dets = []
+
+        def velocity_and_volume(a: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            # v at (a, t) for flow.euler, and, on the side, this step's log|det(I + J/K)|
             with forward_ad.dual_level():
                 dual = forward_ad.make_dual(torch.cat([a, a], 1), units)
-                v, columns = forward_ad.unpack_dual(self.flow.velocity(dual, torch.full_like(dual[..., :1], k / K)))
+                v, columns = forward_ad.unpack_dual(self.flow.velocity(dual, torch.cat([t, t], 1)))
             J = torch.stack(columns.split(B, 1), -1)                               # ∂v_i/∂a_j, (S, B, 2, 2)
             step = torch.eye(2, device=a.device) + J / K                           # I + J/K
-            det = step[..., 0, 0] * step[..., 1, 1] - step[..., 0, 1] * step[..., 1, 0]
-            log_det = log_det + det.abs().log()
-            a = a + v[:, :B] / K
-        return a, log_det
+            log_dets.append((step[..., 0, 0] * step[..., 1, 1] - step[..., 0, 1] * step[..., 1, 0]).abs().log())
+            return v[:, :B]
+
+        end = euler(velocity_and_volume, start, K)
+        return end, torch.stack(log_dets).sum(0)
 
     # --- the updates -----------------------------------------------------------------------------------
 
