@@ -43,19 +43,20 @@ ENABLED_BY = {
 
 
 def landscape(config: GorlConfig, state: dict | None) -> go.Figure:
-    """Every seed's sampled actions (from ``view_state()``; None: the landscape alone) over the true reward,
-    the two optima starred."""
+    """Every seed's sampled actions (from ``view_state()``; None: the landscape alone) over the max-entropy
+    optimum π* ∝ exp(r/α) (scaled to peak 1), the two optima starred."""
     axis = grid_axis().numpy()
     modes = mode_centres(config.gap, torch.device("cpu"))
     xs, ys = np.meshgrid(axis, axis)
     points = torch.as_tensor(np.stack([xs, ys], -1), dtype=torch.float32)
-    surface = reward(points, modes, config.width).numpy()
+    optimum = torch.softmax(reward(points, modes, config.width).flatten() / config.alpha, 0).view(xs.shape)
+    surface = (optimum / optimum.max()).numpy()   # π* ∝ exp(r/α), its peak 1: the log-reward's tails hide the bumps
     actions = None
     if state is not None:
         actions = state["actions"].numpy()
         actions = np.where(state["diverged"].numpy()[:, None, None], np.nan, actions)   # a frozen seed: none
-    return landscape_figure(f"Each seed's actions over the reward (policy '{config.policy}')", axis, axis,
-                            surface, actions, marks=modes.numpy())
+    return landscape_figure(f"Each seed's actions over the optimal policy π* ∝ exp(r/α) (policy '{config.policy}')",
+                            axis, axis, surface, actions, reward_label="π* / max π*", marks=modes.numpy())
 
 
 def kl_figure(history: History | None, config: GorlConfig) -> go.Figure:
