@@ -36,7 +36,17 @@ and the true A^π of the policy being improved), value_error (mean |V_est − V^
 the update lowered V^π(START), ≥ 0) and intervened (the fraction of this round's episodes the expert took
 over).
 
-What reproduces: see tests/temporal/test_aloe.py (the measured table is there and in the report).
+What reproduces (tests/temporal/test_aloe.py: defaults — 10 cells, chunk 4, K = 4 with their minimum, 4 TD
+sweeps per round, β = 0.05, 30 rounds — 16 seeds, base seeds 0, 1, 2). The failure: the progress value's
+advantages rank the exact A^π at Spearman 0.47–0.51 (mean over rounds; worst seeds 0.22–0.34) and its values
+miss V^π by 0.084–0.093 per cell. ALOE: rank 0.65–0.67 (worst seeds 0.39–0.59), value error 0.029–0.031.
+Improvement is monotone (no round lowers V^π(start) by over 0.005) in 88–94% of the seeds with ALOE — and
+in 94% with the progress value too: the erratic improvement does NOT reproduce; both end at the same
+policy value (0.57–0.58). The signature view (value error against chunk length, 4 sweeps from zero): chunk
+1 ≈ 0.46, chunks 4–32 ≈ 0.03–0.04, the progress value ≈ 0.08–0.09. Where the paper's knobs do not help in
+training (critics warm-started round after round, so propagation is no bottleneck): chunk 1 ranks better
+(0.75–0.77) and improves further (0.608–0.618 against the progress value's 0.570–0.580), chunk 16 falls back
+toward the progress value (0.48–0.55), and the mean over critics is not worse than their minimum (0.70–0.71).
 
 Inferred (the abstract, the project page and a third-party summary were available, not the equations): the
 chunk here is h consecutive buffer steps of primitive actions — the critic is indexed by (cell, first
@@ -55,10 +65,9 @@ import torch
 from lab.core import Field, LabConfig, Trainer
 from lab.expressive.taco import spearman
 
+from .aloe_chain import ACTIONS, START, chain_transitions, play, true_values
+
 VALUES = ("progress", "aloe")
-STEP, JUMP, BACK = 0, 1, 2
-ACTIONS = 3
-START = 1
 OLD_POLICY = (0.2, 0.2, 0.6)          # the old policy's probabilities of step, jump, back
 VIEW_CHUNKS = (1, 2, 4, 8, 16, 32)    # view_state: chunk lengths of the value-error-vs-chunk view
 
@@ -97,70 +106,6 @@ class AloeConfig(LabConfig):
             found.append("'ensemble' must be at least 2 with aggregation 'min' (a minimum over one critic is "
                          "not conservative)")
         return found
-
-
-# --- the chain and its exact values ---------------------------------------------------------------
-
-
-def chain_transitions(seeds: int, states: int, generator: torch.Generator, device) -> torch.Tensor:
-    """Each seed's transition tensor P (S, N, A, N + 2) over the cells 0 … N−1, the goal N and the cliff
-    N + 1: slip ~ U[0.1, 0.4] and jump success ~ U[0.3, 0.8] per seed and cell."""
-    n = states
-    slip = 0.1 + 0.3 * torch.rand(seeds, n, generator=generator, device=device)
-    land = 0.3 + 0.5 * torch.rand(seeds, n, generator=generator, device=device)
-    p = torch.zeros(seeds, n, ACTIONS, n + 2, device=device)
-    cell = torch.arange(n, device=device)
-    to = lambda x: torch.where(x < 0, n + 1, x.clamp(max=n))  # noqa: E731  cliff below 0, goal at or past n
-    seeds_ix = torch.arange(seeds, device=device)[:, None]
-    p[seeds_ix, cell, STEP, to(cell + 1)] += 1 - slip
-    p[seeds_ix, cell, STEP, cell] += slip
-    p[seeds_ix, cell, JUMP, to(cell + 2)] += land
-    p[seeds_ix, cell, JUMP, to(cell - 1)] += 1 - land
-    p[seeds_ix, cell, BACK, to(cell - 1)] += 1.0
-    return p
-
-
-def true_values(p: torch.Tensor, pi: torch.Tensor, gamma: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """V^π (S, N) and Q^π (S, N, A) exactly: r(s, a) = P(s, a → goal), V = (I − γP_π)⁻¹ r_π."""
-    n = pi.shape[1]
-    reward = p[..., n]                                                     # (S, N, A)
-    p_pi = torch.einsum("sna,snam->snm", pi, p[..., :n])
-    v = torch.linalg.solve(torch.eye(n, device=p.device) - gamma * p_pi, (pi * reward).sum(-1))
-    return v, reward + gamma * torch.einsum("snam,sm->sna", p[..., :n], v)
-
-
-# --- the buffer ------------------------------------------------------------------------------------
-
-
-def play(p: torch.Tensor, pi: torch.Tensor, episodes: int, horizon: int, intervention: float,
-         generator: torch.Generator) -> dict[str, torch.Tensor]:
-    """``episodes`` episodes per seed of policy pi (S, N, A) from START; in a fraction ``intervention`` of
-    them the expert ('step') acts from the first visit of cell 0 on. Returns states (S, E, T + 1) (goal N,
-    cliff N + 1 absorbing), actions and rewards (S, E, T), intervened (S, E)."""
-    s_, n = pi.shape[0], pi.shape[1]
-    dev = pi.device
-    state = torch.full((s_, episodes), START, device=dev, dtype=torch.long)
-    flagged = torch.rand(s_, episodes, generator=generator, device=dev) < intervention
-    taken = torch.zeros_like(flagged)
-    states, actions, rewards = [state], [], []
-    seeds_ix = torch.arange(s_, device=dev)[:, None]
-    for _ in range(horizon):
-        alive = state < n
-        cell = state.clamp(max=n - 1)
-        taken = taken | (flagged & (state == 0))
-        probs = pi[seeds_ix, cell]                                                     # (S, E, A)
-        drawn = torch.multinomial(probs.reshape(-1, ACTIONS), 1, generator=generator).reshape(s_, episodes)
-        action = torch.where(taken, STEP, drawn)
-        move = p[seeds_ix, cell, action]                                               # (S, E, N + 2)
-        u = torch.rand(s_, episodes, 1, generator=generator, device=dev)
-        nxt = (move.cumsum(-1) < u).sum(-1).clamp(max=n + 1)
-        nxt = torch.where(alive, nxt, state)
-        rewards.append(((nxt == n) & alive).to(torch.float32))
-        actions.append(action)
-        state = nxt
-        states.append(state)
-    return {"states": torch.stack(states, -1), "actions": torch.stack(actions, -1),
-            "rewards": torch.stack(rewards, -1), "intervened": taken.to(torch.float32)}
 
 
 # --- the estimates -------------------------------------------------------------------------------
