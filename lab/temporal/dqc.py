@@ -41,6 +41,7 @@ import torch
 from lab.core import Field, LabConfig, Trainer, view_generator
 
 METHODS = ("one_step", "open_loop_chunk", "dqc")
+VIEW_EPISODES = 16      # view_state: episodes per start distance
 
 
 class DqcConfig(LabConfig):
@@ -203,10 +204,9 @@ class DqcTrainer(Trainer):
         best = scores.reshape(seeds, batch, c.best_of).argmax(-1, keepdim=True)
         return sampled.gather(2, best).squeeze(2)
 
-    def rollout(self, generator: torch.Generator) -> torch.Tensor:
-        """``episodes`` episodes per seed from state 0, re-planning every hₐ steps: reached the goal (S, E)."""
+    def rollout(self, state: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Episodes from states (S, B), re-planning every hₐ steps for ``horizon`` steps: reached the goal (S, B)."""
         c = self.config
-        state = torch.zeros(c.seeds, c.episodes, dtype=torch.long, device=self.device)
         plan = torch.zeros_like(state)
         for t in range(c.horizon):
             if t % self.ha == 0:
@@ -223,7 +223,8 @@ class DqcTrainer(Trainer):
         """One update, then the evaluation; per-seed metrics (seeds,): success, value_error (mean over states),
         far_value_error (the far half of the chain), replans (decisions per step)."""
         self.update()
-        success = self.rollout(self.generator).mean(-1)
+        start = torch.zeros(self.config.seeds, self.config.episodes, dtype=torch.long, device=self.device)
+        success = self.rollout(start, self.generator).mean(-1)
         errors = self.value_errors()
         far = errors[:, self.config.length // 2:]
         return {"success": success, "value_error": errors.mean(-1), "far_value_error": far.mean(-1),
@@ -231,16 +232,9 @@ class DqcTrainer(Trainer):
 
     def view_state(self) -> dict[str, torch.Tensor]:
         """Each seed's |V̂ − V*| by distance to the goal (S, L) and its success from each start distance
-        (S, L; 16 episodes per start, the view's own generator, ``horizon`` steps)."""
+        (S, L; ``VIEW_EPISODES`` episodes per start, the view's own generator, ``horizon`` steps)."""
         c = self.config
-        success = []
-        for distance in range(1, c.length + 1):
-            state = torch.full((c.seeds, 16), c.length - distance, dtype=torch.long, device=self.device)
-            for t in range(c.horizon):
-                if t % self.ha == 0:
-                    plan = self.decide(state, self.view_generator)
-                state, _ = chain_step(state, (plan >> (t % self.ha)) & 1, self.keys, c.slip, c.length,
-                                      self.view_generator)
-            success.append((state == c.length).to(torch.float32).mean(-1))
-        return {"distance": torch.arange(1, c.length + 1, device=self.device),
-                "value_error": self.value_errors().detach().clone(), "success": torch.stack(success, -1)}
+        distance = torch.arange(1, c.length + 1, device=self.device)
+        start = (c.length - distance).repeat_interleave(VIEW_EPISODES).expand(c.seeds, -1)
+        success = self.rollout(start.contiguous(), self.view_generator).reshape(c.seeds, c.length, -1).mean(-1)
+        return {"distance": distance, "value_error": self.value_errors().detach().clone(), "success": success}
