@@ -22,9 +22,9 @@ position from the planned point; above ``tolerance`` the next command is re-plan
 to the next planned point. ``dpo`` True trains the generator every step with DPO (arXiv 2305.18290, Eq. 7)
 against the frozen pretrained generator: for random commands, two segments are sampled from the current
 generator and the smoother one (lower jerk, the sum of squared second differences of the per-step displacements)
-is preferred. Pairs sampled from the frozen reference instead (offline DPO) overshoot: the loss is linear in the
-Gaussian's mean, so the mean runs past the smooth one into a reversed zig-zag (jerk 0.19 → 0.97 after 100 steps,
-base seed 0); with on-policy pairs the preferred direction vanishes once the mean is smooth.
+is preferred. With ``pairs_from`` 'reference' the pairs come from the frozen reference instead (offline DPO)
+and overshoot: the loss is linear in the Gaussian's mean, so the mean runs past the smooth one into a reversed
+zig-zag; with on-policy pairs the preferred direction vanishes once the mean is smooth.
 
 Metrics per seed (``FantasyHsiTrainer.step``, over ``episodes`` fresh paths): final_error (the headline,
 |position − planned point| at the end), jerk (mean squared second difference of the executed per-step
@@ -39,18 +39,21 @@ linearly along the path (median ×6.9–7.2 from segment 8 to 64). With the crit
 varying commands raise the jerk a little (0.190 → 0.232). DPO (100 steps) lowers the jerk 0.190 → 0.015
 (12–13×); the mean displacement along the command is kept (0.89 → 0.887 / 0.890 / 0.906) but each seed's drifts
 (0.77–1.05): the jerk preference does not see the speed. DPO does not touch the drift (open-loop final error
-9.5–11.8 after it), and it keeps shrinking σ (0.30 → 0.15 of a command length after 100 steps, 0.05 after 300):
-DPO's known sharpening.
+9.5–11.8 after it). Its zig-zag falls 0.6 → 0.06 command lengths. With ``pairs_from`` 'reference' it
+overshoots to −1.42 (every seed −1.50 to −1.36) and the jerk rises to 0.97. DPO keeps shrinking σ (0.30 → 0.15
+of a command length after 100 steps, 0.05 after 300): DPO's known sharpening.
 
 Inferred (only the abstract, the project page and a third-party summary were read): the paper's critic is a
 VLM reading generated video frames and its correction re-prompts the generator; ours measures a 2-D distance and
 re-plans the command from the current position. The paper's DPO is on a video diffusion model (Diffusion-DPO
 style) with preferences on physical plausibility; ours is the original DPO loss on an explicit Gaussian
-generator with preferences by jerk. The toy, the flaws of the generator, tolerance and β are ours.
+generator with preferences by jerk, on pairs from the generator being trained (the paper does not say where its
+pairs come from). The toy, the flaws of the generator, tolerance and β are ours.
 """
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -83,6 +86,9 @@ class FantasyHsiConfig(LabConfig):
                          "lengths per segment")
     tolerance: float = Field(0.1, ge=0.0, le=10.0, description="the critic re-plans when the deviation exceeds "
                              "this (in segment lengths)")
+    pairs_from: Literal["policy", "reference"] = Field(
+        "policy", description="where DPO's pairs are sampled: 'policy' (the current generator, on-policy) or "
+        "'reference' (the frozen pretrained generator, offline DPO: the mean overshoots)")
     beta: float = Field(0.1, gt=0.0, le=10.0, description="DPO's β (strength of the tie to the reference)")
     pairs: int = Field(64, ge=1, le=4096, description="DPO preference pairs per seed per step")
     lr: float = Field(1e-2, gt=0.0, le=1.0, description="Adam step size of the DPO update")
@@ -122,6 +128,15 @@ def segment_log_prob(weights: torch.Tensor, log_std: torch.Tensor, command: torc
     """log π(segment | command) of the Gaussian generator: segments (S, B, L, 2) → (S, B)."""
     z = (segment - segment_mean(weights, command)) / log_std.exp()[:, None, :, None]
     return (-0.5 * z.pow(2) - log_std[:, None, :, None] - 0.5 * math.log(2 * math.pi)).sum((-1, -2))
+
+
+def zigzag_amplitude(weights: torch.Tensor) -> torch.Tensor:
+    """The sideways zig-zag of the generator's mean in command lengths per segment, as ``pretrained_generator``'s
+    ``zigzag``: L times the mean over steps of (−1)^t × the 90°-turn part of W_t. W (S, L, 2, 2) → (S,)."""
+    steps = weights.shape[1]
+    sign = torch.tensor([(-1.0) ** t for t in range(steps)], device=weights.device)
+    turn = (weights[..., 1, 0] - weights[..., 0, 1]) / 2
+    return (sign * turn).mean(-1) * steps
 
 
 def jerk(displacements: torch.Tensor) -> torch.Tensor:
@@ -189,13 +204,18 @@ class FantasyHsiTrainer(Trainer):
             return mean + self.log_std.exp()[:, None, :, None] * eps
 
     def dpo_update(self) -> torch.Tensor:
-        """One Adam step of DPO on ``pairs`` smooth-vs-jerky pairs per seed sampled from the current generator,
-        against the frozen reference; the per-seed loss (S,)."""
+        """One Adam step of DPO on ``pairs`` smooth-vs-jerky pairs per seed sampled from the current generator
+        (or, ``pairs_from`` 'reference', the frozen one), against the frozen reference; the per-seed loss (S,)."""
         c, g, dev = self.config, self.generator, self.device
         heading = torch.rand(c.seeds, c.pairs, generator=g, device=dev) * 2 * math.pi
         command = c.segment_length * torch.stack([heading.cos(), heading.sin()], -1)
         ref_weights, ref_log_std = self.reference
-        pair = torch.stack([self.generate(command, g), self.generate(command, g)])
+        if c.pairs_from == "policy":
+            pair = torch.stack([self.generate(command, g), self.generate(command, g)])
+        else:
+            mean = segment_mean(ref_weights, command)
+            noise = torch.randn((2, *mean.shape), generator=g, device=dev)
+            pair = mean + ref_log_std.exp()[:, None, :, None] * noise
         smoother = (jerk(pair[0]) <= jerk(pair[1])).unsqueeze(-1).unsqueeze(-1)
         chosen, rejected = torch.where(smoother, pair[0], pair[1]), torch.where(smoother, pair[1], pair[0])
         log_prob = lambda w, s, y: segment_log_prob(w, s, command, y)  # noqa: E731

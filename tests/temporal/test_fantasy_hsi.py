@@ -27,8 +27,13 @@ The critic's re-planned commands vary from segment to segment, which raises the 
 mean displacement along the command is kept (±0.015) but each seed's drifts (0.77–1.05): the jerk preference does
 not see the speed. DPO does not touch the drift (open-loop final error 9.5 / 11.8 / 10.4 after DPO).
 
+Where it stops: DPO's pairs must come from the generator being trained. Sampled from the frozen reference
+(``pairs_from='reference'``, offline DPO) the mean's zig-zag overshoots from 0.6 to −1.42 command lengths and the
+jerk rises to 0.97 (base seeds 0, 1, 2).
+
 Asserted with margins below these (see each test). The numbers are ``measure``'s, printed by
-``PYTHONPATH=. .venv/bin/python -m pytest tests/temporal/test_fantasy_hsi.py -s``.
+``PYTHONPATH=. .venv/bin/python -m pytest tests/temporal/test_fantasy_hsi.py -s``. The file takes 16 s of CPU
+time (user; 43 s wall on the shared machine).
 """
 from __future__ import annotations
 
@@ -41,7 +46,8 @@ from host_reads import HostReads
 
 from lab.core import ConfigError
 from lab.temporal.fantasy_hsi import (FantasyHsiConfig, FantasyHsiTrainer, critic_command, dpo_loss, jerk,
-                                      planned_paths, pretrained_generator, segment_log_prob, segment_mean)
+                                      planned_paths, pretrained_generator, segment_log_prob, segment_mean,
+                                      zigzag_amplitude)
 
 SEEDS = (0, 1, 2)
 POPULATION = 16
@@ -80,6 +86,7 @@ def test_the_pretrained_generator_is_biased_slowed_and_zigzags():
     assert mean.sum(0).tolist() == pytest.approx([0.9 * math.cos(0.2), 0.9 * math.sin(0.2)], abs=1e-6)
     assert (mean[0, 1] - mean[1, 1]).item() == pytest.approx(2 * 0.6 / 6, abs=1e-6)
     assert log_std.exp()[0].tolist() == pytest.approx([0.05] * 6)
+    assert zigzag_amplitude(weights).item() == pytest.approx(0.6, abs=1e-6)
     segment = mean.unsqueeze(0).unsqueeze(0)
     expected = 6 * 2 * (-math.log(0.05) - 0.5 * math.log(2 * math.pi))
     assert segment_log_prob(weights, log_std, torch.tensor([[[1.0, 0.0]]]), segment).item() == pytest.approx(expected)
@@ -114,20 +121,22 @@ def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_t
 # --- the claims ----------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
-def measure(seed: int, critic_loop: bool = False, dpo: bool = False) -> dict[str, float]:
+def measure(seed: int, critic_loop: bool = False, dpo: bool = False, pairs_from: str = "policy") -> dict[str, float]:
     """One population of 16 seeds with the defaults (5 steps without DPO, nothing being trained; 100 with):
     the step metrics over the last ``TAIL`` steps and the seeds (mean, min, max) and the view's median error
     growth from segment 8 to 64."""
     steps = FantasyHsiConfig().steps if dpo else 5
-    trainer = FantasyHsiTrainer(FantasyHsiConfig(critic_loop=critic_loop, dpo=dpo, seed=seed, seeds=POPULATION,
-                                                 steps=steps), "cpu")
+    trainer = FantasyHsiTrainer(FantasyHsiConfig(critic_loop=critic_loop, dpo=dpo, pairs_from=pairs_from, seed=seed,
+                                                 seeds=POPULATION, steps=steps), "cpu")
     rows = [trainer.step() for _ in range(steps)]
     tail = {k: torch.stack([r[k] for r in rows[-TAIL:]]).mean(0) for k in rows[0]}
     out = {f"{k}_{f}": getattr(v, f)().item() for k, v in tail.items() for f in ("mean", "min", "max")}
     view = trainer.view_state()
     median = view["critic" if critic_loop else "open"].median(0).values
     out["growth"] = (median[63] / median[7]).item()
-    label = f"critic_loop={critic_loop} dpo={dpo}"
+    zigzag = zigzag_amplitude(trainer.weights.detach())
+    out["zigzag_mean"], out["zigzag_min"], out["zigzag_max"] = zigzag.mean().item(), zigzag.min().item(), zigzag.max().item()
+    label = f"critic_loop={critic_loop} dpo={dpo} {pairs_from}"
     print(f"\n{label:28s} {seed}  " + "  ".join(f"{k} {v:.4f}" for k, v in out.items() if "loss" not in k), end="")
     return out
 
@@ -151,10 +160,24 @@ def test_dpo_on_smooth_vs_jerky_pairs_lowers_jerk_and_keeps_displacement(seed):
     """The failure: the pretrained generator zig-zags (jerk 0.190 in every seed). The claim: after 100 DPO
     steps the jerk is ≥ 5× lower in every seed (measured 12–13× on average), while the mean displacement along
     the command is kept within 0.05 (measured ±0.015; each seed's within 0.77–1.05 of the command). DPO does
-    not remove the drift: the open-loop final error stays ≥ 5 segment lengths."""
+    not remove the drift: the open-loop final error stays ≥ 5 segment lengths. The zig-zag of the generator's mean
+    falls from 0.6 to 0.06 command lengths (0.059 / 0.063 / 0.068; every seed 0.03–0.10)."""
     base, trained = measure(seed), measure(seed, dpo=True)
     assert base["jerk_min"] >= 0.15                                                # 0.190
     assert trained["jerk_max"] <= base["jerk_mean"] / 5                            # max 0.022, 0.020, 0.019
     assert abs(trained["displacement_mean"] - base["displacement_mean"]) <= 0.05   # 0.887/0.890/0.906 vs 0.89
     assert 0.65 <= trained["displacement_min"] and trained["displacement_max"] <= 1.15
     assert trained["final_error_mean"] >= 5.0                                      # 9.5, 11.8, 10.4
+    assert trained["zigzag_max"] <= 0.2 and trained["zigzag_min"] >= -0.1          # 0.027–0.099 over seeds
+
+
+def test_dpo_on_pairs_from_the_frozen_reference_overshoots_into_a_reversed_zigzag():
+    """Where it stops: with pairs sampled from the frozen pretrained generator (offline DPO) the loss is linear in
+    the Gaussian's mean and keeps paying for moving it along chosen − rejected, so the zig-zag (0.6 command
+    lengths) does not stop at 0 but reverses: −1.42 after 100 steps (every seed −1.45 to −1.38), jerk 0.97 —
+    five times the untrained generator's. On-policy pairs leave 0.06 (every seed 0.03 to 0.10). Measured at base
+    seeds 0, 1, 2 (zig-zag −1.418 / −1.418 / −1.428, every seed ≤ −1.36; jerk 0.970 / 0.969 / 0.979); asserted at
+    base seed 0 (the file's budget)."""
+    offline, online, base = measure(0, dpo=True, pairs_from="reference"), measure(0, dpo=True), measure(0)
+    assert offline["zigzag_max"] <= -1.0 and offline["jerk_min"] >= 2 * base["jerk_mean"]
+    assert abs(online["zigzag_mean"]) <= 0.15 and online["zigzag_max"] <= 0.2
