@@ -1,4 +1,4 @@
-"""StableWorld: dynamic frame eviction in sliding-window autoregressive generation (Yang et al., "StableWorld:
+"""StableWorld: dynamic frame eviction in sliding-window autoregressive generation ("StableWorld:
 Towards Stable and Consistent Long Interactive Video Generation", arXiv 2601.15281), on a linear world model.
 
 The paper. Interactive world models (Matrix-Game, Open-Oasis, Hunyuan-GameCraft) generate a video frame by
@@ -11,13 +11,13 @@ changed, the early frame goes, as in a plain window, so motion continues.
 
 The toy. A scene's state (a "frame") is D = ``static_dims`` + 2·``movers`` numbers: a static background
 (drawn per scene, constant) and ``movers`` objects on circles (centre, radius and phase per scene, common
-angular speed ``omega``). Each seed's world model is linear: the next frame from a window of ``context``
-frames, x̂ = Σ_k A_k x_k + c, trained by Adam on true windows whose frames carry noise of std ``train_noise``
-(as video models train on noisy context), so it averages the window for the background and extrapolates the
-circles. Generation rolls the model out on its own frames from ``context`` true frames, adding to every
-generated frame a per-seed constant bias (each dimension ±``bias``) and noise of std ``noise``: the
-"inter-frame drift". The switch ``window`` picks which frame leaves the window when a new one enters:
-'plain' (FIFO: the oldest) or 'stableworld' (the rule in ``next_window``).
+angular speed ``omega``). Each seed's world model is linear, entry by entry: each entry's next value from its
+own values in a window of ``context`` frames, x̂_d = Σ_k w_kd x_kd + c_d, trained by Adam on true windows
+whose frames carry noise of std ``train_noise`` (as video models train on noisy context), so it averages the
+window for the background and extrapolates the circles. Generation rolls the model out on its own frames
+from ``context`` true frames, adding to every generated frame a per-seed constant bias (each dimension
+±``bias``) and noise of std ``noise``: the "inter-frame drift". The switch ``window`` picks which frame
+leaves the window when a new one enters: 'plain' (FIFO: the oldest) or 'stableworld' (the rule in ``next_window``).
 
 Metrics per seed (``StableWorldTrainer.step``): static_drift (the headline: RMS error of the background at
 the longest horizon), moving_error (RMS error of the objects' positions there), motion_error (RMS error of
@@ -26,15 +26,22 @@ tracked: is real motion followed as well as before?), anchor_kept (fraction of g
 whose window kept its early frame), train_loss, diverged (1 when a rollout error passed ``ERROR_CAP``; the
 measured errors are clamped there).
 
-What reproduces: see tests/temporal/test_stableworld.py (numbers there). The plain window's background
-error grows linearly with the horizon (the constant bias passes through weights that sum to one: a
-marginally stable loop); keeping the clean first frame bounds it, and the objects' motion is followed as
-well as before.
+What reproduces (tests/temporal/test_stableworld.py: defaults, 300 steps, 16 seeds, base seeds 0, 1, 2).
+Plain window: the background's median error grows with the horizon without levelling off — 0.18 at 64
+generated frames, 1.36–1.46 at 512, every seed above 1.0 (the model averages its window with weights summing
+to one, so the bias is handed on and adds up). StableWorld keeps the first frame in 99–100% of the steps and
+the error levels off: 0.09 at 64, 0.10 at 512 — 14× smaller, every seed at least 5×. The objects' per-step
+motion over the first 32 frames is followed as well (displacement error 0.10 against 0.12); both windows lose
+their positions by 512 frames (0.54–0.62 against 0.67–0.77; a random phase gives ≈ 0.7).
 
 Inferred (the abstract and third-party summaries were available, not the method section): the paper judges
 geometric consistency between frames with image features; ours is ``consistent``: the fraction of the
 frame's entries within ``tolerance`` of the kept frame, against ``match_fraction``. Which frame is evicted
-when the test passes (the oldest intermediate one) and the whole toy are ours.
+when the test passes (the oldest intermediate one) and the whole toy are ours. Our model is positional (slot
+k is "k frames before the newest"), not content-attending like a video model, so it is trained with a random
+gap before its first slot (``training_times``); trained on consecutive windows only it puts weight on the
+first slot for the objects, and StableWorld's stale early frame then wrecks their motion (displacement error
+0.82 against 0.09, base seed 0).
 """
 from __future__ import annotations
 
@@ -134,7 +141,8 @@ def consistent(anchor: torch.Tensor, newest: torch.Tensor, tolerance: float, mat
 
 
 def next_window(window: torch.Tensor, newest: torch.Tensor, keep_early: torch.Tensor) -> torch.Tensor:
-    """Dynamic frame eviction (arXiv 2601.15281, §3: keep consistent early frames, evict drifted ones).
+    """Dynamic frame eviction (arXiv 2601.15281, its Dynamic Frame Eviction Mechanism: keep consistent early
+    frames, evict drifted ones).
     window (..., W, D) with its early frame in slot 0, the newest frame (..., D), keep_early (...) bool:
     where True the frame in slot 1 (the oldest intermediate one) is evicted and the early frame stays;
     where False the early frame is evicted, as in a plain FIFO window."""
