@@ -177,7 +177,8 @@ class StableWorldTrainer(Trainer):
         self.bias = c.bias * (torch.randint(0, 2, (c.seeds, 1, self.dims), generator=g, device=dev) * 2.0 - 1.0)
         self.optimizer = torch.optim.Adam([self.weight, self.offset], lr=c.lr)
         self.view_generator = view_generator(c.seed, dev)
-        self.horizons = torch.unique(torch.logspace(0, math.log10(c.horizon), HORIZON_POINTS, device=dev).round().long())
+        log_spaced = torch.logspace(0, math.log10(c.horizon), HORIZON_POINTS, device=dev)
+        self.horizons = torch.unique(log_spaced.round().long())
         self.t = 0
         self.last_eval: dict[str, torch.Tensor] = {}
 
