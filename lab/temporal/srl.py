@@ -223,17 +223,20 @@ class SrlTrainer(Trainer):
         return {"score": score, "excess_cost": 1 / score - 1, "return": returns.mean(-1), "final_distance": distance.mean(-1)}
 
     def view_state(self) -> dict[str, torch.Tensor]:
-        """Each seed's excess cost (C / C_lqr − 1, floored at ``ERROR_FLOOR``) when the current actor acts every k
-        primitives, k ∈ ``VIEW_INTERVALS`` (S, len): 'repeat' holds its action k primitives; 'srl' executes
-        its first k primitives (NaN for k > J: it has no more). Deterministic, no draws."""
+        """Each seed's score (C_lqr / C) when the current actor acts every k primitives, k ∈ ``VIEW_INTERVALS``
+        (S, len) — the paper's evaluation at several action-sequence lengths — and the excess cost C / C_lqr − 1
+        floored at ``ERROR_FLOOR`` (the view's log axis). 'repeat' holds its action k primitives; 'srl'
+        executes its first k primitives (NaN for k > J: it has no more). Deterministic, no draws."""
         c, out = self.config, []
         for k in VIEW_INTERVALS:
             if c.method == "srl" and k > c.decision_interval:
                 out.append(torch.full((c.seeds,), float("nan"), device=self.device))
                 continue
             returns, _ = rollout(lambda s: self.act(s, k), self.starts, k)
-            out.append((1 / self.score(returns.mean(-1)) - 1).clamp(min=ERROR_FLOOR))
-        return {"intervals": torch.tensor(VIEW_INTERVALS), "excess_cost": torch.stack(out, -1).detach().clone()}
+            out.append(self.score(returns.mean(-1)))
+        score = torch.stack(out, -1).detach().clone()
+        return {"intervals": torch.tensor(VIEW_INTERVALS), "score": score,
+                "excess_cost": (1 / score - 1).clamp(min=ERROR_FLOOR)}
 
 
 def frequency_averaged_score(intervals, scores) -> torch.Tensor:
