@@ -15,7 +15,9 @@ Measured (16 seeds per base seed, base seeds 0–2; the tests in ``tests/express
   none; the Gaussian averages the two modes (KL to π* 0.46–0.47) — and GoRL's KL is not lower (1.33–1.53): not
   reproduced here.
 - EXPO: Q backpropagated through the flow chain diverges in 7–13 of 16 seeds (median return 0.15–0.44 of the
-  optimum); EXPO in none, median return 0.80–0.90.
+  optimum) — only with the chain's raw sample fed to the critic; clamped to the action box (Diffusion-QL's code)
+  none diverges and the median return is 0.51–0.61; EXPO: none, 0.80–0.90. A tuned clamped chain (η 100, lr 1e-2)
+  matches EXPO (0.85–0.89; measured, not asserted).
 - PA-RL: REINFORCE against a learned Q brings 6–7 of 16 seeds near the optimum, PA-RL 12–16; on the 2-D toy the
   gradient step on the actions lifts the first targets from 0.54–0.56 to 0.75–0.82, the policy only by 0.00–0.12.
 - GPC: each parent succeeds 41–48% of the time, the composition at the searched weight 98%, at least +0.27 over

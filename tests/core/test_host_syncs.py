@@ -56,6 +56,7 @@ CASES = [
     *[("gorl", {"policy": policy, "seeds": 2, "latent_steps": 3, "decoder_steps": 3, "buffer": 64, "batch": 16,
                 "eval_samples": 64}) for policy in ("gaussian", "flow_direct", "gorl")],
     *[("expo", {"method": method, "seeds": 2, "pretrain_steps": 5, "batch": 16}) for method in ("backprop_chain", "expo")],
+    ("expo", {"clip_samples": True, "seeds": 2, "pretrain_steps": 5, "batch": 16}),
     *[("pa-rl", {"method": method, "seeds": 2}) for method in ("reinforce", "pa_rl")],
     ("pa-rl", {"action": "continuous", "method": "pa_rl", "seeds": 2}),
     *[("gpc", {"policy": policy, "seeds": 2, "eval_every": 2}) for policy in ("parent_1", "gpc")],
