@@ -23,7 +23,7 @@ from panel.links import Callback
 from tornado.websocket import WebSocketClosedError
 
 from . import (agents, cliff, critic, critic_arena, expressive_tabs, games, lattice, llmrl_tab, repair_tabs, repeated,
-               runs_page, synchrony, url_state)
+               runs_page, synchrony, temporal_tabs, url_state)
 from .landing import THUMBNAIL_ROUTE, THUMBNAILS, landing
 from .server_memory import after_closed_pages, tune_malloc
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
@@ -42,6 +42,7 @@ TABS = [
     ("Agents", agents.agents_tab),
     *repair_tabs.TABS,
     *expressive_tabs.TABS,
+    *temporal_tabs.TABS,
 ]
 
 
