@@ -27,7 +27,8 @@ ABOUT = ("A double integrator (position, velocity; push ±1) must reach the orig
          "base seeds 0–2). The knob is 'method'. 'srl' makes the actor emit 8 primitive actions per "
          "observation; in training a learned model predicts the state before each primitive and a "
          "primitive-level critic scores it there (temporal recall); acting uses the actor alone. It keeps "
-         "0.51–0.71: more in every base seed, but a modest, seed-dependent gain. 'decision_interval' sets J.")
+         "0.51–0.71: more in every base seed, but a modest, seed-dependent gain; its Frequency-Averaged Score "
+         "over k = 1 … 8 is clearly higher (0.59–0.72 against 0.45–0.49). 'decision_interval' sets J.")
 VIEW_START = dict(method="repeat", decision_interval=8, seeds=16, steps=300)
 ENABLED_BY = {"model_lr": ("method", one_of("srl"))}
 
@@ -80,7 +81,9 @@ TAB_TEXT = (
     "(linear) model predicts the state before each primitive and the primitive-level critic scores each "
     "one there (temporal recall); acting never uses the model. At J = 8 it keeps 0.71 / 0.51 / 0.60: more "
     "in every base seed (+0.15 on average), a modest, seed-dependent gain rather than the paper's "
-    "contrast.\n\n"
+    "contrast. The averaged score is clearly higher: the FAS of the J = 8 agents acting every k = 1, 2, 4, 8 "
+    "primitives is 0.72 / 0.59 / 0.68 for SRL against 0.45 / 0.46 / 0.49. At J = 16 (two decisions per "
+    "episode) both fail (score 0.17 repeat, 0.13 SRL, base seed 0).\n\n"
     "**What is inferred:** the paper's actor is a GRU Gaussian (SAC) policy that can run any sequence length; "
     "ours is a deterministic MLP emitting exactly J actions (DDPG-style), trained on fresh transitions from "
     "uniformly drawn states (no replay, no exploration). The FAS here (the paper's normalised area under "
