@@ -17,8 +17,8 @@ dt = ``DT``, reward −(x² + 0.1·v² + 0.01·u²) per primitive, episodes of `
 x₀ ~ U[−1, 1], v₀ ~ U[−0.5, 0.5]: reach the origin and hold it. Training data are fresh transitions from
 states drawn uniformly in a box each step (no replay buffer, no exploration problem: the toy isolates
 learning at a slow decision frequency). Each seed has a deterministic MLP actor (state → J actions for
-'srl', → 1 action for 'repeat'), a critic MLP with a Polyak target, and (for 'srl') a linear model of Δs (the dynamics are linear) with its
-own, larger step size.
+'srl', → 1 action for 'repeat'), a critic MLP with a Polyak target, and (for 'srl') a linear model of
+Δs (the dynamics are linear) with its own, larger step size.
 Score: C_lqr / C, C = −R the undiscounted episode cost from fixed evaluation starts, C_lqr that of a
 (clipped) discounted LQR controller acting every primitive: the fraction of full-frequency performance kept.
 
@@ -28,12 +28,14 @@ score averaged over the last 50 steps; per-seed tables there). Repeating one act
 0.71 / 0.51 / 0.60: more in every base seed (+0.15 on average) but the gain is modest and seed-dependent,
 not the paper's "collapse vs. kept" contrast. The FAS of those agents acting every k ∈ {1, 2, 4, 8}
 primitives is clearly higher for SRL: 0.72 / 0.59 / 0.68 against 0.45 / 0.46 / 0.49. A full-frequency agent
-(J = 1) scores 0.75 (base seed 0); at J = 16 both fail (repeat 0.17, SRL 0.13). The DDPG-style training of actor and critic, not the
-model, is what limits it here (a linear model of linear dynamics is learned in a few dozen steps).
+(J = 1) scores 0.75 (base seed 0); at J = 16 both fail (repeat 0.17, SRL 0.13). The linear model is
+learned quickly; what limits SRL here is probably the DDPG-style actor–critic training (not measured apart).
 
 Inferred / ours: the paper's actor is a GRU (any sequence length, Gaussian SAC policy); ours is a
-deterministic MLP emitting exactly J actions (DDPG-style), so FAS here is computed over agents trained
-at each J (J ∈ {1, 2, 4, 8, 16}), not one agent evaluated at many lengths. The model target network of
+deterministic MLP emitting exactly J actions (DDPG-style), so FAS here evaluates one agent trained at J
+acting every k ≤ J primitives (first k of its sequence, then re-observe; the repeating agent holds its
+action k primitives), where the paper's GRU also runs past its training length. Only the abstract and the
+authors' code (scripts/sac.py, notebooks/table2.ipynb) were read, not the full text. The model target network of
 the authors' code is replaced by the (detached) current model. The toy, data and score are ours.
 """
 from __future__ import annotations
