@@ -136,6 +136,11 @@ CARDS = [
             "from a mixed buffer",
             "A buffer mixing old policies and interventions: its average return ranks the true advantages at "
             "0.47–0.51, ALOE's chunked estimate at 0.65–0.67 — but improvement is steady with either here."),
+    LabCard("SRL", "srl",
+            "SRL (arXiv 2410.08979): at slow decisions the actor emits J actions, each scored by the critic at a "
+            "learned model's predicted state",
+            "A double integrator deciding every 8 steps: repeating one action keeps 42–49% of a full-frequency "
+            "controller's performance, SRL's sequences 51–71%; its frequency-averaged score 0.59–0.72 vs 0.45–0.49."),
     LabCard("StableWorld", "stableworld",
             "StableWorld (arXiv 2601.15281): a sliding window that keeps consistent early frames and evicts "
             "drifted ones",
