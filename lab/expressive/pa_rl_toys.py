@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import torch
 
+from lab.agents.tasks import sample_from
 from lab.critic.networks import init_mlp, mlp
 
 TOKENS = 8
@@ -41,10 +42,10 @@ def joint_log_probs(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
 
 
 def sample_joint(log_probs: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
-    """n joint actions per seed by inverse CDF (no host sync): (S, 64) → indices (S, n)."""
-    cdf = torch.cumsum(log_probs.exp(), -1)
-    u = torch.rand(log_probs.shape[0], n, generator=generator, device=log_probs.device) * cdf[:, -1:]
-    return torch.searchsorted(cdf, u).clamp(max=log_probs.shape[-1] - 1)
+    """n joint actions per seed by inverse CDF (``lab.agents.tasks.sample_from``, no host sync): (S, 64) →
+    indices (S, n)."""
+    u = torch.rand(log_probs.shape[0], n, generator=generator, device=log_probs.device)
+    return sample_from(log_probs.exp(), u)
 
 
 def update_running_mean(q: torch.Tensor, counts: torch.Tensor, actions: torch.Tensor,
