@@ -9,7 +9,8 @@ penalty on D; its theory links a Lipschitz reward to a locally Lipschitz value f
 authors' code applies it (liayn-pytorch, ``grad_pen``: variant 'wgan', ``one_sided_pen``, ``grad_pen_targ`` 1,
 ``grad_pen_scale`` 10): λ·E_x̂[max(0, ‖∇_x̂ D(x̂)‖₂ − k)²], k = 1, λ = 10, at interpolates
 x̂ = ε·x_agent + (1 − ε)·x_expert (ε ~ U[0, 1], one for the state part, one for the action part), added to the
-binary cross-entropy (expert 1, agent 0). The reward is the minimax one, r = −log(1 − σ(D)).
+binary cross-entropy (expert 1, agent 0). The reward is the minimax one, r = −log(1 − σ(D)). Discriminator,
+reward and penalty live in ``lipschitz_gail_reward.py``.
 
 The toy. A 2-D point mass: position s ∈ [−1.5, 1.5]², action a ∈ [−1, 1]² a velocity, s' = s + 0.2·a (clipped
 to the box); episodes of ``horizon`` 12 steps from s₀ ~ U[−1, 1]², ended by the time limit. The expert is a
@@ -55,16 +56,16 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 
 from lab.core import Field, LabConfig, Trainer, view_generator
 from lab.critic.actor import SquashedGaussianActor
 from lab.critic.critics import QCritic
-from lab.critic.networks import init_mlp, mlp, polyak
+from lab.critic.networks import init_mlp, polyak
 from lab.critic.replay import Replay
 
+from .lipschitz_gail_reward import ACT, OBS, discriminator_loss, input_grad_norm, reward
+
 PENALTIES = ("off", "on")
-OBS, ACT = 2, 2                    # the point mass: position (x, y); action: velocity (vx, vy) ∈ [−1, 1]²
 DT, GAIN, BOX = 0.2, 2.0, 1.5      # time step; the expert's gain; positions stay in [−BOX, BOX]²
 REPLAY_CAP = 20_000                # most transitions a seed's replay keeps
 EVAL_STARTS = 16                   # fixed start states per seed on which imitation is measured
@@ -134,58 +135,6 @@ def expert_rollout(start: torch.Tensor, horizon: int) -> tuple[torch.Tensor, tor
 def draw_starts(shape: tuple[int, ...], generator: torch.Generator, device: torch.device) -> torch.Tensor:
     """Start positions uniform in [−1, 1]²: (*shape, 2)."""
     return torch.rand(*shape, OBS, generator=generator, device=device) * 2 - 1
-
-
-# --- the discriminator, its reward and the penalty -------------------------------------------------
-
-def logits(disc: list[torch.Tensor], pairs: torch.Tensor) -> torch.Tensor:
-    """D's logit on (s, a) pairs (S, B, 4) → (S, B)."""
-    return mlp(disc, pairs).squeeze(-1)
-
-
-def reward(disc: list[torch.Tensor], pairs: torch.Tensor) -> torch.Tensor:
-    """The minimax imitation reward r = −log(1 − σ(D(s, a))) = softplus(D) (the authors' 'gail' reward; their
-    code adds 1e−8 inside the log, capping r at ≈ 18.4): (S, B, 4) → (S, B)."""
-    return F.softplus(logits(disc, pairs))
-
-
-def input_grad_norm(disc: list[torch.Tensor], pairs: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
-    """‖∇_(s,a) D(s, a)‖₂ at each pair (S, B, 4) → (S, B)."""
-    x = pairs.detach().requires_grad_(True)
-    grad, = torch.autograd.grad(logits(disc, x).sum(), x, create_graph=create_graph)
-    return grad.norm(dim=-1)
-
-
-def interpolates(agent: torch.Tensor, expert: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Where the penalty is evaluated: x̂ = ε·x_agent + (1 − ε)·x_expert, ε ~ U[0, 1] drawn separately for the
-    state and the action part of each pair (the authors' 'wgan' variant): (S, B, 4), (S, B, 4) → (S, B, 4)."""
-    eps = torch.rand(*agent.shape[:-1], 2, generator=generator, device=agent.device)
-    eps = torch.cat([eps[..., :1].expand(*agent.shape[:-1], OBS), eps[..., 1:].expand(*agent.shape[:-1], ACT)], -1)
-    return eps * agent + (1 - eps) * expert
-
-
-def gradient_penalty(disc: list[torch.Tensor], agent: torch.Tensor, expert: torch.Tensor, target: float,
-                     generator: torch.Generator) -> torch.Tensor:
-    """The one-sided gradient penalty of Blondé et al. (arXiv 2006.16785; the authors' code, liayn-pytorch
-    ``grad_pen``, variant 'wgan' with ``one_sided_pen``, k = ``grad_pen_targ`` = 1):
-    E_x̂[max(0, ‖∇_x̂ D(x̂)‖₂ − k)²] at the agent–expert ``interpolates`` x̂. Pairs (S, B, 4) → (S,),
-    differentiable in D's weights (not yet multiplied by λ)."""
-    mixed = interpolates(agent, expert, generator)
-    return (input_grad_norm(disc, mixed, create_graph=True) - target).clamp(min=0).pow(2).mean(-1)
-
-
-def discriminator_loss(disc: list[torch.Tensor], agent: torch.Tensor, expert: torch.Tensor,
-                       penalty_coef: float, penalty_target: float, generator: torch.Generator | None
-                       ) -> torch.Tensor:
-    """Each seed's discriminator loss (S,): binary cross-entropy, expert pairs labelled 1 and the agent's replay
-    pairs 0, plus — with a generator, i.e. the penalty on — λ·(the one-sided gradient penalty above)."""
-    expert_logit, agent_logit = logits(disc, expert), logits(disc, agent)
-    loss = (F.binary_cross_entropy_with_logits(expert_logit, torch.ones_like(expert_logit), reduction="none")
-            + F.binary_cross_entropy_with_logits(agent_logit, torch.zeros_like(agent_logit), reduction="none")
-            ).mean(-1)
-    if generator is None:
-        return loss
-    return loss + penalty_coef * gradient_penalty(disc, agent, expert, penalty_target, generator)
 
 
 # --- the trainer -----------------------------------------------------------------------------------

@@ -40,9 +40,9 @@ import torch.nn.functional as F
 from host_reads import HostReads
 
 from lab.core import ConfigError
-from lab.robust.lipschitz_gail import (LipschitzGailConfig, LipschitzGailTrainer, discriminator_loss, expert_rollout,
-                                       gradient_penalty, input_grad_norm, interpolates, move,
-                                       reward)
+from lab.robust.lipschitz_gail import LipschitzGailConfig, LipschitzGailTrainer, expert_rollout, move
+from lab.robust.lipschitz_gail_reward import (discriminator_loss, gradient_penalty, input_grad_norm, interpolates,
+                                              reward)
 
 SEEDS = (0, 1, 2)
 POPULATION = 16
