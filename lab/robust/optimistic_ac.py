@@ -32,7 +32,16 @@ Metrics per seed (depth ``depth``): value (exact expected return of the policy p
 (cumulative Σ_k V* − V^π_k), solved (value ≥ half the optimum), found (the treasure was ever reached, online or
 in the offline data), switches (cumulative critic refits / actor resets).
 
-What reproduces: see tests/robust/test_optimistic_ac.py (measured numbers there and in the report).
+What reproduces (tests/robust/test_optimistic_ac.py; the defaults — depth 10, β = 0.2, η = 20, 600 episodes —
+16 seeds, base seeds 0, 1, 2). 'on_policy': 0/16 seeds solve the sea in any episode (0–2/16 ever see the
+treasure); regret 594 of a possible 594, log–log slope 0.999 (linear). 'optimistic': 16/16 solved in every
+population, first solved at episode 52–73 (median 56–60), regret 57, log–log slope over episodes 150–600
+0.004–0.016 — under the theory's √T (slope 1/2), which is an upper bound: on the deterministic sea regret
+almost stops once solved; ~57 switches in 600 episodes, ≤ 3 in the second half. 'hybrid' (100 offline
+episodes of a uniform policy): solved at episode 8–25 (median 13–16), regret 11–13 (0.20–0.23× the online
+learner's). Across depths (``ladder``, 400 episodes, 16 seeds): the on-policy learner solves depth 2, a third
+of its seeds depth 4 and none deeper; both optimistic learners every depth up to 16. With a slower actor
+(η = 1) the on-policy learner solves 1/16 at depth 10 and the optimistic one still 16/16 (by episode 116–160).
 
 Inferred (only the abstract was available): the tabular form of each piece — the count bonus β/√n standing for
 the optimistic confidence set over F, the doubling-count switching rule standing for the paper's rare-switching
@@ -68,7 +77,8 @@ class OptimisticACConfig(LabConfig):
     cost: float = Field(0.01, ge=0.0, le=0.5, description="total cost of going right all the way (each right "
                         "costs cost/d)")
     slip: float = Field(0.0, ge=0.0, le=0.5, description="probability that 'right' fails and moves left")
-    actor_lr: float = Field(20.0, gt=0.0, le=1000.0, description="η: the actor's mirror-descent step θ ← θ + η·Q̂")
+    actor_lr: float = Field(20.0, gt=0.0, le=1000.0,
+                            description="η: the actor's mirror-descent step θ ← θ + η·Q̂")
     critic_lr: float = Field(0.5, gt=0.0, le=1.0, description="TD step size of the on-policy critic ('on_policy')")
     bonus: float = Field(0.2, ge=0.0, le=10.0, description="β: optimism bonus β/√n of the critic ('optimistic', "
                          "'hybrid'); 0 leaves no optimism (unvisited pairs at 0)")

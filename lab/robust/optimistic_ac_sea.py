@@ -80,7 +80,8 @@ def true_model(right_action: torch.Tensor, depths: torch.Tensor, cost: float, sl
     go_down = torch.nn.functional.one_hot(down, n).to(torch.float32)
     is_right = torch.nn.functional.one_hot(right_action, 2).to(torch.float32)                   # (B, N, N, 2)
     right_p = (1 - slip) * go_up + slip * go_down
-    P = is_right[..., None] * right_p[None, None, :, None, :] + (1 - is_right[..., None]) * go_down[None, None, :, None, :]
+    P = (is_right[..., None] * right_p[None, None, :, None, :]
+         + (1 - is_right[..., None]) * go_down[None, None, :, None, :])
     rows = torch.arange(n, device=dev)
     corner = ((rows[None, :, None] == depths[:, None, None] - 1)
               & (cols[None, None, :] == depths[:, None, None] - 1)).to(torch.float32)          # (B, N, N)

@@ -11,12 +11,13 @@ seeds. solved = seeds whose policy returns ≥ half the optimum at the end; foun
 treasure; first = the median (range) episode at which a seed's policy is first solved; regret = the mean
 cumulative regret Σ V* − V^π at 600 episodes; slope = the least-squares slope of log regret against log episode
 over episodes 150–600 (range over seeds); switches = critic refits / actor resets in 600 episodes (mean), and
-in the second half (max over seeds).
+in the second half (late: max over seeds).
 
-    seed  on_policy: solved found regret slope        optimistic: solved first       regret slope        switches (2nd half)  hybrid: solved first       regret
-    0     0/16           1/16  594    0.999–0.999  16/16              60 (54–64)  56.7   0.005–0.013  57.1 (2)             16/16          13 (8–21)   11.1
-    1     0/16           2/16  594    0.999–0.999  16/16              58 (53–73)  57.2   0.004–0.013  57.8 (3)             16/16          14 (9–25)   12.4
-    2     0/16           0/16  594    0.999–0.999  16/16              56 (52–67)  56.8   0.006–0.016  57.0 (3)             16/16          16 (9–21)   12.9
+          on_policy                      optimistic                                          hybrid
+    seed  solved found regret slope  solved first      regret slope        switches (late) solved first      regret
+    0     0/16   1/16  594    0.999  16/16  60 (54–64) 56.7   0.005–0.013  57.1 (2)        16/16  13 (8–21)  11.1
+    1     0/16   2/16  594    0.999  16/16  58 (53–73) 57.2   0.004–0.013  57.8 (3)        16/16  14 (9–25)  12.4
+    2     0/16   0/16  594    0.999  16/16  56 (52–67) 56.8   0.006–0.016  57.0 (3)        16/16  16 (9–21)  12.9
 
 The on-policy actor-critic (a TD critic of Q^π starting at 0) learns to avoid the cost of going right before
 it ever sees the treasure (a uniform policy finds it with probability 2^-10 per episode): it never solves the
