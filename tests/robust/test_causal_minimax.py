@@ -116,6 +116,8 @@ def test_config_errors_name_the_fields():
         CausalMinimaxConfig(alpha_high=4.0)
     with pytest.raises(ConfigError, match="predictor"):
         CausalMinimaxConfig(predictor="irm")
+    with pytest.raises(ConfigError, match="eval_samples"):
+        CausalMinimaxConfig(seeds=256, grid=101, eval_samples=16384)     # ~35 GB of test designs
 
 
 def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_training():
