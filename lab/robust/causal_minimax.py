@@ -65,7 +65,9 @@ Inferred (the abstract, the authors' README and code were available, not the pap
 paper's own example nor its equation numbers): the toy is ours, built on the local structure of the
 authors' simulation graph (Y → M1 → X2 ← Y with M1 mutable, M1's mechanism scaled per environment); the
 predictors are linear (the authors fit E[Y | x_S', do(x_M)] with a small MLP), so f_S here is the best
-linear approximation of that conditional mean; X1's mechanism is taken as known when regenerating (as the
+linear approximation of that conditional mean (with the exact conditional mean the whole stable set's
+excess worst case would be far smaller here: part of the gap comes from the linear class, which cannot
+undo the interaction); X1's mechanism is taken as known when regenerating (as the
 authors' simulation code does with its ground-truth structural equations); the adversary J is restricted to
 the family γ·Y + noise with |γ| ≤ shift_budget (the authors train a small network J by gradient ascent);
 the subsets are searched exhaustively (2³ = 8), not by the paper's equivalence classes.
