@@ -115,13 +115,15 @@ class AloeConfig(LabConfig):
 
 
 def chunked_returns(rewards: torch.Tensor, gamma: float, chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Σ_{i<n} γⁱ r_{t+i} with n = min(chunk, T − t), and n itself: (..., T) → (..., T), (T,)."""
+    """Σ_{i<n} γⁱ r_{t+i} with n = min(chunk, T − t), and n itself: (..., T) → (..., T), (T,). One product
+    with the banded matrix D[u, t] = γ^(u−t) for t ≤ u < t + chunk (no division by γᵗ, which underflows to 0
+    over a long horizon at a small γ)."""
     t = rewards.shape[-1]
-    powers = gamma ** torch.arange(t + 1, device=rewards.device, dtype=rewards.dtype)
-    prefix = torch.cat([torch.zeros_like(rewards[..., :1]), (rewards * powers[:-1]).cumsum(-1)], -1)
-    start = torch.arange(t, device=rewards.device)
-    end = (start + chunk).clamp(max=t)
-    return (prefix[..., end] - prefix[..., start]) / powers[:-1], end - start
+    step = torch.arange(t, device=rewards.device)
+    lag = step[:, None] - step[None, :]                                                 # u − t
+    band = (lag >= 0) & (lag < chunk)
+    discount = torch.where(band, gamma ** lag.clamp(min=0).to(rewards.dtype), 0.0)
+    return rewards @ discount, (step + chunk).clamp(max=t) - step
 
 
 def chunked_td_target(rewards: torch.Tensor, states: torch.Tensor, v: torch.Tensor, gamma: float,
