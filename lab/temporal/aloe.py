@@ -111,17 +111,30 @@ class AloeConfig(LabConfig):
         return found
 
 
+    def memory_parts(self) -> dict[str, float]:
+        """The mixed buffer (states and actions int64, rewards float32, held twice: the ring and the merged
+        copy) and one evaluation's per-entry tensors (targets, indices, each critic's bootstrap weights), over
+        seeds·(old_episodes + keep_rounds·episodes)·horizon entries. Against a CPU process's peak RSS over a step
+        and a view: 'aloe', 64 seeds, 512 old episodes, 8 rounds of 64, horizon 200: 1.32 GB estimated, 1.23 GB
+        used."""
+        entries = self.seeds * (self.old_episodes + self.keep_rounds * self.episodes) * (self.horizon + 1)
+        return {"buffer (seeds·(old_episodes + keep_rounds·episodes)·horizon)": 2 * 20 * entries,
+                "evaluation (the same entries·ensemble)": (28 + 8 * self.ensemble) * entries}
+
+
 # --- the estimates -------------------------------------------------------------------------------
 
 
 def chunked_returns(rewards: torch.Tensor, gamma: float, chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Σ_{i<n} γⁱ r_{t+i} with n = min(chunk, T − t), and n itself: (..., T) → (..., T), (T,)."""
+    """Σ_{i<n} γⁱ r_{t+i} with n = min(chunk, T − t), and n itself: (..., T) → (..., T), (T,). One product
+    with the banded matrix D[u, t] = γ^(u−t) for t ≤ u < t + chunk (no division by γᵗ, which underflows to 0
+    over a long horizon at a small γ)."""
     t = rewards.shape[-1]
-    powers = gamma ** torch.arange(t + 1, device=rewards.device, dtype=rewards.dtype)
-    prefix = torch.cat([torch.zeros_like(rewards[..., :1]), (rewards * powers[:-1]).cumsum(-1)], -1)
-    start = torch.arange(t, device=rewards.device)
-    end = (start + chunk).clamp(max=t)
-    return (prefix[..., end] - prefix[..., start]) / powers[:-1], end - start
+    step = torch.arange(t, device=rewards.device)
+    lag = step[:, None] - step[None, :]                                                 # u − t
+    band = (lag >= 0) & (lag < chunk)
+    discount = torch.where(band, gamma ** lag.clamp(min=0).to(rewards.dtype), 0.0)
+    return rewards @ discount, (step + chunk).clamp(max=t) - step
 
 
 def chunked_td_target(rewards: torch.Tensor, states: torch.Tensor, v: torch.Tensor, gamma: float,

@@ -86,6 +86,20 @@ class DqcConfig(LabConfig):
             found.append(f"'trajectory_length' = {self.trajectory_length} must be at least 'chunk' = {self.chunk}")
         return found
 
+    def memory_parts(self) -> dict[str, float]:
+        """The offline windows (start, chunk, return, next state and two table indices per window, and one
+        update's gathered targets and scatter buffers: about 144 bytes per window of
+        seeds·trajectories·trajectory_length), and a decision's cloned-policy rows and best-of-N scores for every
+        episode (the view runs ``VIEW_EPISODES`` per start distance): seeds·max(episodes, VIEW_EPISODES·length)·
+        (2^hₐ + best_of). Against a CPU process's peak RSS over a step and a view: dqc, 64 seeds, 1,024
+        trajectories of 128 steps: 1.22 GB estimated, 1.23 GB used; open_loop_chunk with chunk 10, 64 states,
+        best_of 64: 0.22 GB, 0.12 GB."""
+        batch = self.seeds * max(self.episodes, VIEW_EPISODES * self.length)
+        return {"dataset windows (seeds·trajectories·trajectory_length)":
+                    144 * self.seeds * self.trajectories * self.trajectory_length,
+                "decisions (seeds·episodes·(2^policy_chunk + best_of))":
+                    12 * batch * (2 ** self.lengths()[1] + self.best_of)}
+
     def lengths(self) -> tuple[int, int]:
         """(h, hₐ): the chunk critic's backup length and the policy's chunk length under ``method``."""
         return {"one_step": (1, 1), "open_loop_chunk": (self.chunk, self.chunk),

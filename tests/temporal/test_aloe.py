@@ -74,6 +74,18 @@ def test_chunked_td_target_on_a_hand_made_episode():
     assert n.tolist() == [3, 3, 2, 1] and summed[0, 0].tolist() == pytest.approx([g * g, g, 1.0, 0.0])
 
 
+def test_chunked_returns_stay_finite_over_a_long_horizon_at_a_small_discount():
+    """γ = 0.5 over 300 steps: γᵗ underflows float32 (a prefix sum divided by γᵗ gave NaN from t ≈ 150 on);
+    the reward at t = 250 is seen by the chunks that hold it, and nothing else is."""
+    rewards = torch.zeros(1, 1, 300)
+    rewards[0, 0, 250] = 1.0
+    summed, _ = chunked_returns(rewards, 0.5, 4)
+    assert torch.isfinite(summed).all()
+    assert summed[0, 0, 245:252].tolist() == pytest.approx([0.0, 0.0, 0.125, 0.25, 0.5, 1.0, 0.0])
+    metrics = AloeTrainer(AloeConfig(value="aloe", gamma=0.5, horizon=300, seeds=2), "cpu").step()
+    assert all(torch.isfinite(v).all() for v in metrics.values())
+
+
 def test_true_values_match_a_closed_form():
     """Always 'step' without slip from cell 0 of a 2-cell chain reaches the goal in 2 steps: V = γ."""
     p = chain_transitions(1, 2, torch.Generator().manual_seed(0), "cpu")
