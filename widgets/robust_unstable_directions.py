@@ -10,11 +10,10 @@ episode time windows and states; and clean accuracy beside the fraction flipped 
 """
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 
 from lab.core import History
-from lab.robust.unstable_directions import UnstableDirectionsConfig, UnstableDirectionsTrainer
+from lab.robust.unstable_directions import CURVE_EPS, UnstableDirectionsConfig, UnstableDirectionsTrainer
 
 from .agents import _empty, _layout, _ready, add_median_band, add_seed_lines, one_of
 from .labview import LabView
@@ -42,13 +41,12 @@ def robustness_now(state: dict | list[dict] | None, config: UnstableDirectionsCo
     size, per seed, from one or several ``view_state()`` copies (each labelled by its training); None: empty."""
     states = [] if state is None else state if isinstance(state, list) else [state]
     curves = {s["training"]: s["flipped"].cpu().numpy() for s in states}
-    eps = states[0]["eps"].cpu().numpy() if states else np.linspace(0.0, 1.0, 21)
+    eps = states[0]["eps"].cpu().numpy() if states else CURVE_EPS.numpy()
     fig = robustness_curve_figure("Fraction of states whose action a perturbation of size ε changes<br><sup>"
                                   "minimal L2 perturbations of the held-out probe states, per seed</sup>",
                                   eps, curves, return_label="fraction of states flipped",
                                   strength_label="L2 perturbation size ε")
     fig.add_vline(x=config.eps, line=dict(color="#7f7f7f", dash="dot"), annotation_text=f"ε = {config.eps}")
-    fig.update_xaxes(range=[0, 0.4])
     fig.update_yaxes(range=[-0.02, 1.02])
     return fig
 

@@ -69,7 +69,7 @@ ACTIONS = 5                          # none, +x, −x, +y, −y
 STATE_DIM = 4                        # x, y, vx, vy
 DEAD_ZONE, LOOKAHEAD = 0.15, 1.0     # the expert: e = p + LOOKAHEAD·v, nothing while max|e| < DEAD_ZONE
 DISTRACTOR_STD = 0.5
-CURVE_EPS = torch.linspace(0.0, 1.0, 21)   # the robustness curve's perturbation sizes (view_state)
+CURVE_EPS = torch.linspace(0.0, 0.2, 21)   # the robustness curve's perturbation sizes (view_state)
 
 
 class UnstableDirectionsConfig(LabConfig):
