@@ -29,7 +29,7 @@ ABOUT = ("Each seed's SAC learner imitates a goal-reaching expert on a 2-D point
          "The knob is 'gradient_penalty': 'on' adds λ·max(0, ‖∇D‖ − k)² at agent–expert interpolates (λ 10, k 1, "
          "as in the authors' code); 16 of 16 seeds match (median 0.11–0.14), the gradient norm stays at 1.01. "
          "The robustness curve adds observation noise to what the policy sees: at σ 0.3 the penalized policies "
-         "keep an error of 0.17–0.18 against 0.49–0.53.")
+         "keep an error of 0.17–0.18 against 0.50–0.53.")
 VIEW_START = dict(gradient_penalty="off", seeds=16, steps=400)
 ENABLED_BY = dict.fromkeys(("penalty_coef", "penalty_target"), ("gradient_penalty", one_of("on")))
 
@@ -99,7 +99,7 @@ TAB_TEXT = (
     "`penalty_coef` λ and `penalty_target` k): λ·E[max(0, ‖∇D‖ − k)²] at interpolates between agent and expert "
     "pairs, λ 10, k 1, as in the authors' code. **The difference:** 16 of 16 seeds match in every base seed "
     "(median error 0.11–0.14), the reward's gradient norm stays at 1.01, ≈ 50× smaller; under observation "
-    "noise σ 0.3 the error is 0.17–0.18 against 0.49–0.53.\n\n"
+    "noise σ 0.3 the error is 0.17–0.18 against 0.50–0.53.\n\n"
     "**What does not reproduce:** \"Q blows up\" — here the baseline's |Q| collapses (≈ 0.6 against ≈ 5 "
     "with the penalty), since a sharp reward pays nothing off the expert's pairs. With a gentle discriminator "
     "(`disc_lr` 1e-3) the baseline imitates as well (16/16): the failure is a discriminator that outpaces the "

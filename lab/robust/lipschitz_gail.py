@@ -9,7 +9,7 @@ penalty on D; its theory links a Lipschitz reward to a locally Lipschitz value f
 authors' code applies it (liayn-pytorch, ``grad_pen``: variant 'wgan', ``one_sided_pen``, ``grad_pen_targ`` 1,
 ``grad_pen_scale`` 10): λ·E_x̂[max(0, ‖∇_x̂ D(x̂)‖₂ − k)²], k = 1, λ = 10, at interpolates
 x̂ = ε·x_agent + (1 − ε)·x_expert (ε ~ U[0, 1], one for the state part, one for the action part), added to the
-binary cross-entropy (expert 1, agent 0). The reward is the minimax one, r = −log(1 − σ(D)). Discriminator,
+binary cross-entropy (expert 1, agent 0). The reward is the minimax one, r = −log(1 − σ(D) + 1e−8). Discriminator,
 reward and penalty live in ``lipschitz_gail_reward.py``.
 
 The toy. A 2-D point mass: position s ∈ [−1.5, 1.5]², action a ∈ [−1, 1]² a velocity, s' = s + 0.2·a (clipped
@@ -36,9 +36,9 @@ What reproduces (tests/robust/test_lipschitz_gail.py; defaults, 400 steps, 16 se
 means over the last 10 steps). Without the penalty 0, 1 and 0 of 16 seeds match the expert (median error
 0.48 / 0.43 / 0.53), the reward's gradient norm at the agent's pairs is ≈ 31 at step 200 and ≈ 50 at step 400
 (still growing: ≈ 99 at step 1000, where seed 0's population still has median error 0.36, 1/16 matched — a
-failure, not only a delay); with it 16, 16 and 16 of 16 match (median 0.11 / 0.14 / 0.13) and the gradient
+failure, not only a delay); with it 16, 16 and 16 of 16 match (median 0.11 / 0.14 / 0.12) and the gradient
 norm sits at 1.01 (k = 1) — about 50× smaller. Under observation noise σ = 0.3 the penalized policies keep a
-median error of 0.17–0.18 against 0.49–0.53.
+median error of 0.17–0.18 against 0.50–0.53.
 
 What does not reproduce: "Q blows up". The sharp reward gives the agent's own pairs nearly zero reward, so the
 baseline's |Q| *collapses* (median 0.6 against 5.1–5.2 with the penalty); nothing diverges here. And the
@@ -49,7 +49,7 @@ failure in this toy is a discriminator that outpaces the learner, which the pena
 Inferred (the paper's text on the penalty was not retrievable, its abstract was; the penalty's form, its
 coefficient, target, evaluation points and the reward come from the authors' code): no spectral norm, label
 smoothing, entropy bonus, absorbing states or n-step returns (all on in the authors' setup); SAC instead of their
-TD3-style learner; the reward as softplus(D), without their 1e−8 cap; the toy and its sizes.
+TD3-style learner; the toy and its sizes.
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from lab.critic.networks import mlp
 
+REWARD_EPS = 1e-8                  # inside the reward's log (the authors' code): r ≤ −log 1e−8
 OBS, ACT = 2, 2                    # the point mass: position (x, y); action: velocity (vx, vy) ∈ [−1, 1]²
 
 
@@ -17,9 +18,10 @@ def logits(disc: list[torch.Tensor], pairs: torch.Tensor) -> torch.Tensor:
 
 
 def reward(disc: list[torch.Tensor], pairs: torch.Tensor) -> torch.Tensor:
-    """The minimax imitation reward r = −log(1 − σ(D(s, a))) = softplus(D) (the authors' 'gail' reward; their
-    code adds 1e−8 inside the log, capping r at ≈ 18.4): (S, B, 4) → (S, B)."""
-    return F.softplus(logits(disc, pairs))
+    """The minimax imitation reward r = −log(1 − σ(D(s, a)) + 1e−8), as the authors' code computes it ('gail',
+    ``minimax_only``): ≈ 0 for agent-like pairs, growing with D for expert-like ones, at most −log 1e−8 ≈ 18.4
+    (which also keeps every Q finite): (S, B, 4) → (S, B)."""
+    return -torch.log(1 - torch.sigmoid(logits(disc, pairs)) + REWARD_EPS)
 
 
 def input_grad_norm(disc: list[torch.Tensor], pairs: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
