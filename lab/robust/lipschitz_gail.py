@@ -43,7 +43,8 @@ median error of 0.17–0.18 against 0.50–0.53.
 What does not reproduce: "Q blows up". The sharp reward gives the agent's own pairs nearly zero reward, so the
 baseline's |Q| *collapses* (median 0.6 against 5.1–5.2 with the penalty); nothing diverges here. And the
 penalty is no free lunch: with a gentle discriminator (``disc_lr`` 1e−3, 400 steps, base seed 0) the baseline
-matches in 16/16 seeds (median error 0.09; 0.04 with 8 demos), with a reward gradient norm of ≈ 11 — the
+matches in 16/16 seeds (median error 0.09; 0.04 with 8 demos), with a reward gradient norm of ≈ 11; the
+penalty there: 16/16, median 0.12, slightly less precise — the
 failure in this toy is a discriminator that outpaces the learner, which the penalty makes harmless.
 
 Inferred (the paper's text on the penalty was not retrievable, its abstract was; the penalty's form, its
