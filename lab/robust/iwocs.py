@@ -93,7 +93,8 @@ class IwocsConfig(LabConfig):
 
 def greedy(q: torch.Tensor) -> torch.Tensor:
     """One-hot greedy policy (..., S, A), lowest-index tie-break (chain_mdp.greedy_policy's rule, in torch)."""
-    return torch.nn.functional.one_hot(q.argmax(-1), q.shape[-1]).to(q.dtype)
+    actions = torch.arange(q.shape[-1], device=q.device)
+    return (actions == q.argmax(-1, keepdim=True)).to(q.dtype)
 
 
 def value_iteration(kernel: torch.Tensor, reward: torch.Tensor, gamma: float, sweeps: int) -> torch.Tensor:
