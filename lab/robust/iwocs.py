@@ -137,7 +137,7 @@ def evaluate_each_model(kernels: torch.Tensor, reward: torch.Tensor, gamma: floa
 
 def iwocs_iteration(q: torch.Tensor, newest: torch.Tensor, reward: torch.Tensor, gamma: float, sweeps: int
                     ) -> torch.Tensor:
-    """One IWOCS iteration's re-solve (arXiv 2410.06212, Algorithm 1 / Sec. 4: Q_i = min_{j≤i} Q*_{T_j}, π_i
+    """One IWOCS iteration's re-solve (arXiv 2410.06212, the IWOCS meta-algorithm: Q_i = min_{j≤i} Q*_{T_j}, π_i
     greedy in Q_i): the newest worst model T_i (seeds, S, A, S) solved as a static MDP, and the minimum with
     the previous Q_{i−1} (seeds, S, A). The worst-case search T_{i+1} ∈ argmin_T V^{π_i}_T is ``worst_case``."""
     return torch.minimum(q, value_iteration(newest, reward, gamma, sweeps))
