@@ -42,6 +42,11 @@ episodes of a uniform policy): solved at episode 8–25 (median 13–16), regret
 learner's). Across depths (``ladder``, 400 episodes, 16 seeds): the on-policy learner solves depth 2, a third
 of its seeds depth 4 and none deeper; both optimistic learners every depth up to 16. With a slower actor
 (η = 1) the on-policy learner solves 1/16 at depth 10 and the optimistic one still 16/16 (by episode 116–160).
+Ablations: switching 'every_episode' also solves 16/16 but with regret 80–82 and slope 0.08–0.17 (the actor is
+always one step from uniform); 'hybrid' without optimism (β = 0) — the paper's non-optimistic hybrid variant —
+solves 1–4/16 from 100 uniform offline episodes (poor coverage of the optimal path, c*_off ≈ 2^10) and 16/16
+from the first episode when the behaviour policy goes right with probability 0.9 (c*_off ≈ 2.9).
+With slip 0.1 at depth 8 (1500 episodes) the optimistic learner's regret slope is 0.03–0.09 (baseline 0.999).
 
 Inferred (only the abstract was available): the tabular form of each piece — the count bonus β/√n standing for
 the optimistic confidence set over F, the doubling-count switching rule standing for the paper's rare-switching
@@ -118,16 +123,18 @@ def optimistic_critic(counts: torch.Tensor, next_counts: torch.Tensor, reward_su
         Q_h(s, a) = min(V_max, r̂_h(s, a) + Σ_s' P̂_h(s'|s, a)·max_a' Q_{h+1}(s', a') + β/√n_h(s, a)),
     an unvisited pair at V_max (its optimistic prior; 0 when β = 0), rows past a member's depth at 0.
     counts (B, N, N, 2), next_counts (B, N, N, 2, N), reward_sums (B, N, N, 2), active (B, N) → Q (B, N, N, 2)."""
-    q = torch.zeros_like(counts)
+    safe = counts.clamp(min=1.0)
+    transition = next_counts / safe[..., None]                                          # P̂ (B, N, N, 2, N)
+    reward_and_bonus = reward_sums / safe + bonus / safe.sqrt()                        # r̂ + β/√n
+    prior = torch.full_like(counts, V_MAX if bonus > 0 else 0.0)
+    q = torch.where(counts > 0, reward_and_bonus, prior)
+    keep = (counts > 0) * active[:, :, None, None].to(counts.dtype)
     value = torch.zeros(counts.shape[0], counts.shape[1], device=counts.device)
-    prior = V_MAX if bonus > 0 else 0.0
     for row in reversed(range(counts.shape[1])):
-        n = counts[:, row]
-        safe = n.clamp(min=1.0)
-        backup = reward_sums[:, row] / safe + torch.einsum("bcan,bn->bca", next_counts[:, row], value) / safe
-        q_row = torch.where(n > 0, backup + bonus / safe.sqrt(), torch.full_like(n, prior)).clamp(max=V_MAX)
-        q[:, row] = q_row * active[:, row, None, None]
-        value = q[:, row].max(-1).values
+        expected_next = (transition[:, row].flatten(1, 2) @ value[:, :, None]).view(q[:, row].shape)
+        q[:, row] = ((q[:, row] + keep[:, row] * expected_next).clamp(max=V_MAX)
+                     * active[:, row, None, None].to(counts.dtype))
+        value = q[:, row].amax(-1)
     return q
 
 

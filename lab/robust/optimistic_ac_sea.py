@@ -37,35 +37,31 @@ class DeepSea:
         self.active = rows[None, :] < depths[:, None]                                          # (B, N)
         self.model = true_model(self.right_action, depths, cost, slip)
 
-    def transition(self, row: int, col: torch.Tensor, action: torch.Tensor, slip_draw: torch.Tensor
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
-        """From (row, col (B,)) with action (B,): the next column and the reward (B,) (0 for a member whose
-        episode is over)."""
-        b = torch.arange(len(col), device=col.device)
-        right = action == self.right_action[b, row, col]
-        moved = right & (slip_draw >= self.slip)
-        nxt = torch.clamp(col + torch.where(moved, 1, -1), 0, self.size - 1)
-        depth = self.depths
-        treasure = moved & (col == depth - 1) & (depth - 1 == row)
-        reward = TREASURE * treasure.to(torch.float32) - (self.cost / depth) * right.to(torch.float32)
-        return nxt, reward * self.active[:, row].to(torch.float32)
-
     def rollout(self, probs: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
-        """One episode per member under the policy ``probs`` (B, N, N, 2): columns, actions, next columns and
-        rewards (B, N) per row, and whether the treasure was reached (B,)."""
-        n, dev = self.size, probs.device
-        uniform = torch.rand(len(probs), n, 2, generator=generator, device=dev)
-        b = torch.arange(len(probs), device=dev)
-        col = torch.zeros(len(probs), dtype=torch.long, device=dev)
-        cols, actions, nexts, rewards = [], [], [], []
+        """One episode per member under the policy ``probs`` (B, N, N, 2): columns, actions, next columns,
+        rewards (B, N) per row (0 in rows past a member's depth), and whether the treasure was reached (B,)."""
+        bsz, n, dev = len(probs), self.size, probs.device
+        uniform = torch.rand(bsz, n, 2, generator=generator, device=dev)
+        holds = uniform[..., 1] >= self.slip                                    # a 'right' that does not slip
+        first_action = probs[..., 0].reshape(bsz, n * n)
+        right_action = self.right_action.reshape(bsz, n * n)
+        col = torch.zeros(bsz, 1, dtype=torch.long, device=dev)
+        cols, actions, rights, nexts = [], [], [], []
         for row in range(n):
-            action = (uniform[:, row, 0] >= probs[b, row, col, 0]).to(torch.long)
-            nxt, reward = self.transition(row, col, action, uniform[:, row, 1])
-            cols.append(col), actions.append(action), nexts.append(nxt), rewards.append(reward)
+            cell = row * n + col
+            action = (uniform[:, row, None, 0] >= first_action.gather(1, cell)).to(torch.long)
+            right = action == right_action.gather(1, cell)
+            nxt = torch.where(right & holds[:, row, None], col + 1, col - 1).clamp(0, n - 1)
+            cols.append(col), actions.append(action), rights.append(right), nexts.append(nxt)
             col = nxt
-        rewards = torch.stack(rewards, 1)
-        return {"col": torch.stack(cols, 1), "action": torch.stack(actions, 1), "next": torch.stack(nexts, 1),
-                "reward": rewards, "treasure": (rewards > 0.5).any(1).to(torch.float32)}
+        col, right = torch.cat(cols, 1), torch.cat(rights, 1)
+        rows = torch.arange(n, device=dev)[None, :]
+        goal = (rows == self.depths[:, None] - 1) & (col == self.depths[:, None] - 1)
+        treasure = (right & holds & goal).to(torch.float32)
+        cost = (self.cost / self.depths[:, None].to(torch.float32)) * right.to(torch.float32)
+        reward = (TREASURE * treasure - cost) * self.active.to(torch.float32)
+        return {"col": col, "action": torch.cat(actions, 1), "next": torch.cat(nexts, 1), "reward": reward,
+                "treasure": treasure.amax(1)}
 
 
 def true_model(right_action: torch.Tensor, depths: torch.Tensor, cost: float, slip: float
@@ -96,7 +92,7 @@ def policy_value(probs: torch.Tensor, model: tuple[torch.Tensor, torch.Tensor]) 
     P, R = model
     value = torch.zeros(probs.shape[0], probs.shape[1], device=probs.device)
     for row in reversed(range(probs.shape[1])):
-        q = R[:, row] + torch.einsum("bcan,bn->bca", P[:, row], value)
+        q = R[:, row] + (P[:, row].flatten(1, 2) @ value[:, :, None]).view_as(R[:, row])
         value = (probs[:, row] * q).sum(-1)
     return value[:, 0]
 
