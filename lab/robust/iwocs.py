@@ -31,7 +31,22 @@ iteration's value minus it: the failure), static_worst_return (the worst over th
 winds), calm_return (in the nominal model), bound (max_a Q_i at the start: what the training problem
 promises; for IWOCS the upper bound), robust_value (robust VI's, the reference) and models (|{T_j}|).
 
-What reproduces, inferred, measured: see tests/robust/test_iwocs.py (filled in after calibration).
+What reproduces (tests/robust/test_iwocs.py; the defaults — 6 × 6 grids, cliff density 0.2, winds up to 0.3,
+γ = 0.9 — 16 seeds, base seeds 0, 1, 2). The nominal policy's worst case is 0.10–0.20 below robust VI's value
+(median over seeds; up to 0.43; 11–13 of 16 grids short by > 0.02); the domain-randomized one is 0.012–0.018
+short in the median but 7–8 grids stay > 0.02 short (up to 0.24). IWOCS from the calm: after one iteration
+within 0.025 of robust VI on every grid, after two equal to it (1e-6) on every grid, and its upper bound
+max_a Q_i(start) meets the worst case by the third (the certificate closes). The price of robustness: the
+calm return falls from 0.48–0.53 (median) to 0.43–0.48. Under a single steady wind of strength 0.3 (the
+robustness curve) the nominal policy's median return is 0.06, the domain-randomized 0.11, robust VI's and
+IWOCS's 0.12 (base seed 0).
+
+Inferred: the full text was not read (the arXiv abstract and introduction and a third-party summary were):
+the update Q_i = min_{j≤i} Q*_{T_j} with π_i greedy and the worst-case search T_{i+1} ∈ argmin_T V^{π_i}_T
+follow that summary of the meta-algorithm; its stopping rule (stop when the new worst case no longer lowers
+the value) is replaced by a fixed number of steps, with the bound − worst-case certificate reported. The
+toy, the wind grid and its rectangular set, and the exact solvers are ours; the paper's deep-RL version is
+not built.
 """
 from __future__ import annotations
 
