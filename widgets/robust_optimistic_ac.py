@@ -35,7 +35,8 @@ ABOUT = ("Each seed learns a deep sea of depth d: d 'right's in a row (each cost
          "unvisited pairs at 1 and a bonus β/√n, the actor reset when some count doubles — every seed solves it "
          "in 52–73 episodes and its regret nearly stops (slope ≈ 0.01, under the theory's √T). 'hybrid' starts "
          "it from 100 offline episodes of a uniform policy: solved in 8–25 episodes, regret ~5× smaller. The "
-         "first figure trains depths 2 … 'depth' side by side ('ladder'): run each method to compare them.")
+         "first figure trains depths 2 … 'depth' side by side ('ladder'; the view starts at depth 12): run each "
+         "method in turn to see them together.")
 VIEW_START = dict(method="on_policy", depth=12, ladder=6, seeds=16, steps=400)
 ENABLED_BY = {
     "critic_lr": ("method", one_of("on_policy")),

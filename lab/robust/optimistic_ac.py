@@ -129,11 +129,11 @@ def optimistic_critic(counts: torch.Tensor, next_counts: torch.Tensor, reward_su
     reward_and_bonus = reward_sums / safe + bonus / safe.sqrt()                        # r̂ + β/√n
     prior = torch.full_like(counts, V_MAX if bonus > 0 else 0.0)
     q = torch.where(counts > 0, reward_and_bonus, prior)
-    keep = (counts > 0) * active[:, :, None, None].to(counts.dtype)
+    visited = (counts > 0).to(counts.dtype)
     value = torch.zeros(counts.shape[0], counts.shape[1], device=counts.device)
     for row in reversed(range(counts.shape[1])):
         expected_next = (transition[:, row].flatten(1, 2) @ value[:, :, None]).view(q[:, row].shape)
-        q[:, row] = ((q[:, row] + keep[:, row] * expected_next).clamp(max=V_MAX)
+        q[:, row] = ((q[:, row] + visited[:, row] * expected_next).clamp(max=V_MAX)
                      * active[:, row, None, None].to(counts.dtype))
         value = q[:, row].amax(-1)
     return q
