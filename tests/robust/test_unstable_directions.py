@@ -1,36 +1,39 @@
 """Unstable directions of a policy's decision boundary (lab.robust.unstable_directions; Korkmaz, ICML 2024,
 arXiv 2406.16979) — a diagnostic: the claims are about what it measures, not about a stabilizer.
 
-The claims, measured at the defaults (eps 0.05, 4 distractors, k = 1, 300 steps, probes every 25 steps), 16 seeds,
-base seeds 0, 1, 2; each number the mean over the 16 seeds of the seed's mean over the probes of the second half
-of training (steps 150–300). Print the table with
+The claims, measured at the defaults (32 irrelevant inputs beside the 4 of the state, ε 0.1, k = 1, 300 steps,
+probes every 25 steps), 16 seeds, base seeds 0, 1, 2; each number the mean over the 16 seeds of the seed's mean
+over the probes of the second half of training (steps 150–300). Print the table with
 ``PYTHONPATH=.:tests/core python tests/robust/test_unstable_directions.py``.
 
     base seed  training     accuracy  flip_at_eps  margin  concentration  time_overlap  train_overlap  distractor_mass
-    0          standard     0.914     0.595        0.043   0.613          0.792         0.960          0.0010
-    0          adversarial  0.818     0.370        0.065   0.613          0.816         0.906          0.0025
-    1          standard     0.924     0.582        0.044   0.606          0.822         0.947          0.0010
-    1          adversarial  0.841     0.381        0.064   0.592          0.778         0.870          0.0026
-    2          standard     0.919     0.575        0.044   0.610          0.772         0.973          0.0012
-    2          adversarial  0.825     0.400        0.063   0.597          0.739         0.905          0.0028
+    0          standard     0.814     0.832        0.053   0.609          0.814         0.943          0.013
+    0          adversarial  0.732     0.512        0.098   0.543          0.686         0.855          0.056
+    1          standard     0.817     0.836        0.051   0.622          0.871         0.974          0.012
+    1          adversarial  0.734     0.515        0.097   0.553          0.720         0.867          0.056
+    2          standard     0.809     0.817        0.055   0.598          0.775         0.945          0.014
+    2          adversarial  0.723     0.533        0.095   0.541          0.709         0.790          0.058
 
 1. The fragility the diagnostic looks at happens in the baseline, and the adversary buys robustness: a
-   perturbation of L2 size 0.05 changes the standard policy's action in 58–60% of the probe states; adversarial
-   training brings it to 37–40% (median flip radius 0.043 → 0.064), at a cost in clean accuracy (0.91–0.92 →
-   0.82–0.84).
-2. The paper's direction, across training windows: the principal unstable direction of the adversarially trained
-   policies moves more from one probe to the next (overlap with the previous probe 0.87–0.91 against 0.95–0.97); paired
-   by seed — the two trainings share each seed's data and initial weights — adversarial is lower in 14, 12 and 10
-   of 16 seeds). The median overlap is ≥ 0.99 for both: the mean falls through rare swaps of the top direction
-   (overlap < 0.5 in 2–4% of the standard seeds' late probes, 5–12% of the adversarial ones).
-3. Not reproduced, across states and episode time: how concentrated the directions are across states
-   (top-eigenvalue mass 0.59–0.61 for both) and how much consecutive time windows of an episode share them
-   (0.74–0.82 for both, the sign of the difference changing with the base seed) show no consistent difference:
-   in this 8-input toy the expert's boundary geometry, not the training, sets the directions. Their mass in the
-   four irrelevant inputs is small for both but 2.3–2.6× larger after adversarial training (0.10–0.12% against
-   0.25–0.28%). With k = 2 both trainings' subspaces overlap ≈ 1 across states, time and training (the two
-   task directions): the top-1 oscillation of claim 2 is the balance between those two shifting, not new
-   directions.
+   perturbation of L2 size 0.1 changes the standard policy's action in 82–84% of the probe states; adversarial
+   training brings it to 51–53% (median flip radius 0.051–0.055 → 0.095–0.098), at a cost in clean accuracy
+   (0.81–0.82 → 0.72–0.73).
+2. The paper's direction, across states and episode time: the adversarially trained policies' unstable
+   directions are less shared — the top eigenvalue mass of their second-moment matrix over all probe states
+   0.54–0.55 against 0.60–0.62 (lower in 15, 15, 16 of 16 seeds, paired: both trainings share each seed's data
+   and initial weights), the overlap of consecutive time windows' principal directions 0.69–0.72 against
+   0.77–0.87 (lower in 12, 15, 9 of 16).
+3. ... and across training windows: the principal direction moves more from one probe to the next (overlap with
+   the previous probe 0.79–0.87 against 0.94–0.97; lower in 11, 12, 12 of 16).
+4. How it happens here: flattened along the task's directions, the adversarial policies' minimal perturbations
+   put 4.2–4.7× more of their length² in the irrelevant inputs (5.6–5.8% against 1.2–1.4%), where each state's
+   direction is its own. Not reproduced: "larger oscillations" read as the change of the top eigenvalue between
+   consecutive time windows (0.048–0.064 for both, no consistent sign).
+5. The dimension matters (the pinned non-effect): with 4 irrelevant inputs and ε 0.05 the robustness gain
+   stays (58–60% → 37–40% flipped) and so does the training-window oscillation (overlap 0.87–0.91 against
+   0.95–0.97), but across states and time the two do not differ consistently (eigenvalue mass 0.59–0.61, window
+   overlap 0.74–0.82 for both, the sign changing with the base seed): in a low-dimensional input the expert's
+   boundary sets the directions. The grid (0, 4, 12, 32 irrelevant inputs × ε 0.05, 0.1) is in the notes' report.
 """
 from __future__ import annotations
 
@@ -125,41 +128,65 @@ def test_step_reads_nothing_on_the_host_is_deterministic_and_the_view_changes_no
 
 # --- the claims ----------------------------------------------------------------------------------
 
+LOW_DIMENSION = (4, 0.05)   # (distractors, eps) of claim 5
+
+
 @functools.lru_cache(maxsize=None)
-def measure(training: str, seed: int) -> dict[str, np.ndarray]:
-    """Each seed's mean over the probes of the second half of training, at the defaults."""
-    config = UnstableDirectionsConfig(training=training, seeds=POPULATION, seed=seed)
+def measure(training: str, seed: int, distractors: int | None = None, eps: float | None = None
+            ) -> dict[str, np.ndarray]:
+    """Each seed's mean over the probes of the second half of training, at the defaults (or the given
+    distractors and eps)."""
+    changed = {k: v for k, v in (("distractors", distractors), ("eps", eps)) if v is not None}
+    config = UnstableDirectionsConfig(training=training, seeds=POPULATION, seed=seed, **changed)
     history = Run(UnstableDirectionsTrainer(config, "cpu"), config.steps, progress=False).run()
     probes = [i for i in range(config.steps) if (i + 1) % config.probe_every == 0]
     late = probes[len(probes) // 2:]
     return {k: history.values(k)[late].mean(0) for k in (*COLUMNS, "time_oscillation")}
 
 
+def means(training: str, seed: int, *setting) -> dict[str, float]:
+    return {k: float(v.mean()) for k, v in measure(training, seed, *setting).items()}
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_standard_policy_is_fragile_and_adversarial_training_makes_it_less_so(seed):
-    standard, adversarial = measure("standard", seed), measure("adversarial", seed)
-    assert standard["flip_at_eps"].mean() > 0.5                      # measured 0.575–0.595
-    assert adversarial["flip_at_eps"].mean() < standard["flip_at_eps"].mean() - 0.12   # measured 0.37–0.40
-    assert adversarial["margin"].mean() > 1.3 * standard["margin"].mean()              # 0.043 → 0.064
-    assert standard["accuracy"].mean() > 0.88 and adversarial["accuracy"].mean() > 0.75  # 0.91–0.92, 0.82–0.84
+    standard, adversarial = means("standard", seed), means("adversarial", seed)
+    assert standard["flip_at_eps"] > 0.75                                        # measured 0.82–0.84
+    assert adversarial["flip_at_eps"] < standard["flip_at_eps"] - 0.2            # measured 0.51–0.53
+    assert adversarial["margin"] > 1.5 * standard["margin"]                      # 0.051–0.055 → 0.095–0.098
+    assert standard["accuracy"] > 0.75 and adversarial["accuracy"] > 0.65       # 0.81–0.82, 0.72–0.73
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_adversarially_trained_unstable_directions_are_less_shared_across_states_and_time(seed):
+    standard, adversarial = means("standard", seed), means("adversarial", seed)
+    assert adversarial["concentration"] < standard["concentration"] - 0.03      # measured gaps 0.057–0.070
+    assert adversarial["time_overlap"] < standard["time_overlap"] - 0.03        # measured gaps 0.065–0.150
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_adversarially_trained_unstable_directions_oscillate_more_across_training(seed):
-    standard, adversarial = measure("standard", seed), measure("adversarial", seed)
-    # measured: 0.960 → 0.906, 0.947 → 0.870, 0.973 → 0.905
-    assert adversarial["train_overlap"].mean() < standard["train_overlap"].mean() - 0.03
+    standard, adversarial = means("standard", seed), means("adversarial", seed)
+    assert adversarial["train_overlap"] < standard["train_overlap"] - 0.04      # measured gaps 0.088–0.155
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_no_consistent_difference_across_states_and_episode_time(seed):
-    """The non-effect, pinned: the paper's 'disjoint' directions across states and time do not appear here."""
-    standard, adversarial = measure("standard", seed), measure("adversarial", seed)
-    assert abs(adversarial["concentration"].mean() - standard["concentration"].mean()) < 0.04    # ≤ 0.014
-    assert abs(adversarial["time_overlap"].mean() - standard["time_overlap"].mean()) < 0.08      # ≤ 0.044
-    assert 0.5 < standard["concentration"].mean() < 0.75          # the directions are neither random nor one
-    assert standard["distractor_mass"].mean() < 0.005 and adversarial["distractor_mass"].mean() < 0.01
-    assert adversarial["distractor_mass"].mean() > 1.8 * standard["distractor_mass"].mean()       # 2.3–2.6×
+def test_the_adversarial_directions_reach_into_the_irrelevant_inputs_and_the_top_eigenvalue_does_not_oscillate(seed):
+    standard, adversarial = means("standard", seed), means("adversarial", seed)
+    assert adversarial["distractor_mass"] > 3 * standard["distractor_mass"]     # measured 4.2–4.7×
+    assert adversarial["distractor_mass"] < 0.15                                # the task's directions still lead
+    assert abs(adversarial["time_oscillation"] - standard["time_oscillation"]) < 0.03   # measured ≤ 0.01
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_with_few_irrelevant_inputs_no_consistent_difference_across_states_and_time(seed):
+    """The non-effect, pinned: in a low-dimensional input the paper's 'disjoint' directions do not appear, while
+    the robustness gain and the training-window oscillation stay."""
+    standard, adversarial = means("standard", seed, *LOW_DIMENSION), means("adversarial", seed, *LOW_DIMENSION)
+    assert abs(adversarial["concentration"] - standard["concentration"]) < 0.04     # measured ≤ 0.014
+    assert abs(adversarial["time_overlap"] - standard["time_overlap"]) < 0.08       # measured ≤ 0.044, both signs
+    assert adversarial["flip_at_eps"] < standard["flip_at_eps"] - 0.12              # 0.58–0.60 → 0.37–0.40
+    assert adversarial["train_overlap"] < standard["train_overlap"] - 0.03          # 0.95–0.97 → 0.87–0.91
 
 
 if __name__ == "__main__":
