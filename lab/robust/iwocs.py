@@ -25,11 +25,15 @@ argmin wind at each (s, a) is the worst model T_{i+1}.
 
 The switch ``method``: 'nominal' (value iteration on the calm: the baseline), 'domain_randomized' (on the
 average of the wind grid's models) or 'iwocs' (one step = one IWOCS iteration: solve the newest worst model,
-take the minimum, act greedily, search the next worst model). Metrics per seed: worst_return (the worst-case
-discounted return of the current policy over 𝒯, from the start: the headline), gap (robust value
-iteration's value minus it: the failure), static_worst_return (the worst over the grid's single steady
-winds), calm_return (in the nominal model), bound (max_a Q_i at the start: what the training problem
-promises; for IWOCS the upper bound), robust_value (robust VI's, the reference) and models (|{T_j}|).
+take the minimum, act greedily, search the next worst model). The switch ``uncertainty``: 'rectangular' (𝒯
+above) or 'steady' — the wind grid itself as a static set, one wind per episode, not rectangular: the worst-case
+search is then the arg-min over the grid's steady winds, and robust VI (of the rectangular set) is only a
+reference policy, not the optimum. Metrics per seed: worst_return (the worst-case discounted return of the
+current policy over the set, from the start: the headline), gap (robust VI's policy's worst case over the same
+set minus it; under 'rectangular' robust VI's value, the optimum, so gap ≥ 0: the failure), static_worst_return
+(the worst over the grid's steady winds), calm_return (in the nominal model), bound (max_a Q_i at the start:
+what the training problem promises; for IWOCS its upper bound), robust_vi (robust VI's policy's worst case over
+the set, the reference) and models (|{T_j}|).
 
 What reproduces (tests/robust/test_iwocs.py; the defaults — 6 × 6 grids, cliff density 0.2, winds up to 0.3,
 γ = 0.9 — 16 seeds, base seeds 0, 1, 2). The nominal policy's worst case is 0.10–0.20 below robust VI's value
@@ -40,6 +44,11 @@ max_a Q_i(start) meets the worst case by the third (the certificate closes). The
 calm return falls from 0.48–0.53 (median) to 0.43–0.48. Under a single steady wind of strength 0.3 (the
 robustness curve) the nominal policy's median return is 0.06, the domain-randomized 0.11, robust VI's and
 IWOCS's 0.12 (base seed 0).
+
+Where it stops: with ``uncertainty='steady'`` (the wind grid itself, one wind per episode: not rectangular)
+IWOCS's set stops growing after a few iterations while its certificate stays open (max over seeds of
+bound − worst case 0.10–0.31 after 4 iterations), and against robust VI's policy on the same steady winds it
+is better by > 0.02 on 3–5 of 16 seeds, worse on 0–4, the median difference within 0.012 of zero.
 
 Inferred: the full text was not read (the arXiv abstract and introduction and a third-party summary were):
 the update Q_i = min_{j≤i} Q*_{T_j} with π_i greedy and the worst-case search T_{i+1} ∈ argmin_T V^{π_i}_T
@@ -60,6 +69,7 @@ from lab.core import Field, LabConfig, Trainer
 from .iwocs_grid import draw_layouts, rewards, wind_grid, windy_kernels
 
 METHODS = ("nominal", "domain_randomized", "iwocs")
+UNCERTAINTIES = ("rectangular", "steady")
 VALUE_TOLERANCE = 1e-4     # γ^sweeps must not exceed this: the solves' error relative to the largest reward
 
 
@@ -78,6 +88,10 @@ class IwocsConfig(LabConfig):
     """A windy cliff grid per seed; a policy solved on the calm, on the wind grid's average, or by IWOCS's
     sequence of worst-case static models; all judged by their worst case over the wind grid's rectangular set."""
 
+    uncertainty: Literal[UNCERTAINTIES] = Field(
+        "rectangular", description="the set nature picks from: 'rectangular' (any wind of the grid at every state "
+        "and action — the paper's theory; robust VI is exact) or 'steady' (one wind of the grid for the whole "
+        "episode — not rectangular: the no-duality-gap argument does not hold)")
     method: Literal[METHODS] = Field(
         "nominal", description="how the policy is solved: 'nominal' (on the calm, the baseline), "
         "'domain_randomized' (on the average wind model) or 'iwocs' (the paper: the minimum over the worst-case "
@@ -163,7 +177,7 @@ def iwocs_iteration(q: torch.Tensor, newest: torch.Tensor, reward: torch.Tensor,
 
 class IwocsTrainer(Trainer):
     """``seeds`` windy grids; the policy of ``method`` (IWOCS: one iteration per step), judged every step by its
-    worst case over the wind grid's rectangular set against robust value iteration's value."""
+    worst case over the ``uncertainty`` set against robust value iteration's policy."""
 
     Config = IwocsConfig
 
@@ -180,9 +194,10 @@ class IwocsTrainer(Trainer):
                             "domain_randomized": solve(self.kernels.mean(1)),
                             "robust VI": robust_value_iteration(self.kernels, self.reward, c.gamma, c.sweeps)}
         self.robust_value = self.at_start(self.reference_q["robust VI"].amax(-1))
+        self.robust_vi = self.judge(greedy(self.reference_q["robust VI"]))[0]
         self.q = self.reference_q["nominal" if c.method == "iwocs" else c.method].clone()  # IWOCS: T_0 = nominal
         self.iterations = 0
-        self.worst_v, self.worst_model = worst_case(self.kernels, self.reward, c.gamma, greedy(self.q), c.sweeps)
+        self.worst_model = self.judge(greedy(self.q))[1]
 
     @property
     def population(self) -> int:
@@ -193,6 +208,19 @@ class IwocsTrainer(Trainer):
         index = self.start.reshape(-1, *([1] * (v.dim() - 1))).expand(*v.shape[:-1], 1)
         return v.gather(-1, index).squeeze(-1)
 
+    def judge(self, policy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``policy``'s worst case from the start over the ``uncertainty`` set (seeds,), the worst model
+        (seeds, S, A, S) — IWOCS's worst-case search, T ∈ argmin_T V^π_T — and its return under each steady wind
+        (seeds, K)."""
+        c = self.config
+        steady = self.at_start(evaluate_each_model(self.kernels, self.reward, c.gamma, policy, c.sweeps))
+        if c.uncertainty == "rectangular":
+            v, model = worst_case(self.kernels, self.reward, c.gamma, policy, c.sweeps)
+            return self.at_start(v), model, steady
+        worst, pick = steady.min(-1)
+        index = pick[:, None, None, None, None].expand(-1, 1, *self.kernels.shape[2:])
+        return worst, self.kernels.gather(1, index).squeeze(1), steady
+
     def step(self) -> dict[str, torch.Tensor]:
         """IWOCS: one iteration (re-solve on the newest worst model, minimum, greedy, next worst-case search);
         the other methods keep their policy. Then every seed's policy is judged: metrics (seeds,)."""
@@ -200,13 +228,9 @@ class IwocsTrainer(Trainer):
         if c.method == "iwocs":
             self.q = iwocs_iteration(self.q, self.worst_model, self.reward, c.gamma, c.sweeps)
             self.iterations += 1
-        policy = greedy(self.q)
-        self.worst_v, self.worst_model = worst_case(self.kernels, self.reward, c.gamma, policy, c.sweeps)
-        worst = self.at_start(self.worst_v)
-        steady = self.at_start(evaluate_each_model(self.kernels, self.reward, c.gamma, policy, c.sweeps))
-        return {"worst_return": worst, "gap": self.robust_value - worst, "static_worst_return": steady.amin(-1),
-                "calm_return": steady[:, 0], "bound": self.at_start(self.q.amax(-1)),
-                "robust_value": self.robust_value,
+        worst, self.worst_model, steady = self.judge(greedy(self.q))
+        return {"worst_return": worst, "gap": self.robust_vi - worst, "static_worst_return": steady.amin(-1),
+                "calm_return": steady[:, 0], "bound": self.at_start(self.q.amax(-1)), "robust_vi": self.robust_vi,
                 "models": torch.full_like(worst, 1 + self.iterations)}
 
     def strength_curve(self, q: torch.Tensor) -> torch.Tensor:
