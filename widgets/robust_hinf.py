@@ -98,10 +98,11 @@ TAB_TEXT = (
     "collapses 0–1/16.\n\n"
     "**What does not reproduce:** the H∞ actors' worst case is no better than domain randomization's: return "
     "0.23–0.24 against 0.24–0.25 under the worst sideways push of 1 (80 steps); at 250 steps 0.32–0.38 against "
-    "0.70–0.74 (H∞ 2–4/16 collapsed, unconstrained 15/16). At its force bound, the constrained disturber can only meet the constraint by "
-    "lowering the cost — with λ > 1 it is paid to make its pushes harmless — so the actor trains against "
-    "pushes that do not test it. **Inferred:** only the abstract and project page were readable; the "
-    "Lagrangian's form, the oracle (the best per-step reward), the norm, η, the toy, the linear policies and "
+    "0.70–0.74 (H∞ 2–4/16 collapsed, unconstrained 15/16). At its force bound, the constrained disturber can "
+    "only meet the constraint by lowering the cost — with λ > 1 it is paid to make its pushes harmless — so "
+    "the actor trains against pushes that do not test it. The along-pole component matters: with a 1-D force "
+    "the constrained disturber pushed the pole upright and the actors leaned on it. **Inferred:** only the "
+    "abstract and project page were readable; the Lagrangian's form, the oracle (the best per-step reward), the norm, η, the toy, the linear policies and "
     "the bang-bang worst-case pushes are ours.")
 
 

@@ -25,8 +25,8 @@ force = the mean ‖d‖; λ = the multiplier.
 
 The first claim reproduces (16/16 → 5–6/16 collapsed); the second does not: the H∞ actors' worst case is no
 better than domain randomization's (0.23–0.24 against 0.24–0.25; at 250 steps, base seeds 0–2, 0.32–0.38
-against 0.70–0.74, with H∞ 2–4/16 and unconstrained 15/16 collapsed), because the constrained disturber, at its force bound, meets the constraint by making its pushes
-harmless (see the module docstring). Printed by
+against 0.70–0.74, with H∞ 2–4/16 and unconstrained 15/16 collapsed), because the constrained disturber,
+at its force bound, meets the constraint by making its pushes harmless (see the module docstring). Printed by
 ``PYTHONPATH=. .venv/bin/python tests/robust/test_hinf.py``; the file takes 32 s of CPU time (user).
 """
 from __future__ import annotations
