@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import panel as pn
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from widgets import dashboard
 
@@ -103,6 +103,56 @@ def select(page, field: str, value: str) -> None:
 # In a figure's page element: the last x each trace reaches (None for a trace without points); every trace's y.
 LAST_STEPS = "el => el.data.map(t => t.x && t.x.length ? t.x[t.x.length - 1] : null)"
 VALUES = "el => JSON.stringify(el.data.map(t => t.y))"
+
+
+def switch_value(page, switch: str, value) -> None:
+    """Expect the LabView control of ``switch`` to show ``value`` (a select's option, or a checkbox's state)."""
+    if isinstance(value, bool):
+        expect(page.locator(f".control-{switch} input").first).to_be_checked(checked=value)
+    else:
+        expect(page.locator(f".control-{switch} select").first).to_have_value(value)
+
+
+def turn(page, switch: str, value) -> None:
+    """Set the LabView control of ``switch`` to ``value`` (a checkbox for True/False, else a select)."""
+    if isinstance(value, bool):
+        page.locator(f".control-{switch} input").first.set_checked(value)
+    else:
+        select(page, switch, value)
+
+
+def run_to_the_end(page, steps: int, curve: int) -> None:
+    """Press Run, wait for the status line to say the ``steps``-step run finished and for figure ``curve`` (a
+    curve over training) to draw its last step."""
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.locator(".lab-status").first).to_contain_text(f"Finished {steps} steps", timeout=120_000)
+    wait_for(lambda: steps in figure(page, curve).evaluate(LAST_STEPS), f"figure {curve} drawing step {steps}")
+
+
+def baseline_then_paper(page, title: str, switch: str, baseline, paper, options: dict, curve: int,
+                        seeds: int = 3, steps: int = 12) -> None:
+    """A paper tab's round trip: open tab ``title``; it is Ready with ``switch`` at ``baseline``; a short run draws
+    figure ``curve`` (a curve over training) to its last step and changes the signature view (figure 0) from its
+    picture before any run; with ``switch`` at ``paper`` (and ``options`` typed) a second run redraws the curve."""
+    page.locator(".bk-tab", has_text=title).click()
+    expect(page.locator(".lab-status").first).to_contain_text("Ready", timeout=60_000)
+    switch_value(page, switch, baseline)
+    before_any_run = figure(page, 0).evaluate(VALUES)
+
+    set_value(page, "seeds", str(seeds))
+    set_value(page, "steps", str(steps))
+    run_to_the_end(page, steps, curve)
+    wait_for(lambda: figure(page, 0).evaluate(VALUES) != before_any_run, "the signature view drawing the run")
+
+    baseline_drawn = figure(page, curve).evaluate(VALUES)
+    turn(page, switch, paper)
+    switch_value(page, switch, paper)
+    for field, value in options.items():
+        expect(page.locator(f".control-{field} input").first).to_be_enabled(timeout=10_000)
+        set_value(page, field, value)
+    run_to_the_end(page, steps, curve)
+    wait_for(lambda: figure(page, curve).evaluate(VALUES) != baseline_drawn, "the paper's run drawn")
+    assert not page.errors, page.errors
 
 
 def figure(page, index: int):

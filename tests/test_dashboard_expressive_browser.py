@@ -7,13 +7,9 @@ fails a test whose page fetched anything from another host than the lab's own se
 
 The waits are for the runs to end, not speed bounds."""
 import pytest
-from playwright.sync_api import expect
 
 from dashboard_pages import page, server_url  # noqa: F401 (fixtures)
-from dashboard_pages import LAST_STEPS, VALUES, figure, select, set_value, wait_for
-
-SEEDS = 3
-STEPS = 12
+from dashboard_pages import baseline_then_paper
 
 # tab title: (the switch, its baseline shown first, the paper's value, options set after the switch,
 #             the index of the tab's first curve over training)
@@ -27,36 +23,6 @@ TABS = {
 }
 
 
-def drawn_to_the_end(page, index: int) -> bool:
-    return STEPS in figure(page, index).evaluate(LAST_STEPS)
-
-
-def run_to_the_end(page, status, curve: int) -> None:
-    page.get_by_role("button", name="Run", exact=True).click()
-    expect(status).to_contain_text(f"Finished {STEPS} steps", timeout=120_000)
-    wait_for(lambda: drawn_to_the_end(page, curve), f"figure {curve} drawing step {STEPS}")
-
-
 @pytest.mark.parametrize("title", list(TABS))
 def test_the_baseline_and_then_the_papers_switch_train_and_draw(page, title):
-    switch, baseline, paper, options, curve = TABS[title]
-    page.locator(".bk-tab", has_text=title).click()
-    status = page.locator(".lab-status").first
-    expect(status).to_contain_text("Ready", timeout=60_000)
-    expect(page.locator(f".control-{switch} select").first).to_have_value(baseline)
-    before_any_run = figure(page, 0).evaluate(VALUES)
-
-    set_value(page, "seeds", str(SEEDS))
-    set_value(page, "steps", str(STEPS))
-    run_to_the_end(page, status, curve)
-    wait_for(lambda: figure(page, 0).evaluate(VALUES) != before_any_run, "the signature view drawing the run")
-
-    baseline_drawn = figure(page, curve).evaluate(VALUES)
-    select(page, switch, paper)
-    expect(page.locator(f".control-{switch} select").first).to_have_value(paper)
-    for field, value in options.items():
-        expect(page.locator(f".control-{field} input").first).to_be_enabled(timeout=10_000)
-        set_value(page, field, value)
-    run_to_the_end(page, status, curve)
-    wait_for(lambda: figure(page, curve).evaluate(VALUES) != baseline_drawn, "the paper's run drawn")
-    assert not page.errors, page.errors
+    baseline_then_paper(page, title, *TABS[title])

@@ -111,6 +111,7 @@ WRONG_TYPES = {  # notebook: (parameter, value as papermill's -p gives it, the s
     "09": ("dapo_steps", "abc", "'dapo_steps' = 'abc' is not allowed: must be an integer"),
     "10": ("mmc_steps", "abc", "'mmc_steps' = 'abc' is not allowed: must be an integer"),
     "11": ("taco_steps", "abc", "'taco_steps' = 'abc' is not allowed: must be an integer"),
+    "12": ("srl_steps", "abc", "'srl_steps' = 'abc' is not allowed: must be an integer"),
 }
 
 
@@ -129,6 +130,7 @@ RENAMED = {  # notebook: (parameter, a value out of range, the config field it f
     "09": ("proact_steps", 0, "steps"),
     "10": ("agent_r_steps", 0, "steps"),
     "11": ("gpc_steps", 0, "steps"),
+    "12": ("dqc_steps", 0, "steps"),
 }
 
 

@@ -126,6 +126,31 @@ CARDS = [
             "reward under KL to them",
             "A summed reward keeps the like and share floors in 0 of 48 seeds at any weight; two stages keep both "
             "in 48 of 48 — at 3% less watch time, not at matched watch time as the paper reports."),
+    LabCard("Q-Chunking", "q-chunking",
+            "Decoupled Q-Chunking (Li et al., arXiv 2512.10926): a chunk critic, a partial critic distilled "
+            "optimistically, short chunks chosen best-of-N",
+            "On a 40-state key chain with slip, one-step TD reaches the goal 28–30% of the time and an open-loop "
+            "8-step chunk 4–6%; DQC 91–93% — though with four times the training one-step TD gets there too."),
+    LabCard("ALOE", "aloe",
+            "ALOE (Yang et al., arXiv 2602.12691): chunked, conservative off-policy evaluation of the current policy "
+            "from a mixed buffer",
+            "A buffer mixing old policies and interventions: its average return ranks the true advantages at "
+            "0.47–0.51, ALOE's chunked estimate at 0.65–0.67 — but improvement is steady with either here."),
+    LabCard("SRL", "srl",
+            "SRL (arXiv 2410.08979): at slow decisions the actor emits J actions, each scored by the critic at a "
+            "learned model's predicted state",
+            "A double integrator deciding every 8 steps: repeating one action keeps 42–49% of a full-frequency "
+            "controller's performance, SRL's sequences 51–71%; its frequency-averaged score 0.59–0.72 vs 0.45–0.49."),
+    LabCard("StableWorld", "stableworld",
+            "StableWorld (arXiv 2601.15281): a sliding window that keeps consistent early frames and evicts "
+            "drifted ones",
+            "A model rolled out on its own frames drifts without bound in a plain window (background error "
+            "1.36–1.46 at 512 frames); keeping the first consistent frame holds it at 0.10, motion tracked as well."),
+    LabCard("FantasyHSI", "fantasyhsi",
+            "FantasyHSI (Mu et al., arXiv 2509.01232): a critic that re-plans when motion strays from the path, "
+            "and DPO against jerk",
+            "A biased motion generator ends 9.2–9.7 segments off its path open loop, 0.23 with the critic loop; DPO "
+            "on smooth-versus-jerky pairs cuts jerk 12-fold with displacement kept — if the pairs are its own."),
 ]
 
 

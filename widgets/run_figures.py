@@ -40,6 +40,11 @@ FIGURES = {
     "gpc": ("widgets.expressive_gpc", ["success_figure"]),
     "taco": ("widgets.expressive_taco", ["success_figure", "support_figure"]),
     "two-stage": ("widgets.expressive_two_stage", ["rates_figure", "watch_figure"]),
+    "dqc": ("widgets.temporal_dqc", ["success_figure", "value_figure"]),
+    "aloe": ("widgets.temporal_aloe", ["ranking_figure", "improvement_figure"]),
+    "srl": ("widgets.temporal_srl", ["score_figure", "distance_figure"]),
+    "stableworld": ("widgets.temporal_stableworld", ["drift_figure", "tracking_figure"]),
+    "fantasy-hsi": ("widgets.temporal_fantasy_hsi", ["error_figure", "motion_figure"]),
 }
 
 

@@ -32,6 +32,11 @@ TRAINERS = {
     "gpc": ("lab.expressive.gpc", "GpcTrainer"),
     "taco": ("lab.expressive.taco", "TacoTrainer"),
     "two-stage": ("lab.expressive.two_stage", "TwoStageTrainer"),
+    "dqc": ("lab.temporal.dqc", "DqcTrainer"),
+    "aloe": ("lab.temporal.aloe", "AloeTrainer"),
+    "srl": ("lab.temporal.srl", "SrlTrainer"),
+    "stableworld": ("lab.temporal.stableworld", "StableWorldTrainer"),
+    "fantasy-hsi": ("lab.temporal.fantasy_hsi", "FantasyHsiTrainer"),
 }
 
 

@@ -63,6 +63,13 @@ CASES = [
     *[("taco", {"selection": selection, "seeds": 2}) for selection in ("single", "taco")],
     *[("two-stage", {"method": method, "seeds": 2, "stage1_steps": 5})   # stage two within the 12 steps
       for method in ("summed", "two_stage")],
+    *[("dqc", {"method": method, "seeds": 2, "episodes": 4}) for method in ("one_step", "open_loop_chunk", "dqc")],
+    *[("aloe", {"value": value, "seeds": 2}) for value in ("progress", "aloe")],
+    *[("srl", {"method": method, "seeds": 2, "batch": 16}) for method in ("repeat", "srl")],
+    *[("stableworld", {"window": window, "seeds": 2, "horizon": 32, "batch": 16, "eval_every": 5})
+      for window in ("plain", "stableworld")],
+    *[("fantasy-hsi", {"critic_loop": on, "dpo": on, "seeds": 2, "horizon": 8, "pairs": 8, "episodes": 2})
+      for on in (False, True)],
 ]
 
 

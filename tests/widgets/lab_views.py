@@ -19,6 +19,11 @@ from widgets.lattice import lattice_view
 from widgets.llmrl import llmrl_view
 from widgets.repeated import learner_view
 from widgets.synchrony import controller_view
+from widgets.temporal_aloe import aloe_view
+from widgets.temporal_dqc import dqc_view
+from widgets.temporal_fantasy_hsi import fantasy_hsi_view
+from widgets.temporal_srl import srl_view
+from widgets.temporal_stableworld import stableworld_view
 
 # name: (view factory, control values for a small run)
 LAB_VIEWS = {
@@ -44,6 +49,11 @@ LAB_VIEWS = {
     "gpc": (gpc_view, dict(policy="gpc", eval_every=2, seeds=2)),
     "taco": (taco_view, dict(selection="taco", seeds=2)),
     "two_stage": (two_stage_view, dict(method="two_stage", stage1_steps=5, seeds=2)),
+    "dqc": (dqc_view, dict(method="dqc", episodes=4, seeds=2)),
+    "aloe": (aloe_view, dict(value="aloe", seeds=2)),
+    "srl": (srl_view, dict(method="srl", batch=16, seeds=2)),
+    "stableworld": (stableworld_view, dict(window="stableworld", horizon=32, batch=16, eval_every=5, seeds=2)),
+    "fantasy_hsi": (fantasy_hsi_view, dict(critic_loop=True, dpo=True, horizon=8, pairs=8, episodes=2, seeds=2)),
 }
 
 
