@@ -51,22 +51,23 @@ def worst_case_figure(history: History | None, config: IwocsConfig) -> go.Figure
     """The current policy's worst case over the wind grid's rectangular set, robust VI's value, the value the
     training problem promises (IWOCS: its upper bound max_a Q_i) and the worst single steady wind."""
     fig = go.Figure(layout=_layout(f"Worst-case return against robust value iteration's<br><sup>method "
-                                   f"'{config.method}'</sup>", xaxis_title="step (IWOCS: iteration)",
+                                   f"'{config.method}', uncertainty '{config.uncertainty}'</sup>", xaxis_title="step (IWOCS: iteration)",
                                    yaxis_title="discounted return from the start"))
     if not _ready(history):
         return _empty(fig)
     add_median_band(fig, history, "robust_vi", "robust VI (its worst case)", COLORS["robust_vi"])
-    add_median_band(fig, history, "worst_return", "worst case (rectangular set)", COLORS["worst_return"])
+    add_median_band(fig, history, "worst_return", f"worst case ({config.uncertainty} set)", COLORS["worst_return"])
     add_median_band(fig, history, "static_worst_return", "worst steady wind", COLORS["static_worst_return"])
     add_median_band(fig, history, "bound", "promised: max_a Q(start)", COLORS["bound"])
     return fig
 
 
 def gap_figure(history: History | None, config: IwocsConfig) -> go.Figure:
-    """Robust VI's value minus the current policy's worst case, per seed (thin lines) and its median over the
-    interquartile band: the failure, and what IWOCS closes."""
-    fig = go.Figure(layout=_layout(f"Gap to robust value iteration per seed<br><sup>method '{config.method}'</sup>",
-                                   xaxis_title="step (IWOCS: iteration)", yaxis_title="robust value − worst case"))
+    """Robust VI's worst case (its value, on the rectangular set) minus the current policy's, per seed (thin
+    lines) and its median over the interquartile band: the failure, and what IWOCS closes."""
+    fig = go.Figure(layout=_layout(f"Gap to robust value iteration per seed<br><sup>method '{config.method}', "
+                                   f"uncertainty '{config.uncertainty}'</sup>", xaxis_title="step (IWOCS: iteration)",
+                                   yaxis_title="robust VI's worst case − this policy's"))
     if not _ready(history):
         return _empty(fig)
     add_seed_lines(fig, history, "gap")
