@@ -39,7 +39,8 @@ def robustness_now(state: dict | None, config: IwocsConfig) -> go.Figure:
     """Return against wind strength per seed for every method in ``state`` (``IwocsTrainer.view_state()``;
     None: empty axes)."""
     title = ("Return under a steady wind of each strength, from its worst direction<br><sup>per seed (thin), "
-             f"median and middle half; {config.size} × {config.size} grids, cliff density {config.cliff_density}</sup>")
+             f"median and middle half; {config.size} × {config.size} grids, cliff density "
+             f"{config.cliff_density}</sup>")
     if state is None:
         return robustness_curve_figure(title, [], None, "discounted return from the start", "wind strength")
     returns = {NAMES.get(name, name): rows.cpu().numpy() for name, rows in state["returns"].items()}
@@ -51,7 +52,8 @@ def worst_case_figure(history: History | None, config: IwocsConfig) -> go.Figure
     """The current policy's worst case over the wind grid's rectangular set, robust VI's value, the value the
     training problem promises (IWOCS: its upper bound max_a Q_i) and the worst single steady wind."""
     fig = go.Figure(layout=_layout(f"Worst-case return against robust value iteration's<br><sup>method "
-                                   f"'{config.method}', uncertainty '{config.uncertainty}'</sup>", xaxis_title="step (IWOCS: iteration)",
+                                   f"'{config.method}', uncertainty '{config.uncertainty}'</sup>",
+                                   xaxis_title="step (IWOCS: iteration)",
                                    yaxis_title="discounted return from the start"))
     if not _ready(history):
         return _empty(fig)
@@ -100,8 +102,8 @@ TAB_TEXT = (
     "**What is inferred:** the full text was not available (the arXiv abstract and a third-party summary were): "
     "the update Q_i = min_j Q*_{T_j} with a greedy policy and the worst-case search argmin_T V^{π_i}_T are as "
     "summarised there; the toy (the paper validates on a tabular 'windy walk' grid; ours is of the same kind, "
-    "not a copy), the wind grid, the rectangular set built from it and the exact solvers are ours. The paper's deep-RL version (continuous "
-    "control benchmarks) is not built.")
+    "not a copy), the wind grid, the rectangular set built from it and the exact solvers are ours. The paper's "
+    "deep-RL version (continuous control benchmarks) is not built.")
 
 
 def iwocs_view(**values) -> LabView:

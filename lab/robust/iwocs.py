@@ -11,7 +11,8 @@ value over static MDPs, and IWOCS (Incremental WOrst-Case Search) searches for i
 
 — solve the newest model, take the minimum over the models found so far, act greedily on it, search the
 worst model for that policy, add it, repeat. V_i = max_a Q_i is an upper bound on the robust value (a min
-over a subset of 𝒯); the worst-case value of π_i is a lower bound; the two meet when no new worst case is found.
+over a subset of 𝒯); the worst-case value of π_i is a lower bound; under the paper's assumptions the two meet once
+no new worst case is found.
 
 The toy (``lab.robust.iwocs_grid``): each seed draws a ``size`` × ``size`` grid with a start, a goal (+1), a
 safe corridor between them and random cliffs (−``cliff_penalty``); a wind θ = (direction, strength p) moves
@@ -20,8 +21,9 @@ strengths in [0, ``max_wind``]; the nominal model is the calm. The uncertainty s
 set built from that grid — at every (state, action) nature picks any wind of the grid — which is the set
 the paper's theory assumes and the one robust value iteration solves exactly: Q(s, a) = R + γ·min_θ P_θ·V.
 Everything is solved exactly (value iteration and policy evaluation with a fixed number of ``sweeps``,
-γ^sweeps ≤ 1e-4, batched over seeds and winds; ``lab.cliff.chain_mdp.bellman_backup`` is the backup). The worst-case search for a fixed policy is robust policy evaluation over 𝒯, whose
-argmin wind at each (s, a) is the worst model T_{i+1}.
+γ^sweeps ≤ 1e-4, batched over seeds and winds; ``lab.cliff.chain_mdp.bellman_backup`` is the backup). The
+worst-case search for a fixed policy is robust policy evaluation over 𝒯, whose argmin wind at each (s, a) is
+the worst model T_{i+1}.
 
 The switch ``method``: 'nominal' (value iteration on the calm: the baseline), 'domain_randomized' (on the
 average of the wind grid's models) or 'iwocs' (one step = one IWOCS iteration: solve the newest worst model,
@@ -50,7 +52,8 @@ IWOCS's set stops growing after a few iterations while its certificate stays ope
 bound − worst case 0.10–0.31 after 4 iterations), and against robust VI's policy on the same steady winds it
 is better by > 0.02 on 3–5 of 16 seeds, worse on 0–4, the median difference within 0.012 of zero.
 
-Inferred: the full text was not read (the arXiv abstract and introduction and a third-party summary were):
+Inferred: the full text was not read (the arXiv abstract, the opening of the introduction and a third-party
+summary were):
 the update Q_i = min_{j≤i} Q*_{T_j} with π_i greedy and the worst-case search T_{i+1} ∈ argmin_T V^{π_i}_T
 follow that summary of the meta-algorithm; its stopping rule (stop when the new worst case no longer lowers
 the value) is replaced by a fixed number of steps, with the bound − worst-case certificate reported. The

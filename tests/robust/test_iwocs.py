@@ -12,10 +12,10 @@ Measured with IwocsTrainer's defaults (6 × 6 windy cliff grids, one per seed, c
 gap = robust value iteration's value minus it (≥ 0); median and max over the 16 seeds, and how many seeds
 have gap > 0.02. 'IWOCS k' is after k iterations (k = 1: models {calm, T_1}).
 
-    seed  robust VI  nominal: worst  gap (max)  >0.02   domain-rand.: worst  gap (max)  >0.02   IWOCS 1: gap max  IWOCS 2: gap max
-    0     0.045      −0.148          0.103 (0.426)  11  −0.115               0.016 (0.198)   8  0.017             0.000
-    1     0.031      −0.269          0.199 (0.425)  13  −0.020               0.012 (0.203)   7  0.007             0.000
-    2     −0.218     −0.379          0.099 (0.339)  13  −0.289               0.018 (0.235)   7  0.025             0.000
+    seed  robust VI  nominal: worst  gap (max)      >0.02  dom.-rand.: worst  gap (max)      >0.02  IWOCS 1 / 2: gap max
+    0      0.045     −0.148          0.103 (0.426)  11     −0.115             0.016 (0.198)   8     0.017 / 0.000
+    1      0.031     −0.269          0.199 (0.425)  13     −0.020             0.012 (0.203)   7     0.007 / 0.000
+    2     −0.218     −0.379          0.099 (0.339)  13     −0.289             0.018 (0.235)   7     0.025 / 0.000
 
 (robust VI and the worst returns are medians over seeds.) The nominal policy — the calm's shortest path —
 hugs cliffs, and a wind of 0.3 pushes it off: its worst case sits 0.10–0.20 below the robust value (median),
@@ -39,7 +39,8 @@ worse by > 0.02 on 4 / 3 / 0 (median difference −0.001 / −0.002 / −0.012):
     1                          4 / 3                                           −0.002       0.309
     2                          5 / 0                                           −0.012       0.102
 
-Printed by ``PYTHONPATH=. .venv/bin/python -m pytest tests/robust/test_iwocs.py -s -k "claim or steady"``. The file takes
+Printed by ``PYTHONPATH=. .venv/bin/python -m pytest tests/robust/test_iwocs.py -s -k "claim or steady"``.
+The file takes
 33 s of CPU time (user, imports included) on one thread.
 """
 from __future__ import annotations
