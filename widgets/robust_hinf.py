@@ -2,7 +2,7 @@
 without the H∞ constraint, against random pushes.
 
 The signature view is ``widgets.robust.robustness_curve_figure``: the current actors' return under the worst
-sideways push of each bound (0 to twice the training bound), per seed, from the trainer's ``view_state()``
+sideways push of each bound (0 to the training bound), per seed, from the trainer's ``view_state()``
 (the notebook puts the three training forces side by side). Two curves over training from the History, each
 the median over seeds over the interquartile band: the undisturbed return per seed with the collapsed share
 (the failure), and what the disturber does — its force, its outward push across the pole and λ.

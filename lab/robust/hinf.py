@@ -29,7 +29,7 @@ pole fall from θ₀ = 0.1 about 0.17); worst_return (the worst, over sideways p
 c ∈ {0, 0.2}, and constant ±test_force, of the return: bang-bang pushes, the best responses of a bounded
 force against a linear controller); train_return; force (mean ‖d‖ while up); outward (mean d_⊥·sign θ while
 up: > 0 pushes the pole over, < 0 holds it up); multiplier (λ). ``view_state``: the robustness curve, the
-worst return at force bounds 0 to 2F.
+worst return at 11 force bounds from 0 to F.
 
 What reproduces (tests/robust/test_hinf.py; defaults, 80 steps, 16 seeds, base seeds 0, 1, 2). The failure:
 the unconstrained disturber pushes outward (+0.86 to +1.16) and every seed collapses (16/16 in each base
@@ -68,7 +68,7 @@ DISTURBERS = ("randomized", "unconstrained", "hinf")
 COLLAPSE_RETURN = 0.5              # 'collapsed': undisturbed return below this (a balancing actor scores ≥ 0.9)
 PUSH_PHASES = (0.0, 0.2)           # the worst-case family: sideways F·sign(θ + c·θ̇) for these c, and ±F constant
 EVAL_STARTS = 4                    # evaluation starts: θ₀ on a grid over ±start_angle, θ̇₀ = 0
-VIEW_BOUNDS = 9                    # view_state: force bounds on a grid over [0, 2·force_bound]
+VIEW_BOUNDS = 11                   # view_state: force bounds on a grid over [0, force_bound]
 
 
 class HinfConfig(LabConfig):
@@ -90,7 +90,7 @@ class HinfConfig(LabConfig):
     fall_angle: float = Field(0.5, gt=0.0, le=1.5, description="|θ| (rad) past which the pole has fallen: "
                               "the episode's reward is 0 from there on")
     test_force: float = Field(1.0, ge=0.0, le=8.0, description="the force bound of the 'worst_return' metric "
-                              "(the robustness curve covers 0 to 2·force_bound)")
+                              "(the robustness curve covers 0 to force_bound)")
     start_angle: float = Field(0.1, ge=0.0, le=1.0, description="θ₀ ~ U(±start_angle), θ̇₀ = 0")
     gamma: float = Field(0.98, gt=0.0, le=1.0, description="discount of returns and of the H∞ sums")
     actor_lr: float = Field(0.05, gt=0.0, le=10.0, description="Adam step size of the actor")
@@ -341,7 +341,7 @@ class HinfTrainer(Trainer):
                 "force": force, "outward": outward, "multiplier": self.multiplier.clone()}
 
     def view_state(self) -> dict[str, torch.Tensor]:
-        """The robustness curve of the current actors: force bounds (B,) over [0, 2·force_bound] and each seed's
+        """The robustness curve of the current actors: force bounds (B,) over [0, force_bound] and each seed's
         return under the worst evaluation push at each (S, B), keyed by the disturber it was trained with."""
-        bounds = torch.linspace(0.0, 2 * self.config.force_bound, VIEW_BOUNDS, device=self.device)
+        bounds = torch.linspace(0.0, self.config.force_bound, VIEW_BOUNDS, device=self.device)
         return {"bounds": bounds.clone(), "returns": {self.config.disturber: self.returns_under_pushes(bounds).clone()}}
