@@ -117,6 +117,17 @@ def test_robust_value_iteration_takes_the_worst_model_per_state_action():
     assert model[0, 0, 0].tolist() == [0.5, 0.5]
 
 
+def test_no_duality_gap_on_the_rectangular_set():
+    """The paper's premise, on 16 drawn grids: robust VI's policy π_rob has worst case = the robust value, and
+    the worst model T for it is one whose optimal value is that same number (max_π min_T V = min_T max_π V;
+    measured to 3e-7 and 2e-11)."""
+    trainer = IwocsTrainer(IwocsConfig(seed=3), CPU)
+    worst, model, _ = trainer.judge(greedy(trainer.reference_q["robust VI"]))
+    optimal_there = trainer.at_start(value_iteration(model, trainer.reward, 0.9, 100).amax(-1))
+    assert torch.allclose(worst, trainer.robust_value, atol=1e-5)
+    assert torch.allclose(optimal_there, trainer.robust_value, atol=1e-8)
+
+
 def test_an_iwocs_iteration_takes_the_minimum_over_the_models_found():
     """Q_i = min(Q_{i−1}, Q*_{T_i}) elementwise (arXiv 2410.06212): a newest model worse only at action 1."""
     kernel = torch.tensor([[[[1.0], [1.0]]]], dtype=torch.float64)                # one absorbing state, 2 actions
