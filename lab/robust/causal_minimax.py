@@ -79,7 +79,6 @@ from typing import Literal
 import torch
 
 from lab.core import Field, LabConfig, Trainer
-from lab.core.config import gigabytes, memory_budget
 
 from .causal_minimax_scm import FEATURES, M_COLUMN, draw_coefficients, generate, regenerate_m, subset_masks
 
@@ -119,16 +118,16 @@ class CausalMinimaxConfig(LabConfig):
             found.append(f"the training environments (alpha_low = {self.alpha_low}, alpha_high = "
                          f"{self.alpha_high}) must lie inside the tested range |γ| ≤ shift_budget = "
                          f"{self.shift_budget}")
-        planned = self.planned_bytes()
-        if planned > memory_budget():
-            found.append(f"'seeds' × 'grid' × the larger of 'eval_samples' and 2·'batch' plans about "
-                         f"{gigabytes(planned)} of designs, over the budget of {gigabytes(memory_budget())}")
         return found
 
-    def planned_bytes(self) -> int:
-        """The largest design tensor a step builds, times 4 (its copies), in bytes: (seeds, grid, samples, 5)
-        floats for the test sample or the shifted training batch."""
-        return 4 * 4 * 5 * self.seeds * (self.grid + 2) * max(self.eval_samples, 2 * self.batch)
+    def memory_parts(self) -> dict[str, float]:
+        """The test sample in every environment of the grid (designs (seeds, grid, eval_samples, 5) and the
+        predictions: about 64 bytes per seeds·grid·eval_samples) and a step's training batch shifted to every γ of
+        the grid (about 40 bytes per seeds·grid·2·batch). Against a CPU process's peak RSS over two steps and a
+        view: 16 seeds, grid 51, eval_samples 8,192: 0.43 GB estimated, 0.42 GB used; eval_samples 64, batch 4,096:
+        0.27 GB estimated, 0.26 GB used."""
+        return {"test sample (seeds·grid·eval_samples)": 64 * self.seeds * self.grid * self.eval_samples,
+                "shifted batch (seeds·grid·batch)": 80 * self.seeds * self.grid * self.batch}
 
 
 # --- the estimators ----------------------------------------------------------------------------------
