@@ -35,11 +35,11 @@ import functools
 
 import pytest
 import torch
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.robust.hinf import (BalanceRollout, HinfConfig, HinfTrainer, discounted_to_go, force_torque,
                              hinf_disturber_reward, multiplier_step, squash)
-from tests.core.host_reads import twin_steps
 
 SEEDS = (0, 1, 2)
 POPULATION = 16

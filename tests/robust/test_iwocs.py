@@ -50,7 +50,7 @@ import functools
 import numpy as np
 import pytest
 import torch
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.cliff.chain_mdp import greedy_policy, value_iteration as chain_value_iteration
 from lab.core import ConfigError
@@ -154,15 +154,7 @@ def test_too_few_sweeps_for_the_discount_are_refused_naming_the_fields():
 
 def test_steps_are_deterministic_without_host_reads_and_the_view_state_has_every_curve():
     config = IwocsConfig(seeds=3, method="iwocs")
-    a, b, reads = IwocsTrainer(config, CPU), IwocsTrainer(config, CPU), HostReads()
-    for _ in range(2):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
-    assert all(v.shape == (3,) for v in ma.values())
+    a, _ = twin_steps(lambda: IwocsTrainer(config, CPU), 2)
     state = a.view_state()
     assert set(state["returns"]) == {"nominal", "domain_randomized", "robust VI", "IWOCS, 2 iterations"}
     assert all(r.shape == (3, 5) for r in state["returns"].values()) and state["strengths"].shape == (5,)

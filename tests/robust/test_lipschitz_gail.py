@@ -38,7 +38,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.robust.lipschitz_gail import LipschitzGailConfig, LipschitzGailTrainer, expert_rollout, move
@@ -113,15 +113,7 @@ def test_too_few_random_steps_for_a_batch_are_refused_naming_the_fields():
 
 def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_training():
     config = LipschitzGailConfig(gradient_penalty="on", seeds=3, steps=30, learning_starts=16)
-    a, b, reads = LipschitzGailTrainer(config, "cpu"), LipschitzGailTrainer(config, "cpu"), HostReads()
-    for _ in range(20):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
-    assert all(v.shape == (3,) for v in ma.values())
+    a, _ = twin_steps(lambda: LipschitzGailTrainer(config, "cpu"), 20)
     state = a.view_state()
     assert state["imitation_error"].shape == (3, len(state["noise"]))
 

@@ -48,7 +48,7 @@ import functools
 
 import pytest
 import torch
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.robust.optimistic_ac import (METHODS, OptimisticACConfig, OptimisticACTrainer, loglog_slope,
@@ -140,15 +140,7 @@ def test_config_errors_name_the_field():
 @pytest.mark.parametrize("method", METHODS)
 def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_training(method):
     config = OptimisticACConfig(method=method, depth=6, ladder=3, seeds=3, steps=5, offline_episodes=5)
-    a, b, reads = OptimisticACTrainer(config, "cpu"), OptimisticACTrainer(config, "cpu"), HostReads()
-    for _ in range(5):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
-    assert all(v.shape == (3,) for v in ma.values())
+    a, _ = twin_steps(lambda: OptimisticACTrainer(config, "cpu"), 5)
     state = a.view_state()
     assert state["depths"].tolist() == [2, 4, 6] and state["fraction"].shape == (3, 3)
 
