@@ -336,7 +336,8 @@ class HinfTrainer(Trainer):
     def step(self) -> dict[str, torch.Tensor]:
         """One update, then the evaluation; per-seed metrics (seeds,): nominal_return (undisturbed, the
         headline), collapsed (nominal_return < COLLAPSE_RETURN), worst_return (under the worst evaluation push
-        at force_bound), train_return (under the training force), force (mean |d| while up), multiplier (λ)."""
+        of bound test_force), train_return (under the training force), force (mean |d| while up), outward (mean
+        push across the pole away from upright while up), multiplier (λ)."""
         c = self.config
         episodes, actor_noise, force_noise = self.rollout()
         self.update(episodes, actor_noise, force_noise)

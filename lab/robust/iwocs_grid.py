@@ -18,7 +18,6 @@ from __future__ import annotations
 import torch
 
 MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))     # N, E, S, W: actions and wind directions alike
-DIRECTIONS = ("N", "E", "S", "W")
 
 
 def neighbours(size: int, device: torch.device) -> torch.Tensor:

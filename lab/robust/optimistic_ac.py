@@ -39,9 +39,9 @@ population, first solved at episode 52–73 (median 56–60), regret 57, log–l
 0.004–0.016 — under the theory's √T (slope 1/2), which is an upper bound: on the deterministic sea regret
 almost stops once solved; ~57 switches in 600 episodes, ≤ 3 in the second half. 'hybrid' (100 offline
 episodes of a uniform policy): solved at episode 8–25 (median 13–16), regret 11–13 (0.20–0.23× the online
-learner's). Across depths (``ladder`` 8 up to depth 16, 400 episodes, 16 seeds, base seeds 0–2): the on-policy
-learner solves depth 2 in 16/16 seeds, depth 4 in 6–8/16, depth 6 in 0–1/16 and nothing deeper; both
-optimistic learners solve every depth in 16/16. With a slower actor
+learner's). Across depths (``ladder`` 6 up to depth 12, 300 episodes, 16 seeds, base seeds 0–2): the on-policy
+learner solves depth 2 in 15–16/16 seeds, depth 4 in 6–9/16, depth 6 in 0–1/16 and nothing deeper; the
+optimistic learner solves every depth in 16/16. With a slower actor
 (η = 1) the on-policy learner solves 1/16 at depth 10 and the optimistic one still 16/16 (by episode 116–160).
 Ablations: switching 'every_episode' also solves 16/16 but with regret 80–82 and slope 0.08–0.17 (the actor is
 always one step from uniform); 'hybrid' without optimism (β = 0) — the paper's non-optimistic hybrid variant —

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 
 import numpy as np
 import pytest
@@ -183,7 +182,6 @@ def test_with_few_irrelevant_inputs_no_consistent_difference_across_states_and_t
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, "tests/core")
     torch.set_num_threads(1)
     print("base seed  training     " + "  ".join(COLUMNS))
     for seed in SEEDS:
