@@ -155,7 +155,7 @@ CARDS = [
             "H∞ locomotion control (Long et al., arXiv 2404.14405): a disturber whose cost is held under η · force "
             "by a Lagrange multiplier",
             "Against a pendulum balancer, an unconstrained disturber collapses 16 of 16 seeds; under the H∞ "
-            "constraint 5–6 — but random pushes give as good a worst case, better with longer training."),
+            "constraint 5–6 — but random pushes give as good a worst case (0.24–0.25 against 0.23–0.24)."),
     LabCard("IWOCS", "iwocs",
             "IWOCS (Zouitine et al., arXiv 2410.06212): a robust MDP solved as a sequence of static problems, "
             "each adding the worst model found",

@@ -30,7 +30,7 @@ ABOUT = ("Each seed balances a pendulum started near upright (falls past 0.5 rad
          "H∞ constraint (cost ≤ η · force, by a Lagrange multiplier): it keeps its intensity but turns it along "
          "the pole, and 5–6 of 16 collapse. 'randomized' (random pushes in the disc) collapses 0–1 and, against "
          "the paper's claim, has the better worst case (return 0.24–0.25 against 0.23–0.24 under a push of 1; at "
-         "250 steps 0.70–0.74 against 0.32–0.38).")
+         "250 steps, measured but not asserted, 0.70–0.74 against 0.32–0.38).")
 VIEW_START = dict(disturber="unconstrained", seeds=16, steps=80)
 ENABLED_BY = {name: ("disturber", one_of("hinf")) for name in ("eta", "multiplier_lr")}
 ENABLED_BY.update({name: ("disturber", one_of("unconstrained", "hinf")) for name in ("disturber_lr", "disturber_std")})
@@ -97,7 +97,7 @@ TAB_TEXT = (
     "−0.15 to −0.20 against +0.86 to +1.16): 5–6/16 collapsed. `randomized` (uniform pushes in the disc) "
     "collapses 0–1/16.\n\n"
     "**What does not reproduce:** the H∞ actors' worst case is no better than domain randomization's: return "
-    "0.23–0.24 against 0.24–0.25 under the worst sideways push of 1 (80 steps); at 250 steps 0.32–0.38 against "
+    "0.23–0.24 against 0.24–0.25 under the worst sideways push of 1 (80 steps); at 250 steps (measured, not asserted) 0.32–0.38 against "
     "0.70–0.74 (H∞ 2–4/16 collapsed, unconstrained 15/16). At its force bound, the constrained disturber can "
     "only meet the constraint by lowering the cost — with λ > 1 it is paid to make its pushes harmless — so "
     "the actor trains against pushes that do not test it. The along-pole component matters: with a 1-D force "

@@ -13,7 +13,7 @@ Measured (16 seeds per base seed, base seeds 0–2; the tests in ``tests/robust/
 
 - H∞ control: an unconstrained disturber collapses 16/16 seeds (80 steps), the H∞-constrained one 5–6/16,
   random pushes 0–1/16; the worst-case return is not better than random pushes' (0.23–0.24 against 0.24–0.25;
-  0.32–0.38 against 0.70–0.74 at 250 steps) — the paper's second claim does not reproduce.
+  0.32–0.38 against 0.70–0.74 at 250 steps, measured but not asserted) — the paper's second claim does not reproduce.
 - IWOCS: the calm-trained policy's worst case is 0.10–0.20 below robust value iteration's (median), the
   domain-randomized one leaves 7–8 of 16 grids short; IWOCS is within 0.025 after one iteration and equal after
   two, on every grid.

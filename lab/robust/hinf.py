@@ -37,7 +37,7 @@ seed, nominal return 0.17–0.18). The H∞ constraint: λ rises to 3.9–4.7 an
 intensity (‖d‖ ≈ 2.4) but moves it along the pole and slightly inward (outward −0.15 to −0.20); 5–6/16
 collapsed (nominal 0.62–0.67). What does not reproduce: a better worst case than domain randomization. The
 randomized actors (0–1/16 collapsed, nominal 0.78–0.81) return 0.24–0.25 under the worst push of bound 1
-against the H∞ actors' 0.23–0.24. Trained longer (250 steps, base seeds 0, 1, 2) the gap opens: randomization
+against the H∞ actors' 0.23–0.24. Trained longer (250 steps, base seeds 0, 1, 2; measured, not asserted) the gap opens: randomization
 0.70–0.74 (nominal 0.99, 0/16 collapsed), H∞ 0.32–0.38 (nominal 0.78–0.86, 2–4/16 collapsed, λ back down to
 0.2–0.5), unconstrained 0.15–0.18 (15/16 collapsed). At F = 1.5 (250 steps, base seed 0; nothing collapses)
 randomization's worst case is again the best: 0.90 against H∞ 0.63 and unconstrained 0.61. Why, here: with a
