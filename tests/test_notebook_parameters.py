@@ -112,6 +112,7 @@ WRONG_TYPES = {  # notebook: (parameter, value as papermill's -p gives it, the s
     "10": ("mmc_steps", "abc", "'mmc_steps' = 'abc' is not allowed: must be an integer"),
     "11": ("taco_steps", "abc", "'taco_steps' = 'abc' is not allowed: must be an integer"),
     "12": ("srl_steps", "abc", "'srl_steps' = 'abc' is not allowed: must be an integer"),
+    "13": ("iwocs_steps", "abc", "'iwocs_steps' = 'abc' is not allowed: must be an integer"),
 }
 
 
@@ -131,6 +132,7 @@ RENAMED = {  # notebook: (parameter, a value out of range, the config field it f
     "10": ("agent_r_steps", 0, "steps"),
     "11": ("gpc_steps", 0, "steps"),
     "12": ("dqc_steps", 0, "steps"),
+    "13": ("hinf_steps", 0, "steps"),
 }
 
 

@@ -23,7 +23,7 @@ from panel.links import Callback
 from tornado.websocket import WebSocketClosedError
 
 from . import (agents, cliff, critic, critic_arena, expressive_tabs, games, lattice, llmrl_tab, repair_tabs, repeated,
-               runs_page, synchrony, temporal_tabs, url_state)
+               robust_tabs, runs_page, synchrony, temporal_tabs, url_state)
 from .landing import THUMBNAIL_ROUTE, THUMBNAILS, landing
 from .server_memory import after_closed_pages, tune_malloc
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
@@ -43,13 +43,14 @@ TABS = [
     *repair_tabs.TABS,
     *expressive_tabs.TABS,
     *temporal_tabs.TABS,
+    *robust_tabs.TABS,
 ]
 
 
 def app() -> pn.Tabs:
     """The dashboard of one browser session: the landing page now, each lab the first time its tab is
     opened (building every lab made every page cost seconds of the server's time). The tabs stand
-    in a list on the left, one per lab in ``TABS`` (25 with issue 21's); a card's Open button switches to its
+    in a list on the left, one per lab in ``TABS`` (31 with issue 22's); a card's Open button switches to its
     lab; the last tab is the Runs page (saved runs and sweeps). The page's URL names the open lab and its changed controls
     (``widgets.url_state``): a link opens that lab with those values."""
     pages = [*TABS, (RUNS_TAB, runs_page.runs_tab)]

@@ -45,6 +45,12 @@ FIGURES = {
     "srl": ("widgets.temporal_srl", ["score_figure", "distance_figure"]),
     "stableworld": ("widgets.temporal_stableworld", ["drift_figure", "tracking_figure"]),
     "fantasy-hsi": ("widgets.temporal_fantasy_hsi", ["error_figure", "motion_figure"]),
+    "hinf": ("widgets.robust_hinf", ["balance_figure", "disturber_figure"]),
+    "iwocs": ("widgets.robust_iwocs", ["worst_case_figure", "gap_figure"]),
+    "lipschitz-gail": ("widgets.robust_lipschitz_gail", ["imitation_figure", "sharpness_figure"]),
+    "causal-minimax": ("widgets.robust_causal_minimax", ["worst_figure", "deployed_figure"]),
+    "unstable-directions": ("widgets.robust_unstable_directions", ["overlap_figure", "robustness_figure"]),
+    "optimistic-ac": ("widgets.robust_optimistic_ac", ["regret_figure", "value_figure"]),
 }
 
 

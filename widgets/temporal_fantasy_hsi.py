@@ -18,7 +18,8 @@ from lab.temporal.fantasy_hsi import FantasyHsiConfig, FantasyHsiTrainer
 
 from .agents import _empty, _layout, _ready, add_median_band, add_seed_lines, one_of
 from .labview import LabView
-from .temporal import VARIANT_COLORS, horizon_error_figure
+from .seed_curves import VARIANT_COLORS
+from .temporal import horizon_error_figure
 
 COLORS = {"final_error": "#d62728", "corrections": "#7f7f7f", "jerk": "#9467bd", "displacement": "#1f77b4"}
 VARIANTS = {"open": "open loop", "critic": "critic loop"}

@@ -37,6 +37,12 @@ TRAINERS = {
     "srl": ("lab.temporal.srl", "SrlTrainer"),
     "stableworld": ("lab.temporal.stableworld", "StableWorldTrainer"),
     "fantasy-hsi": ("lab.temporal.fantasy_hsi", "FantasyHsiTrainer"),
+    "hinf": ("lab.robust.hinf", "HinfTrainer"),
+    "iwocs": ("lab.robust.iwocs", "IwocsTrainer"),
+    "lipschitz-gail": ("lab.robust.lipschitz_gail", "LipschitzGailTrainer"),
+    "causal-minimax": ("lab.robust.causal_minimax", "CausalMinimaxTrainer"),
+    "unstable-directions": ("lab.robust.unstable_directions", "UnstableDirectionsTrainer"),
+    "optimistic-ac": ("lab.robust.optimistic_ac", "OptimisticACTrainer"),
 }
 
 

@@ -33,3 +33,20 @@ class HostReads(TorchDispatchMode):
         where = f"{lab[-1].filename.split('/lab/')[-1]}:{lab[-1].lineno} {lab[-1].line}" if lab else "?"
         key = f"{what} at lab/{where}"
         self.sites[key] = self.sites.get(key, 0) + 1
+
+
+def twin_steps(make_trainer, steps: int) -> tuple[object, dict[str, torch.Tensor]]:
+    """The step contract every population trainer keeps, checked on two trainers made alike by ``make_trainer()``:
+    ``steps`` steps of the first under ``HostReads``, each after a ``view_state()`` call, and of the second plainly.
+    Asserts that no step read the device, that both trainers returned equal metrics (deterministic, and the views
+    did not touch training), each of shape (population,). Returns the first trainer and its last metrics."""
+    watched, plain, reads = make_trainer(), make_trainer(), HostReads()
+    for _ in range(steps):
+        watched.view_state()
+        with reads:
+            metrics = watched.step()
+        again = plain.step()
+    assert reads.sites == {}
+    assert list(metrics) == list(again) and all(torch.equal(metrics[k], again[k]) for k in metrics)
+    assert all(v.shape == (watched.population,) for v in metrics.values())
+    return watched, metrics

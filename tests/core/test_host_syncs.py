@@ -70,6 +70,16 @@ CASES = [
       for window in ("plain", "stableworld")],
     *[("fantasy-hsi", {"critic_loop": on, "dpo": on, "seeds": 2, "horizon": 8, "pairs": 8, "episodes": 2})
       for on in (False, True)],
+    *[("hinf", {"disturber": disturber, "seeds": 2}) for disturber in ("randomized", "unconstrained", "hinf")],
+    *[("iwocs", {"method": method, "seeds": 2}) for method in ("nominal", "domain_randomized", "iwocs")],
+    *[("lipschitz-gail", {"gradient_penalty": penalty, "seeds": 2, "learning_starts": 4, "batch": 16})
+      for penalty in ("off", "on")],
+    *[("causal-minimax", {"predictor": predictor, "seeds": 2})
+      for predictor in ("ols", "stable_all", "causal_minimax")],
+    *[("unstable-directions", {"training": training, "seeds": 2, "probe_every": 2, "horizon": 10, "windows": 3})
+      for training in ("standard", "adversarial")],
+    *[("optimistic-ac", {"method": method, "depth": 6, "ladder": 3, "seeds": 2, "offline_episodes": 5})
+      for method in ("on_policy", "optimistic", "hybrid")],
 ]
 
 

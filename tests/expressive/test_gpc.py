@@ -34,7 +34,7 @@ import functools
 
 import pytest
 import torch
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.expressive.flow import FlowPolicy
@@ -101,15 +101,7 @@ def test_the_headline_follows_the_switch():
 
 def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_training():
     config = GpcConfig(policy="gpc", seeds=3, steps=6, eval_every=3)
-    a, b, reads = GpcTrainer(config, "cpu"), GpcTrainer(config, "cpu"), HostReads()
-    for _ in range(6):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
-    assert all(v.shape == (3,) for v in ma.values())
+    a, ma = twin_steps(lambda: GpcTrainer(config, "cpu"), 6)
     state = a.view_state()
     assert state["gpc"].shape == (3, 64, 2) and state["success_by_weight"].shape == (3, 11)
 

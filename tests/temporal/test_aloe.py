@@ -47,7 +47,7 @@ import math
 
 import pytest
 import torch
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.expressive.taco import spearman
@@ -123,17 +123,7 @@ def test_config_errors_name_the_field():
 
 @pytest.mark.parametrize("value", ["progress", "aloe"])
 def test_runs_are_deterministic_without_host_reads_and_view_state_does_not_touch_training(value):
-    a = AloeTrainer(AloeConfig(value=value, seeds=3), "cpu")
-    b = AloeTrainer(AloeConfig(value=value, seeds=3), "cpu")
-    reads = HostReads()
-    for _ in range(3):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
-    assert all(v.shape == (3,) for v in ma.values())
+    a, _ = twin_steps(lambda: AloeTrainer(AloeConfig(value=value, seeds=3), "cpu"), 3)
     view = a.view_state()
     assert view["aloe"].shape == view["progress"].shape == (3, len(view["chunks"]))
 

@@ -43,7 +43,7 @@ import functools
 
 import pytest
 import torch
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.temporal.dqc import (METHODS, DqcConfig, DqcTrainer, chain_step, chunk_windows, expectile_mean,
@@ -107,15 +107,7 @@ def test_config_errors_name_the_fields():
 
 def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_training():
     config = DqcConfig(method="dqc", seeds=3, steps=4, length=12, trajectories=16)
-    a, b, reads = DqcTrainer(config, "cpu"), DqcTrainer(config, "cpu"), HostReads()
-    for _ in range(4):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
-    assert all(v.shape == (3,) for v in ma.values())
+    a, ma = twin_steps(lambda: DqcTrainer(config, "cpu"), 4)
     state = a.view_state()
     assert state["value_error"].shape == (3, 12) and state["success"].shape == (3, 12)
 

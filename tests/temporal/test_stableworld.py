@@ -44,7 +44,7 @@ import functools
 
 import pytest
 import torch
-from host_reads import HostReads
+from host_reads import twin_steps
 
 from lab.core import ConfigError
 from lab.temporal.stableworld import (StableWorldConfig, StableWorldTrainer, consistent, next_window,
@@ -100,15 +100,7 @@ def test_config_errors_name_the_field():
 
 def test_a_step_never_reads_the_device_is_deterministic_and_views_do_not_touch_training():
     config = StableWorldConfig(window="stableworld", seeds=3, steps=6, eval_every=3, horizon=16, scenes=2, batch=8)
-    a, b, reads = StableWorldTrainer(config, "cpu"), StableWorldTrainer(config, "cpu"), HostReads()
-    for _ in range(6):
-        a.view_state()
-        with reads:
-            ma = a.step()
-        mb = b.step()
-    assert reads.sites == {}
-    assert all(torch.equal(ma[k], mb[k]) for k in ma)
-    assert all(v.shape == (3,) for v in ma.values())
+    a, ma = twin_steps(lambda: StableWorldTrainer(config, "cpu"), 6)
     state = a.view_state()
     assert set(state) == {"horizons", "plain", "stableworld"}
     assert state["plain"]["static"].shape == (3, len(state["horizons"]))

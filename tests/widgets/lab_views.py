@@ -18,6 +18,12 @@ from widgets.games import preference_view
 from widgets.lattice import lattice_view
 from widgets.llmrl import llmrl_view
 from widgets.repeated import learner_view
+from widgets.robust_causal_minimax import causal_minimax_view
+from widgets.robust_hinf import hinf_view
+from widgets.robust_iwocs import iwocs_view
+from widgets.robust_lipschitz_gail import lipschitz_gail_view
+from widgets.robust_optimistic_ac import optimistic_ac_view
+from widgets.robust_unstable_directions import unstable_directions_view
 from widgets.synchrony import controller_view
 from widgets.temporal_aloe import aloe_view
 from widgets.temporal_dqc import dqc_view
@@ -54,6 +60,13 @@ LAB_VIEWS = {
     "srl": (srl_view, dict(method="srl", batch=16, seeds=2)),
     "stableworld": (stableworld_view, dict(window="stableworld", horizon=32, batch=16, eval_every=5, seeds=2)),
     "fantasy_hsi": (fantasy_hsi_view, dict(critic_loop=True, dpo=True, horizon=8, pairs=8, episodes=2, seeds=2)),
+    "hinf": (hinf_view, dict(disturber="hinf", seeds=2)),
+    "iwocs": (iwocs_view, dict(method="iwocs", seeds=2)),
+    "lipschitz_gail": (lipschitz_gail_view, dict(gradient_penalty="on", batch=16, learning_starts=4, seeds=2)),
+    "causal_minimax": (causal_minimax_view, dict(predictor="causal_minimax", seeds=2)),
+    "unstable_directions": (unstable_directions_view, dict(training="adversarial", probe_every=2, horizon=10,
+                                                           windows=3, seeds=2)),
+    "optimistic_ac": (optimistic_ac_view, dict(method="optimistic", ladder=3, depth=6, offline_episodes=5, seeds=2)),
 }
 
 
