@@ -105,6 +105,13 @@ LAST_STEPS = "el => el.data.map(t => t.x && t.x.length ? t.x[t.x.length - 1] : n
 VALUES = "el => JSON.stringify(el.data.map(t => t.y))"
 
 
+def values_at_step(step: int) -> str:
+    """A figure's VALUES once some curve of it has drawn ``step`` as its last point, else null — one read of the
+    figure, so a drawing midway through a run is never taken for the run's numbers."""
+    return (f"el => el.data.some(t => t.x && t.x.length && t.x[t.x.length - 1] === {int(step)})"
+            " ? JSON.stringify(el.data.map(t => t.y)) : null")
+
+
 def switch_value(page, switch: str, value) -> None:
     """Expect the LabView control of ``switch`` to show ``value`` (a select's option, or a checkbox's state)."""
     if isinstance(value, bool):
@@ -133,7 +140,8 @@ def baseline_then_paper(page, title: str, switch: str, baseline, paper, options:
                         seeds: int = 3, steps: int = 12) -> None:
     """A paper tab's round trip: open tab ``title``; it is Ready with ``switch`` at ``baseline``; a short run draws
     figure ``curve`` (a curve over training) to its last step and changes the signature view (figure 0) from its
-    picture before any run; with ``switch`` at ``paper`` (and ``options`` typed) a second run redraws the curve."""
+    picture before any run; with ``switch`` at ``paper`` (and ``options`` typed) a second run, drawn to its last step,
+    puts numbers of its own in that curve (the caller picks a curve the switch changes in a run of ``steps``)."""
     page.locator(".bk-tab", has_text=title).click()
     expect(page.locator(".lab-status").first).to_contain_text("Ready", timeout=60_000)
     switch_value(page, switch, baseline)
@@ -144,14 +152,15 @@ def baseline_then_paper(page, title: str, switch: str, baseline, paper, options:
     run_to_the_end(page, steps, curve)
     wait_for(lambda: figure(page, 0).evaluate(VALUES) != before_any_run, "the signature view drawing the run")
 
-    baseline_drawn = figure(page, curve).evaluate(VALUES)
+    baseline_drawn = wait_for(lambda: figure(page, curve).evaluate(values_at_step(steps)), "the baseline drawn")
     turn(page, switch, paper)
     switch_value(page, switch, paper)
     for field, value in options.items():
         expect(page.locator(f".control-{field} input").first).to_be_enabled(timeout=10_000)
         set_value(page, field, value)
     run_to_the_end(page, steps, curve)
-    wait_for(lambda: figure(page, curve).evaluate(VALUES) != baseline_drawn, "the paper's run drawn")
+    wait_for(lambda: figure(page, curve).evaluate(values_at_step(steps)) not in (None, baseline_drawn),
+             "the paper's whole run drawn with numbers of its own")
     assert not page.errors, page.errors
 
 

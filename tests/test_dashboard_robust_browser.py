@@ -13,12 +13,13 @@ from dashboard_pages import page, server_url  # noqa: F401 (fixtures)
 from dashboard_pages import baseline_then_paper
 
 # tab title: (the switch, its baseline shown first, the paper's value, options set after the switch,
-#             the index of the tab's first curve over training)
+#             the index of a curve over training[, seeds, steps]); the switch must change that curve's numbers in
+#             a run of that length, or the check could pass only by catching the second run's redraw midway
 TABS = {
     "H-infinity control": ("disturber", "unconstrained", "hinf", {}, 1),
     "IWOCS": ("method", "nominal", "iwocs", {}, 1),
-    "Lipschitz GAIL": ("gradient_penalty", "off", "on", {}, 1),
-    "Causal minimax": ("predictor", "stable_all", "causal_minimax", {}, 1),
+    "Lipschitz GAIL": ("gradient_penalty", "off", "on", {}, 1, 3, 30),   # learning starts after step 24
+    "Causal minimax": ("predictor", "stable_all", "causal_minimax", {}, 2),   # figure 1 draws all three predictors
     "Unstable directions": ("training", "standard", "adversarial", {}, 1),
     "Optimistic actor-critic": ("method", "on_policy", "optimistic", {}, 1),
 }
