@@ -135,7 +135,7 @@ CARDS = [
             "ALOE (Yang et al., arXiv 2602.12691): chunked, conservative off-policy evaluation of the current policy "
             "from a mixed buffer",
             "A buffer mixing old policies and interventions: its average return ranks the true advantages at "
-            "0.47–0.51, ALOE's chunked estimate at 0.65–0.67 — but improvement is steady with either here."),
+            "0.47–0.50, ALOE's chunked estimate at 0.65–0.68 — but improvement is steady with either here."),
     LabCard("SRL", "srl",
             "SRL (arXiv 2410.08979): at slow decisions the actor emits J actions, each scored by the critic at a "
             "learned model's predicted state",

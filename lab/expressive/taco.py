@@ -57,6 +57,7 @@ from typing import Literal
 import torch
 
 from lab.core import Field, LabConfig, Trainer, view_generator
+from lab.core.rank_correlation import spearman
 from lab.critic.networks import init_mlp, mlp
 
 from .flow import FlowPolicy
@@ -148,14 +149,6 @@ def select_chunk(candidates: torch.Tensor, inverse_count: torch.Tensor) -> torch
     (..., 2)."""
     best = inverse_count.argmin(-1)
     return candidates.gather(-2, best[..., None, None].expand(*best.shape, 1, candidates.shape[-1])).squeeze(-2)
-
-
-def spearman(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Spearman's rank correlation along the last axis (no ties assumed): (..., n), (..., n) → (...)."""
-    rank = lambda v: v.argsort(-1).argsort(-1).to(torch.float32)  # noqa: E731
-    rx, ry = rank(x), rank(y)
-    rx, ry = rx - rx.mean(-1, keepdim=True), ry - ry.mean(-1, keepdim=True)
-    return (rx * ry).sum(-1) / (rx.pow(2).sum(-1) * ry.pow(2).sum(-1)).sqrt()
 
 
 # --- the trainer -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ Measured (16 seeds per base seed, base seeds 0–2; the tests in ``tests/tempora
 
 - Decoupled Q-Chunking: success 0.28–0.30 (one-step TD) and 0.04–0.06 (open-loop 8-step chunk) → 0.91–0.93 at 20
   steps; at 80 steps one-step TD reaches 1.00 (a tabular budget effect, not a lasting bias).
-- ALOE: rank correlation with the true advantages 0.47–0.51 (the buffer's average return) → 0.65–0.67; improvement
+- ALOE: rank correlation with the true advantages 0.47–0.50 (the buffer's average return) → 0.65–0.68; improvement
   is monotone with either (the erratic-improvement failure does not reproduce); a 1-step target ranks better.
 - SRL: at J = 8 repeating one action keeps 0.42–0.49 of a full-frequency controller, SRL 0.51–0.71; the
   frequency-averaged score 0.45–0.49 → 0.59–0.72.

@@ -32,24 +32,24 @@ switch ``value`` picks the estimate:
 The truth is exact: the chain's transition tensor gives V^π and Q^π of the current policy by a linear solve
 (``true_values``). Metrics per seed per round: policy_value (V^π at START after the update, the headline),
 advantage_rank (Spearman's rank correlation over all (cell, action) pairs between the estimated advantages
-and the true A^π of the policy being improved), seen_rank (the same over the pairs the buffer holds:
-unseen pairs get A = 0 from the progress value and their last critic value from ALOE, so the rank over
-all pairs also scores coverage), value_error (mean |V_est − V^π| over cells), drop (how much
-the update lowered V^π(START), ≥ 0) and intervened (the fraction of this round's episodes the expert took
-over).
+and the true A^π of the policy being improved; ties — many here — get average ranks), seen_rank (the same
+over the pairs the buffer holds: unseen pairs get A = 0 from the progress value and their last critic value
+from ALOE, so the rank over all pairs also scores coverage), value_error (mean |V_est − V^π| over cells),
+drop (how much the update lowered V^π(START), ≥ 0) and intervened (the fraction of this round's episodes the
+expert took over).
 
 What reproduces (tests/temporal/test_aloe.py: defaults — 10 cells, chunk 4, K = 4 with their minimum, 4 TD
 sweeps per round, β = 0.05, 30 rounds — 16 seeds, base seeds 0, 1, 2). The failure: the progress value's
-advantages rank the exact A^π at Spearman 0.47–0.51 (mean over rounds; worst seeds 0.22–0.34; over the pairs
-the buffer holds 0.49–0.53) and its values miss V^π by 0.084–0.093 per cell. ALOE: rank 0.65–0.67 (worst
-seeds 0.39–0.59; over the pairs held 0.68–0.72), value error 0.029–0.031.
+advantages rank the exact A^π at Spearman 0.47–0.50 (mean over rounds; worst seeds 0.21–0.34; over the pairs
+the buffer holds 0.51–0.54) and its values miss V^π by 0.084–0.093 per cell. ALOE: rank 0.65–0.68 (worst
+seeds 0.40–0.60; over the pairs held 0.68–0.72), value error 0.029–0.031.
 Improvement is monotone (no round lowers V^π(start) by over 0.005) in 88–94% of the seeds with ALOE — and
 in 94% with the progress value too: the erratic improvement does NOT reproduce; both end at the same
 policy value (0.57–0.58). The signature view (value error against chunk length, 4 sweeps from zero): chunk
 1 ≈ 0.46, chunks 4–32 ≈ 0.03–0.04, the progress value ≈ 0.08–0.09. Where the paper's knobs do not help in
 training (critics warm-started round after round, so propagation is no bottleneck): chunk 1 ranks better
-(0.75–0.77) and improves further (0.608–0.618 against the progress value's 0.570–0.580), chunk 16 falls back
-toward the progress value (0.48–0.55), and the mean over critics is not worse than their minimum (0.70–0.71).
+(0.76–0.77) and improves further (0.608–0.618 against the progress value's 0.570–0.580), chunk 16 falls back
+toward the progress value (0.49–0.56), and the mean over critics is not worse than their minimum (0.71–0.72).
 
 Inferred (the abstract, the project page and a third-party summary were available, not the equations): the
 chunk here is h consecutive buffer steps of primitive actions — the critic is indexed by (cell, first
@@ -66,7 +66,7 @@ from typing import Literal
 import torch
 
 from lab.core import Field, LabConfig, Trainer
-from lab.expressive.taco import spearman
+from lab.core.rank_correlation import spearman
 
 from .aloe_chain import ACTIONS, START, chain_transitions, play, true_values
 
@@ -181,19 +181,6 @@ def seen_pairs(buffer: dict, valid: torch.Tensor, n: int) -> torch.Tensor:
     return count > 0
 
 
-def masked_spearman(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Spearman's rank correlation along the last axis over the entries where mask is true (fixed shapes:
-    the others are sorted past the end and weighted 0). (..., n) × 3 → (...)."""
-    top = torch.finfo(x.dtype).max
-    rank = lambda v: torch.where(mask, v, top).argsort(dim=-1, stable=True).argsort(-1).to(x.dtype)  # noqa: E731
-    w = mask.to(x.dtype)
-    count = w.sum(-1, keepdim=True).clamp(min=1)
-    rx, ry = rank(x), rank(y)
-    rx = (rx - (rx * w).sum(-1, keepdim=True) / count) * w
-    ry = (ry - (ry * w).sum(-1, keepdim=True) / count) * w
-    return (rx * ry).sum(-1) / (rx.pow(2).sum(-1) * ry.pow(2).sum(-1)).sqrt().clamp(min=1e-12)
-
-
 def aggregate(q: torch.Tensor, how: str) -> torch.Tensor:
     """ALOE's conservative value aggregation over the ensemble's first axis (K, S, N, A) → (S, N, A)."""
     return q.min(0).values if how == "min" else q.mean(0)
@@ -293,7 +280,7 @@ class AloeTrainer(Trainer):
         advantage, v_est = self.estimate(buffer, valid)
         true_advantage = (q_true - v_true[..., None]).flatten(1)
         rank = spearman(advantage.flatten(1), true_advantage)
-        seen_rank = masked_spearman(advantage.flatten(1), true_advantage, seen_pairs(buffer, valid, c.states))
+        seen_rank = spearman(advantage.flatten(1), true_advantage, seen_pairs(buffer, valid, c.states))
         self.logits = advantage_weighted_update(self.logits, advantage, c.beta)
         v_new, _ = true_values(self.p, self.logits.exp(), c.gamma)
         return {"policy_value": v_new[:, START], "advantage_rank": rank, "seen_rank": seen_rank,

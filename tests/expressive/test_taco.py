@@ -47,7 +47,7 @@ import torch
 from lab.core import ConfigError
 from lab.critic.networks import init_mlp
 from lab.expressive.taco import (TacoConfig, TacoTrainer, cfn_loss, demo_density, inverse_pseudo_count,
-                                 select_chunk, spearman)
+                                 select_chunk)
 
 SEEDS = (0, 1, 2)
 POPULATION = 16
@@ -84,12 +84,6 @@ def test_select_chunk_executes_the_largest_pseudo_count():
     candidates = torch.tensor([[[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], [[5.0, 5.0], [6.0, 6.0], [7.0, 7.0]]])
     inverse = torch.tensor([[0.5, 0.1, 0.3], [0.2, 0.9, 0.4]])
     assert select_chunk(candidates, inverse).tolist() == [[1.0, 2.0], [5.0, 5.0]]
-
-
-def test_spearman_is_one_for_monotone_and_minus_one_for_reversed():
-    x = torch.tensor([[0.1, 0.5, 0.2, 3.0]])
-    assert spearman(x, x.exp()).item() == pytest.approx(1.0)
-    assert spearman(x, -x).item() == pytest.approx(-1.0)
 
 
 def test_demo_density_is_a_density_weighted_toward_the_successful_mode():

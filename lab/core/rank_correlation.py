@@ -1,0 +1,32 @@
+"""Spearman's rank correlation with average ranks for ties, batched and masked, in pure torch."""
+from __future__ import annotations
+
+import torch
+
+
+def average_ranks(v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Average ranks (0-based) along the last axis among the entries where mask is true (ties share the mean of
+    the ranks they span): rank_i = #{j: v_j < v_i} + (#{j: v_j = v_i} − 1)/2, j over the masked entries; 0 where
+    mask is false. (..., n) → (..., n), by one O(n²) pairwise comparison (fixed shapes, no host read)."""
+    other = mask[..., None, :]
+    below = ((v[..., None, :] < v[..., :, None]) & other).sum(-1)
+    equal = ((v[..., None, :] == v[..., :, None]) & other).sum(-1)
+    return torch.where(mask, below + (equal - 1) / 2, 0.0)
+
+
+def spearman(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Spearman's rank correlation along the last axis (Spearman 1904, "The proof and measurement of association
+    between two things": Pearson's correlation of the ranks), over the entries where ``mask`` is true when given.
+    Ties get average ranks — each tied value the mean of the ranks the tie spans (Kendall, "Rank Correlation
+    Methods", 1948; as scipy.stats.spearmanr) — not an order by position, which biases the correlation.
+    (..., n), (..., n) and mask (..., n) bool (broadcastable) → (...). Fixed shapes: masked-out entries are
+    weighted 0. A constant input (or under two masked entries) gives 0."""
+    dtype = torch.promote_types(torch.promote_types(x.dtype, y.dtype), torch.float32)
+    x, y = x.to(dtype), y.to(dtype)
+    mask = torch.ones_like(x, dtype=torch.bool) if mask is None else mask.expand_as(x)
+    w = mask.to(dtype)
+    count = w.sum(-1, keepdim=True).clamp(min=1)
+    rx, ry = average_ranks(x, mask).to(dtype), average_ranks(y, mask).to(dtype)
+    rx = (rx - (rx * w).sum(-1, keepdim=True) / count) * w
+    ry = (ry - (ry * w).sum(-1, keepdim=True) / count) * w
+    return (rx * ry).sum(-1) / (rx.pow(2).sum(-1) * ry.pow(2).sum(-1)).sqrt().clamp(min=1e-12)
