@@ -7,11 +7,14 @@ import torch
 def average_ranks(v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Average ranks (0-based) along the last axis among the entries where mask is true (ties share the mean of
     the ranks they span): rank_i = #{j: v_j < v_i} + (#{j: v_j = v_i} − 1)/2, j over the masked entries; 0 where
-    mask is false. (..., n) → (..., n), by one O(n²) pairwise comparison (fixed shapes, no host read)."""
-    other = mask[..., None, :]
-    below = ((v[..., None, :] < v[..., :, None]) & other).sum(-1)
-    equal = ((v[..., None, :] == v[..., :, None]) & other).sum(-1)
-    return torch.where(mask, below + (equal - 1) / 2, 0.0)
+    mask is false. (..., n) → (..., n) float, for finite values. One sort and two binary searches, O(n log n) in
+    time and O(n) in memory (TACO ranks up to millions of chunks per seed); fixed shapes, no host read: the
+    masked-out entries sort last as +inf, past every finite value."""
+    keyed = torch.where(mask, v.to(torch.float64 if v.dtype == torch.float64 else torch.float32), torch.inf)
+    ordered = keyed.sort(-1).values
+    below = torch.searchsorted(ordered, keyed, side="left")
+    up_to = torch.searchsorted(ordered, keyed, side="right")
+    return torch.where(mask, (below + up_to - 1) / 2, 0.0)
 
 
 def spearman(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
