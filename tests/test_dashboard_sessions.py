@@ -161,7 +161,7 @@ BARE_PAGE = ("import panel as pn; pn.extension('plotly', 'filedropper', notifica
              "pn.serve(lambda: pn.pane.Markdown('## Stability Lab', css_classes=['lab-landing']), port={port}, "
              "websocket_origin=['localhost:{port}'], show=False, verbose=False, {options})")
 # A page's session lives 30 s unused (Bokeh's default is 15 s; eight pages loading together on 2 cores took
-# 11-15 s here, longer on slower ones, and a session that expires before its page connects is built twice)
+# 11.5-16 s here, longer on slower ones, and a session that expires before its page connects is built twice)
 LOADING_SESSIONS = "unused_session_lifetime_milliseconds=30000, check_unused_sessions_milliseconds=500"
 
 
