@@ -25,7 +25,7 @@ from tornado.websocket import WebSocketClosedError
 from . import (agents, cliff, critic, critic_arena, expressive_tabs, games, lattice, llmrl_tab, repair_tabs, repeated,
                robust_tabs, runs_page, synchrony, temporal_tabs, url_state)
 from .landing import THUMBNAIL_ROUTE, THUMBNAILS, landing
-from .server_memory import after_closed_pages, tune_malloc
+from .server_memory import after_closed_pages, freeze_startup_objects, tune_malloc
 from .serving import allowed_origins, auth_options, is_loopback, network_password, use_lab_websocket_handler
 
 RUNS_TAB = "Runs"
@@ -161,7 +161,9 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, thre
 
     Torch gets one intra-op thread: every session's run trains in a thread of its own, and two
     intra-op threads each on a 2-core machine made the Policy Cliff's small steps 20× slower
-    (1,440 → 67 steps/s, measured with the server and a browser running)."""
+    (1,440 → 67 steps/s, measured with the server and a browser running). Served in the foreground,
+    the objects alive at start-up are frozen out of the garbage collector's walks
+    (``server_memory.freeze_startup_objects``)."""
     options = {}
     if not is_loopback(address):
         if not password:
@@ -174,6 +176,8 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, thre
     use_lab_websocket_handler()
     quiet_closed_page_writes()
     pn.extension("plotly", "filedropper", notifications=False)
+    if not threaded:  # a process of its own (a thread serves beside its caller's objects, not to be frozen)
+        freeze_startup_objects()
     return pn.serve(app, port=port, address=address, websocket_origin=allowed_origins(address, port, origins),
                     show=show, title="Stability Lab", threaded=threaded, verbose=False,
                     static_dirs=thumbnail_route(), **options,

@@ -51,6 +51,17 @@ def return_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
+def freeze_startup_objects() -> None:
+    """Collect garbage, then move every object still alive — the modules, classes and functions of torch,
+    Panel, Bokeh and the lab, which live as long as the process — out of the garbage collector's reach
+    (``gc.freeze``): each later full collection, on the server's event loop after a burst of closed pages
+    and whenever Python walks its oldest generation, then walks only what sessions made. For a process
+    of its own: frozen objects that later become unreachable in a cycle are never freed
+    (benchmarks/bench_gc_pause.py measures both)."""
+    gc.collect()
+    gc.freeze()
+
+
 def resident_mb() -> float | None:
     """This process's resident memory in MB (Linux's /proc), else None."""
     try:
