@@ -55,7 +55,8 @@ def freeze_startup_objects() -> None:
     """Collect garbage, then move every object still alive — the modules, classes and functions of torch,
     Panel, Bokeh and the lab, which live as long as the process — out of the garbage collector's reach
     (``gc.freeze``): each later full collection, on the server's event loop after a burst of closed pages
-    and whenever Python walks its oldest generation, then walks only what sessions made. For a process
+    and whenever Python walks its oldest generation, then walks only what was made after start-up (the
+    lazily built tabs' imports and caches, and the sessions: 294,700 of 645,244 objects). For a process
     of its own: frozen objects that later become unreachable in a cycle are never freed
     (benchmarks/bench_gc_pause.py measures both)."""
     gc.collect()
