@@ -66,6 +66,22 @@ CASES = {
 BUSY_S = 10  # how long the cell that keeps the kernel busy sleeps
 # What a live view's status line adds while the kernel runs another cell (widgets/jupyter_front.py).
 KERNEL_BUSY = "The kernel is running another cell"
+# The live view's status sentence, within the text of its cell (widgets/labview.py, LabView.status).
+STATUS = re.compile(r"(Ready|Starting|Running: step|Stopping at step|Stopped at step|Paused at step|Finished|Failed at)"
+                    r"[^\n]*")
+# Run in the notebook's kernel, by a second client, when a live figure stalls: where does the stall sit — the run,
+# the redraw thread, the kernel's copy of the figures (their largest x), or between the kernel and the page?
+KERNEL_REPORT = """
+import json as _json, threading as _threading
+import plotly.graph_objects as _go
+from ipywidgets.widgets.widget import _instances as _widgets
+def _largest_x(figure):
+    xs = [float(max(trace.x)) for trace in figure.data if trace.x is not None and len(trace.x)]
+    return max(xs) if xs else None
+print(_json.dumps({"run": None if view.run is None else [view.run.state, view.run.step],
+                   "threads": sorted(thread.name for thread in _threading.enumerate()),
+                   "figures, largest x": [_largest_x(w) for w in _widgets.values() if isinstance(w, _go.FigureWidget)]}))
+"""
 
 
 def free_port() -> int:
@@ -79,12 +95,13 @@ class JupyterLab:
 
     def __init__(self, root: Path, home: Path):
         self.root, self.port, self.token = root, free_port(), secrets.token_hex(16)
+        self.runtime = home / "runtime"
         self.url = f"http://127.0.0.1:{self.port}"
         for name, value in SETTINGS.items():
             path = home / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value))
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(self.runtime),
                "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
                "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "PYTHONUNBUFFERED": "1",
                # One intra-op torch thread in the kernels: the labs' matrices are small, and on a 2-core machine
@@ -108,6 +125,25 @@ class JupyterLab:
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+    def run_in_kernel(self, notebook: str, code: str, timeout: float = 30) -> str:
+        """What ``code`` prints, run in ``notebook``'s kernel by a second client (the page's view of the
+        kernel is left alone); for diagnostics, so a failure to ask is said, not raised."""
+        from jupyter_client import BlockingKernelClient
+        printed = []
+        try:
+            session = next(s for s in self.api("/api/sessions") if s["path"] == notebook)
+            client = BlockingKernelClient(connection_file=str(self.runtime / f"kernel-{session['kernel']['id']}.json"))
+            client.load_connection_file()
+            client.start_channels()
+            try:
+                client.execute_interactive(code, timeout=timeout, output_hook=lambda msg: printed.append(
+                    msg["content"].get("text") or msg["content"].get("evalue") or ""))
+            finally:
+                client.stop_channels()
+        except Exception as err:  # noqa: BLE001 - a diagnostic must not hide the failure it explains
+            return f"(could not ask the kernel: {type(err).__name__}: {err})"
+        return "".join(printed).strip()
 
     def _wait_until_up(self, timeout: float) -> None:
         deadline = time.time() + timeout
@@ -197,7 +233,14 @@ def drawn_step(figure) -> float:
     return figure.evaluate(DRAWN_STEP)
 
 
-def wait_for_growth(figure, above: float, timeout: float = 60, view=None) -> float:
+def status_line(view) -> str:
+    """The live view's status sentence (or, if none is found, the end of its cell's text)."""
+    text = view.inner_text()
+    found = STATUS.search(text)
+    return found.group(0) if found else text[-300:]
+
+
+def wait_for_growth(figure, above: float, timeout: float = 60, view=None, ask_kernel=None) -> float:
     """Wait until the figure has drawn a step beyond ``above``; returns it. A live view's redraw period grows
     with its measured cost (widgets.labview.Redrawer), and on a loaded machine 30 s was once not enough: a
     clean-clone ``make test`` with a browser-test loop beside it (2026-12-01) saw notebook 01's view say
@@ -205,15 +248,23 @@ def wait_for_growth(figure, above: float, timeout: float = 60, view=None) -> flo
     loaded loop rounds. A view that never redraws still fails here. At load 10–16 (five helpers and the loop)
     it failed again at 60 s, while the same view's Redrawer, probed in a plain process at that load, redrew
     its figures every 0.3–0.8 s: the stall is between the kernel and the page. A clean-clone `make test` at
-    load 5–9 (a browser-test loop beside it) then failed the same way for notebook 08's reward figure. The
-    failure message quotes the start of the view's text (its status line: is the run still stepping?)."""
+    load 5–9 (a browser-test loop beside it) then failed the same way for notebook 08's reward figure. Those
+    failures quoted the start of the cell's text, its source, not the status line; and a run of this file beside
+    14 busy processes (load 14, 2026-12-02) passed. So the failure message now says where the stall sits: the
+    status line when the wait began and when it ended (is the run stepping, and does the page hear of it?) and
+    ``ask_kernel()``'s answer (the run, the redraw thread, the kernel's copy of the figures)."""
     deadline = time.time() + timeout
+    began = status_line(view) if view is not None else ""
     while time.time() < deadline:
         step = drawn_step(figure)
         if step > above:
             return step
         time.sleep(0.25)
-    said = f"; the view says: {view.inner_text()[:300]!r}" if view is not None else ""
+    said = f" (it shows step {drawn_step(figure)})"
+    if view is not None:
+        said += f"; the status line said {began!r} then {status_line(view)!r}"
+    if ask_kernel is not None:
+        said += f"; the kernel says {ask_kernel()}"
     raise AssertionError(f"the live figure did not draw beyond step {above} within {timeout} s{said}")
 
 
@@ -331,9 +382,12 @@ def test_notebook_runs_in_jupyterlab_and_its_live_view_trains_and_stops(page, ju
     start_long_run(page, view)
     expect(view).to_contain_text(re.compile(rf"Running: step [\d,]+ of {LONG_RUN:,}"), timeout=60_000)
     clock("the live view runs")
-    first = wait_for_growth(figure, 0, view=view)
-    second = wait_for_growth(figure, first, view=view)
-    third = wait_for_growth(figure, second, view=view)
+    def ask_kernel() -> str:
+        return jupyterlab.run_in_kernel(f"{name}.ipynb", KERNEL_REPORT)
+
+    first = wait_for_growth(figure, 0, view=view, ask_kernel=ask_kernel)
+    second = wait_for_growth(figure, first, view=view, ask_kernel=ask_kernel)
+    third = wait_for_growth(figure, second, view=view, ask_kernel=ask_kernel)
     assert first < second < third
     clock(f"the live figure grew: steps {first}, {second}, {third}")
 
