@@ -8,7 +8,7 @@ Every tab's LabView as its factory builds it (the dashboard's defaults, not the 
 settings), on CPU, with ``torch.set_num_threads(n)`` for each ``--threads`` value, in three modes:
 
 * ``none``: the view's run alone (``LabView.start()``), nothing drawn.
-* ``jupyter``: what widgets/jupyter_front.py wires, minus the controls: ``go.FigureWidget``s patched
+* ``jupyter``: what widgets/jupyter_front.py wires, minus the controls: ``LiveFigureWidget``s patched
   by ``update_in_place`` from a ``KernelAwareRedrawer`` whose ``loop_while`` runs in a thread while
   the run lives; pressing Run starts the run, that loop, and one redraw in the pressing thread.
   (Outside a kernel the widgets have no comm, so the kernel's sending of the patches is not counted.)
@@ -70,10 +70,9 @@ from widgets import labview
 from widgets.cliff import cliff_view
 from widgets.critic import critic_view
 from widgets.games import preference_view
-from widgets.jupyter_front import KernelAwareRedrawer
+from widgets.jupyter_front import KernelAwareRedrawer, LiveFigureWidget
 from widgets.labview import REFRESH_S, LabView, Redrawer
 from widgets.lattice import lattice_view
-from widgets.live import update_in_place
 from widgets.llmrl import llmrl_view
 from widgets.panel_front import FigureWorker
 from widgets.repeated import learner_view
@@ -181,12 +180,12 @@ class JupyterFront(NoView):
 
     def __init__(self, view: LabView, timing: Timing):
         super().__init__(view, timing)
-        self.figures = [go.FigureWidget(fig) for fig in view.figures()]
+        self.figures = [LiveFigureWidget(fig) for fig in view.figures()]
         self.status, self.progress = w.HTML(), w.FloatProgress(min=0.0, max=1.0)
 
         def show_figure(i: int, fresh: go.Figure) -> None:
             started = time.perf_counter()
-            update_in_place(self.figures[i], fresh)
+            self.figures[i].redraw_from(fresh)
             timing.add_show(i, time.perf_counter() - started)
 
         def show_status(sentence: str, is_error: bool) -> None:

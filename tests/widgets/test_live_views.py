@@ -9,8 +9,9 @@ import plotly.graph_objects as go
 import pytest
 
 from lab import History, Run
-from widgets.jupyter_front import KERNEL_BUSY, KernelAwareRedrawer
+from widgets.jupyter_front import KERNEL_BUSY, KernelAwareRedrawer, LiveFigureWidget
 from widgets.labview import LabView, Redrawer
+from widgets.live import update_in_place
 from widgets.panel_front import FigureWorker
 
 from lab_views import LAB_VIEWS, small_view
@@ -236,3 +237,62 @@ def test_the_status_line_says_when_the_kernel_is_busy_with_another_cell():
         assert statuses[-1] == "Ready: press Run."
     finally:
         InteractiveShell.clear_instance()
+
+
+class PageComm:
+    """Stands in for a widget's comm with the page: keeps what the kernel sends."""
+    kernel = object()
+    comm_id = "page"
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, data=None, buffers=None, **_):
+        self.sent.append(data)
+
+    def on_msg(self, _):
+        pass
+
+    def on_close(self, _):
+        pass
+
+    def close(self, *_, **__):
+        pass
+
+
+def traces_added(comm: PageComm) -> list:
+    """The traces each addTraces message the page received carries (None for a message emptied on the way)."""
+    return [m["state"]["_py2js_addTraces"] for m in comm.sent
+            if m.get("method") == "update" and "_py2js_addTraces" in m["state"]]
+
+
+@pytest.mark.parametrize("widget_class", [go.FigureWidget, LiveFigureWidget])
+def test_an_edit_made_while_the_kernel_handles_a_page_message_reaches_the_page(widget_class):
+    """ipywidgets applies a message from the page inside ``hold_trait_notifications`` (Widget.set_state), on the
+    kernel's main thread; the redraw thread adds the traces meanwhile. A plain FigureWidget sends the page only
+    None — the edit is lost, and the page's figure stays empty while the kernel's draws on (the JupyterLab
+    stall, 4 of 28 loaded rounds; see LiveFigureWidget). A LiveFigureWidget's edit waits for the message's
+    handling and arrives whole."""
+    figure = widget_class()
+    figure.comm = comm = PageComm()
+    handling, edited = threading.Event(), threading.Event()
+
+    def handle_a_page_message():
+        with figure.hold_trait_notifications():
+            handling.set()
+            edited.wait(timeout=0.5)   # the plain widget's edit ends inside; LiveFigureWidget's waits for us
+
+    main = threading.Thread(target=handle_a_page_message)
+    main.start()
+    handling.wait()
+    fresh = go.Figure(go.Scatter(x=[0, 1, 2], y=[1.0, 2.0, 3.0]))
+    redraw = threading.Thread(target=lambda: (figure.redraw_from(fresh) if widget_class is LiveFigureWidget
+                                              else update_in_place(figure, fresh), edited.set()))
+    redraw.start()
+    main.join()
+    redraw.join()
+    added = [message for message in traces_added(comm) if message]
+    if widget_class is LiveFigureWidget:
+        assert [list(trace["x"]) for message in added for trace in message["trace_data"]] == [[0, 1, 2]]
+    else:
+        assert not added, "the plain FigureWidget no longer loses the edit: LiveFigureWidget may be unneeded"
