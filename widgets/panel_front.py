@@ -94,13 +94,20 @@ class FigureWorker:
 _LIVE: weakref.WeakSet[FigureWorker] = weakref.WeakSet()
 
 
+# How long exit waits for the figure threads. A draw cannot be interrupted, only waited for, and it ends:
+# the heaviest (the critic's value landscape) takes 0.2-0.55 s on a quiet machine. Run's 5 s (EXIT_JOIN_S)
+# was too short at load 13-19: the exit test's 1.3 s draw outlasted it and the process aborted (a clean-clone
+# make test beside browser-test loops, 2026-12-03).
+FIGURE_EXIT_JOIN_S = 60.0
+
+
 @atexit.register
 def stop_figure_workers() -> None:
     """Stop and join the figure threads still drawing at interpreter exit: a daemon thread killed inside
     torch (the critic's value landscape) aborts the process with "terminate called without an active
     exception" — once in a loaded loop of the dashboard's Ctrl-C test, every time in
     tests/widgets/test_panel_front_exit.py without this."""
-    stop_and_join(_LIVE)
+    stop_and_join(_LIVE, timeout_s=FIGURE_EXIT_JOIN_S)
 
 
 def panel_front(view: LabView) -> pn.viewable.Viewable:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A figure thread busy in torch for a few seconds (matrix products, as the critic's value landscape),
-# and the interpreter exiting 0.5 s into it. Without the exit hook: SIGABRT, 3 of 3 tries here.
+# A figure thread busy in torch for 7 s (matrix products, as the critic's value landscape), longer than a
+# run's exit wait (EXIT_JOIN_S, 5 s), and the interpreter exiting 0.5 s into it. Without the exit hook: SIGABRT,
+# 3 of 3 tries here; with a 5 s wait, a 1.3 s draw outlasted it once at load 13-19 (see FIGURE_EXIT_JOIN_S).
 SCRIPT = textwrap.dedent("""
     import time, torch
     torch.set_num_threads(1)
@@ -17,8 +18,8 @@ SCRIPT = textwrap.dedent("""
     class Busy:
         show_figure = None
         def draw_figures(self):
-            a = torch.randn(400, 400)
-            for _ in range(400):
+            a, started = torch.randn(400, 400), time.monotonic()
+            while time.monotonic() - started < 7:
                 a = torch.tanh(a @ a)
 
     FigureWorker(Busy())
