@@ -76,7 +76,7 @@ import json as _json, threading as _threading
 import plotly.graph_objects as _go
 from ipywidgets.widgets.widget import _instances as _widgets
 def _largest_x(figure):
-    xs = [float(max(trace.x)) for trace in figure.data if trace.x is not None and len(trace.x)]
+    xs = [float(x) for trace in figure.data if trace.x is not None for x in trace.x if x is not None]
     return max(xs) if xs else None
 print(_json.dumps({"run": None if view.run is None else [view.run.state, view.run.step],
                    "threads": sorted(thread.name for thread in _threading.enumerate()),

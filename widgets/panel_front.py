@@ -96,7 +96,7 @@ _LIVE: weakref.WeakSet[FigureWorker] = weakref.WeakSet()
 
 # How long exit waits for the figure threads. A draw cannot be interrupted, only waited for, and it ends:
 # the heaviest (the critic's value landscape) takes 0.2-0.55 s on a quiet machine. Run's 5 s (EXIT_JOIN_S)
-# was too short at load 13-19: the exit test's 1.3 s draw outlasted it and the process aborted (a clean-clone
+# was too short at load 9-15: the exit test's 1.3 s draw outlasted it and the process aborted (a clean-clone
 # make test beside browser-test loops, 2026-12-03).
 FIGURE_EXIT_JOIN_S = 60.0
 
