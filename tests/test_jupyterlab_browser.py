@@ -80,7 +80,10 @@ def _largest_x(figure):
     return max(xs) if xs else None
 print(_json.dumps({"run": None if view.run is None else [view.run.state, view.run.step],
                    "threads": sorted(thread.name for thread in _threading.enumerate()),
-                   "figures, largest x": [_largest_x(w) for w in _widgets.values() if isinstance(w, _go.FigureWidget)]}))
+                   "figures, largest x": [_largest_x(w) for w in _widgets.values() if isinstance(w, _go.FigureWidget)],
+                   "figures, [traces, last trace edit, acknowledged by the page]": [
+                       [len(w.data), w._last_trace_edit_id, not w._trace_edit_in_process]
+                       for w in _widgets.values() if isinstance(w, _go.FigureWidget)]}))
 """
 
 
@@ -260,7 +263,7 @@ def wait_for_growth(figure, above: float, timeout: float = 60, view=None, ask_ke
         if step > above:
             return step
         time.sleep(0.25)
-    said = f" (it shows step {drawn_step(figure)})"
+    said = f" (it shows step {drawn_step(figure)} in {figure.evaluate('el => (el.data || []).length')} traces)"
     if view is not None:
         said += f"; the status line said {began!r} then {status_line(view)!r}"
     if ask_kernel is not None:
