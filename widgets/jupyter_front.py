@@ -10,6 +10,7 @@ import html
 import threading
 import weakref
 from contextlib import contextmanager
+from copy import deepcopy
 
 import ipywidgets as w
 import plotly.graph_objects as go
@@ -97,6 +98,18 @@ class LiveFigureWidget(go.FigureWidget):
     def hold_trait_notifications(self):
         with self._edit_lock, super().hold_trait_notifications():
             yield
+
+    def get_state(self, key=None, drop_defaults=False):
+        """The widget's state for the page. Asked for all of it (a reloaded page, a second view of the
+        notebook), give the figure as it is now: plotly keeps ``_widget_data`` and ``_widget_layout`` as
+        they were when the figure was displayed, and a page built from those lacks the traces that every
+        later edit patches, so its figure stays empty."""
+        if key is not None or not self.__dict__.get("_layout_obj"):   # one edit's keys; or still being built
+            return super().get_state(key, drop_defaults)
+        with self._edit_lock:
+            self._trait_values["_widget_data"] = deepcopy(self._data)   # as plotly's display does, unsent
+            self._trait_values["_widget_layout"] = deepcopy(self._layout_obj._props)
+            return super().get_state(key, drop_defaults)
 
     def redraw_from(self, fresh: go.Figure) -> None:
         """Show ``fresh``'s traces (``update_in_place``), never inside a page message's handling."""

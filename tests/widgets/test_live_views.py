@@ -296,3 +296,20 @@ def test_an_edit_made_while_the_kernel_handles_a_page_message_reaches_the_page(w
         assert [list(trace["x"]) for message in added for trace in message["trace_data"]] == [[0, 1, 2]]
     else:
         assert not added, "the plain FigureWidget no longer loses the edit: LiveFigureWidget may be unneeded"
+
+
+def test_a_page_that_asks_for_a_live_figures_whole_state_gets_the_figure_as_it_is_now():
+    """A reloaded page (or a second view of the notebook) builds its widgets from the kernel's whole state. A plain
+    FigureWidget gives the figure as it was displayed — here empty, though the redraws have added a trace, so
+    the page's figure would stay empty while the edits patch a trace it lacks; a LiveFigureWidget gives the
+    trace as drawn."""
+    fresh = go.Figure(go.Scatter(x=[0, 1, 2], y=[1.0, 2.0, 3.0]))
+    plain, live = go.FigureWidget(), LiveFigureWidget()
+    for figure in (plain, live):
+        figure._repr_mimebundle_()            # displayed while empty (the view's "Ready")
+        figure.comm = PageComm()
+    update_in_place(plain, fresh)
+    live.redraw_from(fresh)
+    assert plain.get_state()["_widget_data"] == []
+    assert [list(trace["x"]) for trace in live.get_state()["_widget_data"]] == [[0, 1, 2]]
+    assert live.get_state("_py2js_update") == {"_py2js_update": None}   # one edit's state: as plotly sends it
