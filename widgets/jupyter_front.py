@@ -104,7 +104,7 @@ class LiveFigureWidget(go.FigureWidget):
         notebook), give the figure as it is now: plotly keeps ``_widget_data`` and ``_widget_layout`` as
         they were when the figure was displayed, and a page built from those lacks the traces that every
         later edit patches, so its figure stays empty."""
-        if key is not None or not self.__dict__.get("_layout_obj"):   # one edit's keys; or still being built
+        if key is not None or "_layout_obj" not in self.__dict__:   # one edit's keys; or still being built
             return super().get_state(key, drop_defaults)
         with self._edit_lock:
             self._trait_values["_widget_data"] = deepcopy(self._data)   # as plotly's display does, unsent

@@ -286,11 +286,18 @@ def test_an_edit_made_while_the_kernel_handles_a_page_message_reaches_the_page(w
     main.start()
     handling.wait()
     fresh = go.Figure(go.Scatter(x=[0, 1, 2], y=[1.0, 2.0, 3.0]))
-    redraw = threading.Thread(target=lambda: (figure.redraw_from(fresh) if widget_class is LiveFigureWidget
-                                              else update_in_place(figure, fresh), edited.set()))
-    redraw.start()
+
+    def redraw():
+        if widget_class is LiveFigureWidget:
+            figure.redraw_from(fresh)
+        else:
+            update_in_place(figure, fresh)
+        edited.set()
+
+    drawing = threading.Thread(target=redraw)
+    drawing.start()
     main.join()
-    redraw.join()
+    drawing.join()
     added = [message for message in traces_added(comm) if message]
     if widget_class is LiveFigureWidget:
         assert [list(trace["x"]) for message in added for trace in message["trace_data"]] == [[0, 1, 2]]

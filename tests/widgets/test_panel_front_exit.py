@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # A figure thread busy in torch for 7 s (matrix products, as the critic's value landscape), longer than a
 # run's exit wait (EXIT_JOIN_S, 5 s), and the interpreter exiting 0.5 s into it. Without the exit hook: SIGABRT,
-# 3 of 3 tries here; with a 5 s wait, a 1.3 s draw outlasted it once at load 13-19 (see FIGURE_EXIT_JOIN_S).
+# 3 of 3 tries here; with a 5 s wait, a 1.3 s draw outlasted it once at load 9-15 (see FIGURE_EXIT_JOIN_S).
 SCRIPT = textwrap.dedent("""
     import time, torch
     torch.set_num_threads(1)
