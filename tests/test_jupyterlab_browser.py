@@ -266,6 +266,9 @@ def wait_for_growth(figure, above: float, timeout: float = 60, view=None, ask_ke
     said = f" (it shows step {drawn_step(figure)} in {figure.evaluate('el => (el.data || []).length')} traces)"
     if view is not None:
         said += f"; the status line said {began!r} then {status_line(view)!r}"
+        on_page = view.locator(".js-plotly-plot").evaluate_all(
+            f"els => els.map(el => [(el.data || []).length, ({DRAWN_STEP})(el)])")
+        said += f"; the view's figures on the page, [traces, largest x]: {on_page}"
     if ask_kernel is not None:
         said += f"; the kernel says {ask_kernel()}"
     raise AssertionError(f"the live figure did not draw beyond step {above} within {timeout} s{said}")
