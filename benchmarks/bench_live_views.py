@@ -70,7 +70,8 @@ from widgets import labview
 from widgets.cliff import cliff_view
 from widgets.critic import critic_view
 from widgets.games import preference_view
-from widgets.jupyter_front import KernelAwareRedrawer, LiveFigureWidget
+from widgets.jupyter_front import KernelAwareRedrawer
+from widgets.live_figure_widget import LiveFigureWidget
 from widgets.labview import REFRESH_S, LabView, Redrawer
 from widgets.lattice import lattice_view
 from widgets.llmrl import llmrl_view

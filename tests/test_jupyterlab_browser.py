@@ -424,3 +424,62 @@ def test_notebook_runs_in_jupyterlab_and_its_live_view_trains_and_stops(page, ju
 
     assert page.served, "the check on requests saw none: is the route in place?"
     assert not page.problems, page.problems
+
+
+# Makes the page's import of any JavaScript module over 1 MB (plotly's FigureWidget code, ~5 MB) take SLOW_IMPORT_MS
+# longer: the wait a loaded machine put there (a 5 MB import took 2.5-12.7 s in headless Chromium at load 9 when six
+# figures loaded at once, 2026-12-03), made certain. anywidget imports widget code from blob URLs, so the delay is a
+# wrapper module, around the real one, that awaits a timer before it exports the real module's exports.
+SLOW_IMPORT_MS = 3000   # anywidget gives a model 2 s to load its code, then drops every message to it
+SLOW_BIG_IMPORTS = """(() => {
+  const create = URL.createObjectURL.bind(URL);
+  URL.createObjectURL = (blob) => {
+    const url = create(blob);
+    if (!(blob instanceof Blob) || blob.type !== "text/javascript" || blob.size < 1e6) return url;
+    return create(new Blob([`await new Promise(done => setTimeout(done, %d));
+export * from "${url}";
+export { default } from "${url}";`], { type: "text/javascript" }));
+  };
+})();""" % SLOW_IMPORT_MS
+LATE_FIGURES = [  # a plain FigureWidget and a LiveFigureWidget, edited while their code loads and after
+    "import plotly.graph_objects as go\nfrom widgets.live_figure_widget import LiveFigureWidget\n"
+    "plain, live = go.FigureWidget(), LiveFigureWidget()\ndisplay(plain, live)",
+    "for figure in (plain, live):\n    figure.add_scatter(x=[0, 1], y=[1.0, 2.0])",
+    "import time\ntime.sleep(2 * %d / 1000)" % SLOW_IMPORT_MS,
+    "for figure in (plain, live):\n    figure.data[0].update(x=[0, 1, 2], y=[1.0, 2.0, 3.0])",
+]
+
+
+def test_a_live_figure_whose_code_loads_slowly_still_shows_every_edit(browser, jupyterlab):
+    """The second stall of the live view (notebook 08, and 01, at load 9-15: some of a view's page figures kept
+    0 traces while the kernel's copies drew on and were never acknowledged). anywidget gives a widget model 2 s
+    to import and initialize its code; after that it drops every message to the model, for good. plotly's code
+    is ~5 MB and each FigureWidget imported its own copy, so under load some figures missed the deadline. Here
+    the page's big imports take 3 s (SLOW_BIG_IMPORTS): the plain FigureWidget's figure never shows the trace
+    added while its code loaded, nor the edit made after; the LiveFigureWidget (widgets/live_figure_widget.js)
+    shows both — the edit kept and replayed, the later one live."""
+    notebook = "late_figures.ipynb"
+    (jupyterlab.root / notebook).write_text(json.dumps({
+        "cells": [{"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
+                  for source in LATE_FIGURES],
+        "metadata": {"kernelspec": {"name": KERNEL, "display_name": "Python (Stability Lab)", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}))
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
+    context.add_init_script(SLOW_BIG_IMPORTS)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{jupyterlab.url}/lab/workspaces/late/tree/{notebook}?reset&token={jupyterlab.token}")
+        panel = page.locator(".jp-NotebookPanel")
+        expect(panel.locator(".jp-CodeCell").first).to_be_visible(timeout=120_000)
+        wait_for_the_kernel(page)
+        run_all_cells(page, panel, len(LATE_FIGURES))
+        plain, live = (panel.locator(".jp-CodeCell").first.locator(".js-plotly-plot").nth(i) for i in (0, 1))
+        assert wait_for_growth(live, 1, timeout=60) == 2   # the last edit, on the trace kept while the code loaded
+        page.wait_for_timeout(2 * SLOW_IMPORT_MS)
+        shown = plain.evaluate(f"el => [(el.data || []).length, ({DRAWN_STEP})(el)]")
+        assert shown == [0, -1], ("the plain FigureWidget now shows edits made while its code loaded slowly "
+                                  f"({shown}): anywidget may have dropped its deadline, and the test its slowdown")
+    finally:
+        context.close()
+        jupyterlab.shut_down_kernels()

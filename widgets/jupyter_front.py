@@ -9,15 +9,12 @@ from __future__ import annotations
 import html
 import threading
 import weakref
-from contextlib import contextmanager
-from copy import deepcopy
 
 import ipywidgets as w
-import plotly.graph_objects as go
 
 from .controls import control_specs, follow_switches, ipywidget
 from .labview import LabView, Redrawer
-from .live import update_in_place
+from .live_figure_widget import LiveFigureWidget
 
 KERNEL_BUSY = ("The kernel is running another cell: clicks here wait until it finishes "
                "(interrupt the kernel to act now).")
@@ -73,48 +70,6 @@ def jupyter_front(view: LabView) -> w.Widget:
     return w.VBox([header, w.GridBox(list(controls.values()),
                                      layout=w.Layout(grid_template_columns="repeat(2, 370px)")),
                    w.HBox(list(buttons.values())), progress, status, *figures])
-
-
-class LiveFigureWidget(go.FigureWidget):
-    """A FigureWidget that the redraw thread edits while the kernel's main thread handles the page's
-    messages about it.
-
-    ipywidgets applies a message from the page (``set_state``) inside traitlets'
-    ``hold_trait_notifications``, which swaps the widget's ``notify_change`` for a cache that merges
-    each trait's changes into its last value. plotly sends an edit by setting a trait and resetting it
-    (``_py2js_addTraces = message; _py2js_addTraces = None``), so an edit that another thread makes in
-    that window reaches the page as None: lost. Losing the one that adds the traces left the page's
-    figure empty for good while the kernel's copy drew on: in a loop of the JupyterLab browser test
-    beside a clean-clone ``make test`` (load 5-16, 2026-12-03), 4 of 28 rounds saw notebook 01's figure
-    draw nothing (no x at all) for 60 s while the status line reached "Finished 100,000 steps" and the
-    kernel's figure held x up to 100,000. So holding notifications and editing both take ``_edit_lock``
-    (tests/widgets/test_live_views.py shows the lost edit without it)."""
-
-    def __init__(self, *args, **kwargs):
-        object.__setattr__(self, "_edit_lock", threading.RLock())  # before __init__, which holds notifications
-        super().__init__(*args, **kwargs)
-
-    @contextmanager
-    def hold_trait_notifications(self):
-        with self._edit_lock, super().hold_trait_notifications():
-            yield
-
-    def get_state(self, key=None, drop_defaults=False):
-        """The widget's state for the page. Asked for all of it (a reloaded page, a second view of the
-        notebook), give the figure as it is now: plotly keeps ``_widget_data`` and ``_widget_layout`` as
-        they were when the figure was displayed, and a page built from those lacks the traces that every
-        later edit patches, so its figure stays empty."""
-        if key is not None or "_layout_obj" not in self.__dict__:   # one edit's keys; or still being built
-            return super().get_state(key, drop_defaults)
-        with self._edit_lock:
-            self._trait_values["_widget_data"] = deepcopy(self._data)   # as plotly's display does, unsent
-            self._trait_values["_widget_layout"] = deepcopy(self._layout_obj._props)
-            return super().get_state(key, drop_defaults)
-
-    def redraw_from(self, fresh: go.Figure) -> None:
-        """Show ``fresh``'s traces (``update_in_place``), never inside a page message's handling."""
-        with self._edit_lock:
-            update_in_place(self, fresh)
 
 
 class KernelAwareRedrawer(Redrawer):

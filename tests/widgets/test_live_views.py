@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 import pytest
 
 from lab import History, Run
-from widgets.jupyter_front import KERNEL_BUSY, KernelAwareRedrawer, LiveFigureWidget
+from widgets.jupyter_front import KERNEL_BUSY, KernelAwareRedrawer
+from widgets.live_figure_widget import LiveFigureWidget
 from widgets.labview import LabView, Redrawer
 from widgets.live import update_in_place
 from widgets.panel_front import FigureWorker
