@@ -48,6 +48,8 @@ LONG_RUN = 100_000  # typed into the live view's `steps`: long enough to watch i
 # forwards and back, so the last x of a trace is not always its largest).
 DRAWN_STEP = """el => { let m = -1; for (const t of (el.data || [])) for (const x of (t.x || [])) if (x > m) m = x;
                         return m; }"""
+# A plotly graph's trace count and largest x: [0, -1] for a figure that never received its traces.
+TRACES_AND_STEP = f"el => [(el.data || []).length, ({DRAWN_STEP})(el)]"
 
 # JupyterLab's settings for the test server: no news or update checks (nothing leaves the machine), and
 # every cell kept in the page (the default windowing may detach cells that are scrolled away).
@@ -266,8 +268,7 @@ def wait_for_growth(figure, above: float, timeout: float = 60, view=None, ask_ke
     said = f" (it shows step {drawn_step(figure)} in {figure.evaluate('el => (el.data || []).length')} traces)"
     if view is not None:
         said += f"; the status line said {began!r} then {status_line(view)!r}"
-        on_page = view.locator(".js-plotly-plot").evaluate_all(
-            f"els => els.map(el => [(el.data || []).length, ({DRAWN_STEP})(el)])")
+        on_page = view.locator(".js-plotly-plot").evaluate_all(f"els => els.map({TRACES_AND_STEP})")
         said += f"; the view's figures on the page, [traces, largest x]: {on_page}"
     if ask_kernel is not None:
         said += f"; the kernel says {ask_kernel()}"
@@ -477,7 +478,7 @@ def test_a_live_figure_whose_code_loads_slowly_still_shows_every_edit(browser, j
         plain, live = (panel.locator(".jp-CodeCell").first.locator(".js-plotly-plot").nth(i) for i in (0, 1))
         assert wait_for_growth(live, 1, timeout=60) == 2   # the last edit, on the trace kept while the code loaded
         page.wait_for_timeout(2 * SLOW_IMPORT_MS)
-        shown = plain.evaluate(f"el => [(el.data || []).length, ({DRAWN_STEP})(el)]")
+        shown = plain.evaluate(TRACES_AND_STEP)
         assert shown == [0, -1], ("the plain FigureWidget now shows edits made while its code loaded slowly "
                                   f"({shown}): anywidget may have dropped its deadline, and the test its slowdown")
     finally:
