@@ -11,7 +11,8 @@ import pytest
 from lab import History, Run
 from widgets.jupyter_front import KERNEL_BUSY, KernelAwareRedrawer
 from widgets.live_figure_widget import LiveFigureWidget
-from widgets.labview import LabView, Redrawer
+import widgets.labview as labview_module
+from widgets.labview import BUDGET, REFRESH_S, LabView, Redrawer
 from widgets.live import update_in_place
 from widgets.panel_front import FigureWorker
 
@@ -158,6 +159,64 @@ def test_a_figure_that_raises_is_a_status_line_and_the_loops_go_on():
         view.stop()
         loop.join(5)
     assert not loop.is_alive()
+
+
+class SimulatedClock:
+    """perf_counter and thread_time of a thread that only redraws: a figure's cost advances both."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def thread_time(self) -> float:
+        return self.now
+
+
+class ViewOfCosts:
+    """A LabView's frame and figures, reduced to what a Redrawer reads: every frame is a new step of one
+    run, and the i-th figure costs ``costs[i]`` seconds of the clock."""
+
+    def __init__(self, clock: SimulatedClock, costs: list[float]):
+        self.clock, self.costs = clock, costs
+        self.figure_fns = [curve] * len(costs)
+        self.step, self.done = 0, False
+        self.draws = [0] * len(costs)
+
+    def frame(self):
+        self.step += 1
+        return None, None, ("run", self.done, self.step, None)
+
+    def figure(self, i, history, config):
+        self.clock.now += self.costs[i]
+        self.draws[i] += 1
+        return go.Figure()
+
+
+def test_a_heavy_figure_is_redrawn_less_often_and_the_view_stays_within_its_budget(monkeypatch):
+    """A view of a 2 ms figure and a 200 ms one (the value landscape's order), redrawn for 60 simulated
+    seconds of a run that records a step every frame: the cheap figure is redrawn every round (376), the
+    heavy one 15 times, and redrawing takes 6.2 % of the time, within BUDGET (10 %). With the period fixed
+    at REFRESH_S, as before the Redrawer measured costs, both were redrawn 171 times and redrawing took
+    57 %. When the run ends, the heavy figure is redrawn at once: the last picture is never held back.
+    Deterministic: a simulated clock."""
+    clock = SimulatedClock()
+    monkeypatch.setattr(labview_module, "time", clock)
+    view = ViewOfCosts(clock, [0.002, 0.2])
+    redraw = Redrawer(view, lambda i, fig: None, lambda s, e: None, lambda p: None)
+    rounds = 0
+    while clock.now < 60:
+        redraw.draw_figures()
+        clock.now += REFRESH_S                      # loop_while's sleep between rounds
+        rounds += 1
+    cheap, heavy = view.draws
+    assert cheap == rounds and 5 <= heavy <= cheap / 10, (rounds, view.draws)
+    spent = cheap * view.costs[0] + heavy * view.costs[1]
+    assert spent / clock.now <= BUDGET, f"redrawing took {spent / clock.now:.1%} of the time"
+    view.done = True
+    redraw.draw_figures()
+    assert view.draws == [cheap + 1, heavy + 1]
 
 
 def test_concurrent_clicks_never_make_two_runs_or_orphan_a_thread():
