@@ -28,12 +28,16 @@ true reward itself reaches 0.74 / 0.75 / 0.73), yet still writes 44–99 % hack 
 member overrates it; when half of each member's error is shared (``hack_shared`` 0.5) it falls
 to 0.00, like one proxy. A strong sampler mismatch (temperature 3) with staleness 8 costs
 plain GRPO true reward against the same seeds without mismatch — 0.18 / 0.23 / 0.18 at 100
-steps (0.79 → 0.61, 0.84 → 0.61, 0.81 → 0.63) — and MiniRL's correction cuts that deficit to
-0.05 / 0.13 / 0.09; judged against the control (``collapse.collapse_vs_control``) 4 / 4 / 3 of
-GRPO's 8 seeds end collapsed onto worse answers, none of MiniRL's. An absolute entropy floor
-cannot tell: this task's optimum is nearly deterministic, and GRPO without mismatch crosses it in
-8/8 seeds too; a mismatch-specific reward crash did not reproduce — the failure is a lower
-plateau. The first-order claim of Zheng et al. (arXiv 2512.01374) holds exactly here
+steps on an AMD EPYC (0.79 → 0.61, 0.84 → 0.61, 0.81 → 0.63), 0.19 / 0.19 / 0.07 on an Intel
+Xeon with AVX-512 (its rounding sends these chaotic runs elsewhere) — and under the same
+mismatch MiniRL earns more than GRPO on the same seeds, 0.07 / 0.08 pooled over 24 seeds. On
+the AMD its own deficit was 0.05 / 0.13 / 0.09 and, judged against the control
+(``collapse.collapse_vs_control``), 4 / 4 / 3 of GRPO's 8 seeds ended collapsed onto worse
+answers, none of MiniRL's; on the Intel MiniRL's deficit is 0.14 / 0.14 / 0.02 (0.05 below
+GRPO's: within noise) and 0 / 1 / 2 of GRPO's seeds collapse (MiniRL's 0 / 0 / 1). An absolute
+entropy floor cannot tell: this task's optimum is nearly deterministic, and GRPO without
+mismatch crosses it in 8/8 seeds too; a mismatch-specific reward crash did not reproduce — the
+failure is a lower plateau. The first-order claim of Zheng et al. (arXiv 2512.01374) holds exactly here
 (tests/llmrl/test_first_order.py): with no mismatch and no staleness the token-level gradient is
 the sequence-level one, and its error grows linearly with each at first.
 """

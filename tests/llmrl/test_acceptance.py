@@ -22,8 +22,10 @@ def run(steps: int, **params):
 def test_mismatch_costs_plain_grpo_true_reward_and_minirl_recovers_part_of_it():
     """Sampler temperature 3 (strong mismatch) against the no-mismatch control (temperature 1), 8
     mini-batches per rollout batch, lr 1e-2, 100 steps; GRPO and MiniRL on the same seeds
-    (CompareTrainer), 8 seeds per base seed; true reward = mean of the last 10 steps. Measured per seed:
+    (CompareTrainer), 8 seeds per base seed; true reward = mean of the last 10 steps. Measured per seed
+    on two CPUs (one thread); the runs are chaotic, so float rounding alone sends seeds elsewhere.
 
+    AMD EPYC (AVX2), 2026-11-30:
     base 0  GRPO   mismatch 0.48 0.61 0.76 0.51 0.50 0.70 0.46 0.81 (0.61)
                    control  0.83 0.78 0.61 0.75 0.80 0.77 0.88 0.87 (0.79)
             MiniRL mismatch 0.66 0.73 0.72 0.71 0.69 0.67 0.74 0.72 (0.70)
@@ -37,32 +39,51 @@ def test_mismatch_costs_plain_grpo_true_reward_and_minirl_recovers_part_of_it():
             MiniRL mismatch 0.65 0.58 0.62 0.69 0.63 0.61 0.79 0.68 (0.66)
                    control  0.79 0.71 0.71 0.58 0.74 0.74 0.92 0.84 (0.75)
 
-    Deficit (control − mismatch): GRPO 0.18 / 0.23 / 0.18, MiniRL 0.05 / 0.13 / 0.09 — MiniRL removes
-    0.13 / 0.10 / 0.09 of it. (Per-seed spread is ~0.1, so one base seed's reduction alone is about one
-    standard error; the three together, and GRPO's deficit in each, are clear.)
+    Intel Xeon (AVX-512), 2026-12-03:
+    base 0  GRPO   mismatch 0.69 0.68 0.63 0.45 0.65 0.58 0.74 0.69 (0.64)
+                   control  0.39 0.90 0.88 0.93 0.84 0.97 0.95 0.75 (0.83)
+            MiniRL mismatch 0.60 0.74 0.63 0.67 0.71 0.70 0.65 0.74 (0.68)
+                   control  0.84 0.95 0.71 0.91 0.86 0.71 0.81 0.78 (0.82)
+    base 1  GRPO   mismatch 0.63 0.62 0.71 0.36 0.66 0.47 0.41 0.52 (0.55)
+                   control  0.84 0.74 0.89 0.67 0.57 0.37 0.90 0.94 (0.74)
+            MiniRL mismatch 0.78 0.65 0.78 0.72 0.47 0.81 0.85 0.67 (0.72)
+                   control  0.87 0.82 0.95 0.74 0.82 0.93 0.84 0.87 (0.86)
+    base 2  GRPO   mismatch 0.69 0.89 0.53 0.67 0.54 0.55 0.72 0.68 (0.66)
+                   control  0.65 0.72 0.77 0.72 0.54 0.67 0.92 0.85 (0.73)
+            MiniRL mismatch 0.67 0.68 0.67 0.75 0.64 0.65 0.75 0.76 (0.70)
+                   control  0.71 0.68 0.78 0.78 0.74 0.64 0.71 0.70 (0.72)
 
-    Collapse relative to the control (``collapse_vs_control``: at the last step, true-reward EMA below
-    every control seed's and entropy below the control's median): GRPO 4 / 4 / 3 of 8 seeds, MiniRL
-    0 / 0 / 0. The old absolute flag (entropy < 0.1) fires for GRPO in 8/8 seeds with *and* without
-    mismatch, and for MiniRL in 6–7/8 with and 8/8 without — it measures convergence, not failure."""
+    What holds on both, pooled over the 24 seeds (± one standard error over seeds), and is asserted:
+    - mismatch costs GRPO true reward against its control: 0.18 / 0.23 / 0.18 (0.20 ± 0.03) on AMD,
+      0.19 / 0.19 / 0.07 (0.15 ± 0.04) on Intel;
+    - under the same mismatch MiniRL earns more than GRPO on the same seeds, getting part of that back:
+      0.10 / 0.08 / 0.03 (0.07 ± 0.03) on AMD, 0.04 / 0.17 / 0.04 (0.08 ± 0.03) on Intel;
+    - MiniRL hardly collapses against its control (``collapse_vs_control``: at the last step, true-reward
+      EMA below every control seed's and entropy below the control's median): 0 / 0 / 0 of 8 on AMD,
+      0 / 0 / 1 on Intel.
+    What held on AMD only, so is no longer asserted:
+    - MiniRL's own deficit is smaller than GRPO's (each against its own control): MiniRL 0.05 / 0.13 /
+      0.09, a reduction of 0.13 / 0.10 / 0.09 (0.11 ± 0.03) on AMD; on Intel MiniRL 0.14 / 0.14 / 0.02, a
+      reduction of 0.04 / 0.05 / 0.05 (0.05 ± 0.05: within noise, as MiniRL's control there is the higher);
+    - GRPO collapses against the control: 4 / 4 / 3 of 8 on AMD, 0 / 1 / 2 on Intel, where single weak
+      control seeds (0.39 at base 0, 0.37 at base 1) set the "below every control seed" bar low.
+    The old absolute flag (entropy < 0.1) fires for GRPO in 8/8 seeds with *and* without mismatch, and
+    for MiniRL in 6–7/8 with and 8/8 without (AMD) — it measures convergence, not failure."""
     common = dict(seeds=8, lr=1e-2, minibatches=8, objective="grpo", versus="minirl", steps=100)
-    reductions = []
+    grpo, minirl = slice(0, 8), slice(8, 16)
+    grpo_deficits, minirl_gains, minirl_collapsed = [], [], 0
     for base in BASE_SEEDS:
         runs = {t: Run(CompareTrainer(CompareConfig.from_params(sampler_temperature=t, seed=base, **common), "cpu"),
                        100, progress=False).run() for t in (3.0, 1.0)}
         reward = {t: end_of_run(h, "true_reward") for t, h in runs.items()}
-        grpo_deficit = reward[1.0][:8].mean() - reward[3.0][:8].mean()
-        minirl_deficit = reward[1.0][8:].mean() - reward[3.0][8:].mean()
-        assert grpo_deficit > 0.12, (base, reward)
-        assert grpo_deficit - minirl_deficit > 0.04, (base, grpo_deficit, minirl_deficit)
-        reductions.append(grpo_deficit - minirl_deficit)
-        collapsed = {}
-        for name, half in (("grpo", slice(0, 8)), ("minirl", slice(8, 16))):
-            state, _ = collapse_vs_control(*(runs[t].values(m)[:, half] for t in (3.0, 1.0)
-                                             for m in ("entropy", "true_reward")))
-            collapsed[name] = int(state[-1].sum())
-        assert collapsed["grpo"] >= 2 and collapsed["minirl"] <= 1, (base, collapsed)
-    assert np.mean(reductions) > 0.07, reductions
+        grpo_deficits.append(reward[1.0][grpo].mean() - reward[3.0][grpo].mean())
+        minirl_gains.append(reward[3.0][minirl].mean() - reward[3.0][grpo].mean())
+        state, _ = collapse_vs_control(*(runs[t].values(m)[:, minirl] for t in (3.0, 1.0)
+                                         for m in ("entropy", "true_reward")))
+        minirl_collapsed += int(state[-1].sum())
+    assert np.mean(grpo_deficits) > 0.08, grpo_deficits
+    assert np.mean(minirl_gains) > 0.03, minirl_gains
+    assert minirl_collapsed <= 3, minirl_collapsed
 
 
 def end_of_run(history, metric):

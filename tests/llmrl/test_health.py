@@ -10,6 +10,7 @@ import torch
 
 from lab.core import History
 from lab.llmrl import policy
+from lab.llmrl import trainer as trainer_module
 from lab.llmrl.config import LLMRLConfig
 from lab.llmrl.health import (chi2, effective_sample_size, health_metrics, k3_kl, outside_fractions,
                               sequence_log_weights, token_log_weights, weight_stats)
@@ -127,7 +128,14 @@ def test_ess_falls_and_chi2_rises_as_the_sampler_temperature_leaves_one(base):
 # Recorded with the trainer before the health columns existed (commit 942a683): objective, seeds 3, seed 7,
 # batch_prompts 4, group 4, minibatches 2, sampler_temperature 1.3, sampler_noise 0.2; the third step's metrics.
 # After adding the columns every one of the 19 (GRPO) / 20 (MiniRL) existing metrics of all three steps was
-# equal to the bit on the machine that recorded them; other CPUs may round differently, hence rel 1e-6.
+# equal to the bit on the machine that recorded them (AMD EPYC, AVX2). On an Intel Xeon (AVX-512, 2026-12-03)
+# kl_ref differs from them by 4–5e-6 relative, mismatch_q95, grad_norm and entropy by at most 3e-7 (float32
+# kernels round differently; rewards and the ratio and clip columns are equal). So the test asks two things:
+# the same run with health_metrics replaced by nothing, on this machine, gives every existing metric equal to
+# the bit (what catches the columns drawing from the generator or touching training: checked, with
+# health_metrics drawing once from the trainer's generator reward_mean differs and the test fails), and the
+# recorded values hold to rel 1e-4, 20 times the CPUs' difference (what catches the trainer itself drifting;
+# a changed update or draw moves these by far more).
 RECORDED = {
     "grpo": {"true_reward": [0.171875, 0.140625, 0.171875], "reward_mean": [0.171875, 0.140625, 0.171875],
              "entropy": [2.761535406112671, 2.758561134338379, 2.757354497909546],
@@ -144,16 +152,25 @@ RECORDED = {
 }
 
 
-@pytest.mark.parametrize("objective", sorted(RECORDED))
-def test_existing_metrics_are_unchanged_by_the_health_columns(objective):
+def third_step_metrics(objective: str) -> dict[str, torch.Tensor]:
     config = LLMRLConfig(objective=objective, seeds=3, steps=3, seed=7, batch_prompts=4, group=4, minibatches=2,
                          sampler_temperature=1.3, sampler_noise=0.2)
     trainer = LLMRLTrainer(config)
     for _ in range(3):
         metrics = trainer.step()
+    return metrics
+
+
+@pytest.mark.parametrize("objective", sorted(RECORDED))
+def test_existing_metrics_are_unchanged_by_the_health_columns(objective, monkeypatch):
+    with_health = third_step_metrics(objective)
+    monkeypatch.setattr(trainer_module, "health_metrics", lambda *args: {})
+    without_health = third_step_metrics(objective)
+    for name, values in without_health.items():
+        assert with_health[name].tolist() == values.tolist(), name
     for name, values in RECORDED[objective].items():
-        assert metrics[name].tolist() == pytest.approx(values, rel=1e-6, abs=1e-9), name
-    assert metrics["is_ess"].shape == (3,) and metrics["chi2_seq"].shape == (3,)
+        assert with_health[name].tolist() == pytest.approx(values, rel=1e-4, abs=1e-9), name
+    assert with_health["is_ess"].shape == (3,) and with_health["chi2_seq"].shape == (3,)
 
 
 def test_health_figure_flags_each_seed_where_it_first_crosses_and_counts_them_in_the_title():
