@@ -14,8 +14,8 @@ measured once at the end, after learning; ``overestimation.py``) and ``final_ret
 end). A diverged seed's last two are NaN. The return IQM is over the seeds that did not diverge (their
 number is ``n_finite``); read it beside the divergence fraction.
 
-Measured on this 2-core CPU, one torch thread (2026-11-30), ``run_grid({"single": {"critic": "single"},
-"twin": {"critic": "twin"}}, STRESSES, seed=0)`` over ``BASE`` (100 random steps, then 300 steps with
+Measured on a 2-core AMD EPYC (AVX2), one torch thread (2026-11-30), ``run_grid({"single": {"critic":
+"single"}, "twin": {"critic": "twin"}}, STRESSES, seed=0)`` over ``BASE`` (100 random steps, then 300 steps with
 ``utd`` updates each; 16 seeds a cell; grid of 22 cells 139 s, a cell 2–11 s, 20–27 s at utd 16).
 Divergence fraction [95 % bootstrap], seeds left, return IQM of those, median peak mean Q:
 
@@ -39,7 +39,9 @@ the other 11 peaked between −572 and −16597. Twin diverged at steps 179, 197
 309, 313, 320, 346, 371, all *downward* (peaks −17298 to −19604): the clipped double-Q minimum,
 bootstrapped on itself without a target network, runs away below instead of above. Base seeds 1
 and 2 (``tests/critic/test_arena.py``): single 7 and 5 of 16, twin 10 and 8; every control cell (no
-stress) 0 of 16 with |mean Q| ≤ 9.3.
+stress) 0 of 16 with |mean Q| ≤ 9.3. On an Intel Xeon (AVX-512), 2026-12-03, the same code and seeds round
+differently and these chaotic runs diverge in other seeds: single 2, 6, 5 and twin 12, 10, 11 for base seeds
+0, 1, 2 (AMD: 5, 7, 5 and 11, 10, 8), the controls again 0 of 16; a base seed's count is noise at this scale.
 
 What this does and does not show. Only the combination fails at this budget: no target network and
 γ = 0.999 and several updates per step and a large step size (1e-2; twin already at 3e-3); each
@@ -51,10 +53,10 @@ up to 0.135·16.3/(1 − γ) ≈ 2,200) measures a critic still far below the re
 only in longer runs.
 
 The stabilizers at ``NO_TARGET``, each against its plain critic (``STABILIZERS``; seeds of 16 diverged for
-base seeds 0, 1, 2; the table with intervals, the per-seed numbers and the tests are in
-``tests/critic/test_stabilizer_effects.py``): spectral norm on twin 0, 0, 0 (twin 11, 10, 8) and HL-Gauss
-on [−20,000, 100] 0, 0, 0, both ending with values near the Monte-Carlo returns; the flow critic 0, 0, 0
-with values that barely move; DSAC-T 8, 8, 9 (no effect); STAC 16, 16, 16 (single 5, 7, 5; its pessimism
+base seeds 0, 1, 2 on the AMD CPU; the table with intervals, the per-seed numbers, the Intel CPU's and
+the tests are in ``tests/critic/test_stabilizer_effects.py``): spectral norm on twin 0, 0, 0 (twin 11, 10, 8)
+and HL-Gauss on [−20,000, 100] 0, 0, 0, both ending with values near the Monte-Carlo returns; the flow
+critic 0, 0, 0 with values that barely move; DSAC-T 8, 8, 9 (no effect); STAC 16, 16, 16 (single 5, 7, 5; its pessimism
 runs away downward; at β = 0: 0, 0, 0); the critic warm-up on twin 12, 14, 16, earlier; the clipped
 advantage on single 5, 3, 3; MDPO on single 0, 1, 4 (on twin 9, 11, 13).
 
@@ -118,8 +120,9 @@ NO_TARGET = STRESSES["tau=1,gamma=0.999,lr=1e-2,utd=4"]
 # (−20/(1 − γ) = −20,000), so that it can hold the values where twin runs away (its default support,
 # [−1,700, 100], is set for γ = 0.99 and cannot). The actor-side switches are measured on 'single', whose runaway
 # (upward) is the actor climbing its critic's error; the warm-up on 'twin', whose runaway (downward)
-# happens with or without the actor; Symphony's swaddling on 'single' (its strongest part); SL-MGAC, built on
-# twin Q, against 'twin'. Measured effects: tests/critic/test_stabilizer_effects.py, test_symphony.py, test_sl_mgac.py.
+# happens with or without the actor; Symphony's swaddling on 'single' (the part that looked strongest on one
+# CPU and not on another: test_symphony.py); SL-MGAC, built on twin Q, against 'twin'. Measured effects:
+# tests/critic/test_stabilizer_effects.py, test_symphony.py, test_sl_mgac.py.
 STABILIZERS = {
     "twin": ({"critic": "twin"}, {"critic": "single"}),
     "hl-gauss": ({"critic": "hl-gauss", "hl_v_min": -20_000.0}, {"critic": "twin"}),

@@ -143,24 +143,33 @@ def test_non_finite_weights_freeze_a_seed_and_the_run_goes_on():
 
 # Seeds (of 16) that diverged, per base seed 0, 1, 2, measured with run_cell(cell_config({"critic": c},
 # NO_TARGET, seed=base)) on the arena's BASE (Pendulum, 2×32 units, batch 32, 100 random steps then 300
-# steps × 4 updates), 6–7 s a cell on one thread: single 5, 7, 5 (at steps 155–391); twin 11, 10, 8 (at
-# steps 162–386). The same cells at the default stress (τ = 0.005, γ = 0.99, lr 3e-4, utd 1): 0 of 16 for
-# every base seed and both critics, |mean Q| ≤ 7.
-AT_LEAST = {"single": 3, "twin": 6}
+# steps × 4 updates), 6–7 s a cell on one thread, on two CPUs (same code and seeds; their kernels round
+# differently, and a chaotic run then diverges in other seeds):
+#                                        single              twin
+#   AMD EPYC (AVX2), 2026-11-30          5, 7, 5 (17 of 48)  11, 10, 8 (29 of 48)
+#   Intel Xeon (AVX-512), 2026-12-03     2, 6, 5 (13 of 48)  12, 10, 11 (33 of 48)
+# (AMD: at steps 155–391, twin 162–386.) The same cells at the default stress (τ = 0.005, γ = 0.99, lr 3e-4,
+# utd 1): 0 of 16 for every base seed and both critics, |mean Q| ≤ 7 (Intel ≤ 9). A base seed's count
+# moved by 3 or less between the CPUs, so the bound is on the 48 seeds pooled, beside one diverged seed in
+# every population.
+AT_LEAST_OF_48 = {"single": 8, "twin": 20}
 
 
 @pytest.mark.parametrize("critic", ["single", "twin"])
-@pytest.mark.parametrize("base", [0, 1, 2])
-def test_plain_sac_diverges_without_a_target_network_at_gamma_0999(critic, base):
+def test_plain_sac_diverges_without_a_target_network_at_gamma_0999(arena, critic):
     """No target network (τ = 1), γ = 0.999, lr 1e-2 and 4 updates per step: |Q| runs past any soft return
-    of Pendulum (arena.py's bound 20/(1 − γ)) in several seeds of every population; the same population at
-    the default stress keeps every seed."""
-    stressed = run_cell(cell_config({"critic": critic}, NO_TARGET, seed=base))
-    assert stressed["diverged"].sum() >= AT_LEAST[critic], stressed
-    assert stressed.loc[stressed["diverged"], "final_return"].isna().all()
-    assert stressed.loc[~stressed["diverged"], "final_return"].notna().all()
-    control = run_cell(cell_config({"critic": critic}, {}, seed=base))
-    assert not control["diverged"].any() and (control["q_peak"].abs() < 50).all(), control
+    of Pendulum (arena.py's bound 20/(1 − γ)) in seeds of every population; the same populations at the
+    default stress keep every seed."""
+    stressed_cells = arena({"critic": critic})
+    for stressed in stressed_cells:
+        assert stressed["diverged"].any(), stressed
+        assert stressed.loc[stressed["diverged"], "final_return"].isna().all()
+        assert stressed.loc[~stressed["diverged"], "final_return"].notna().all()
+    diverged = [int(cell["diverged"].sum()) for cell in stressed_cells]
+    assert sum(diverged) >= AT_LEAST_OF_48[critic], diverged
+    for base in range(len(stressed_cells)):
+        control = run_cell(cell_config({"critic": critic}, {}, seed=base))
+        assert not control["diverged"].any() and (control["q_peak"].abs() < 50).all(), control
 
 
 def test_grid_table_has_a_row_per_cell_with_fractions_and_iqm_intervals():

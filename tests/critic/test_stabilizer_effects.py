@@ -28,9 +28,25 @@ tested (the tested arm of each stabilizer is its ``STABILIZERS`` entry).
 | MDPO (KL weight 1, rounds of 100) on single | single | 0, 1, 4 | 0.10 [0.02, 0.21] | −1474 [−1529, −1418] (43) | 6061, 6374, 6409 | **fewer**: 5 vs 17 of 48 |
 | † MDPO on twin | twin | 9, 11, 13 | 0.69 [0.56, 0.81] | −1563 [−1638, −1483] (15) | 5167, 5702, 2005 | none |
 
+The table was measured on an AMD EPYC (AVX2), 2026-11-30. On an Intel Xeon (AVX-512), 2026-12-03, with the
+same code and seeds, the kernels round differently and a chaotic cell diverges in other seeds; the tested
+arms there, seeds of 16 diverged per base seed (of 48 pooled), and "over" where it is tested:
+
+    single 2, 6, 5 (13; 9 of them upward), median step 279, 212, 318
+    twin 12, 10, 11 (33, all downward), median step 259, 209.5, 261; over 6464, 4386, 6305
+    HL-Gauss 0, 0, 0; over −2232, −2135, −2358         spectral norm 0, 0, 0; over 792, 427, 590
+    flow 0, 0, 0; over 6682, 6387, 6663                DSAC-T 12, 8, 5 (25, all downward)
+    STAC 16, 16, 16, all downward, median step 148.5, 145, 147.5
+    warm-up on twin 12, 14, 16 (42), median step 157.5, 155, 154
+    clipped advantage 5, 4, 3 (12)                     MDPO 0, 1, 3 (4)
+
+Every effect below reads the same on both CPUs but one: the clipped advantage's "fewer" (11 vs 17 of 48)
+became 12 vs 13, so it is no effect within the seeds' noise. Baselines moved by up to 4 seeds of 48 (single
+17 → 13, twin 29 → 33), and so did Symphony's swaddling (9 → 13 of 48; ``test_symphony.py``).
+
 What it shows. Two stabilizers prevent the runaway and learn values near the Monte-Carlo returns:
 spectral norm (on either critic) and HL-Gauss with a support wide enough to hold the values. The flow
-critic does not diverge in 300 steps, but its values barely move. MDPO (and, less clearly, the
+critic does not diverge in 300 steps, but its values barely move. MDPO (and, on one CPU only, the
 clipped advantage) reduces single's *upward* runaway — the actor climbing its critic's error — and
 does nothing for twin's *downward* one, which happens with the actor held still (the warm-up makes it
 earlier). DSAC-T does not change twin's rate; STAC's pessimism (β = 0.5), bootstrapped with no target
@@ -40,7 +56,7 @@ policy's level), so these are statements about the critic's values, not about co
 
 The stress: ``NO_TARGET`` (τ = 1, no target network; γ = 0.999; lr 1e-2; 4 updates a step) over the
 arena's ``BASE`` (Pendulum, 2×32 units, batch 32, 100 random steps then 300 learning steps), where plain
-SAC diverges in 5–11 of 16 seeds and every control cell (no stress) in none (``test_arena.py``). Each
+SAC diverges in 2–12 of 16 seeds and every control cell (no stress) in none (``test_arena.py``). Each
 stabilizer is ``STABILIZERS[name]`` in ``lab/critic/arena.py``: its variant and its plain baseline, the
 same critic without it. A cell is 16 seeds trained as one population; every test runs base seeds 0, 1, 2
 (48 seeds an arm; no seed is chosen). Reproduce a cell with
@@ -48,7 +64,7 @@ same critic without it. A cell is 16 seeds trained as one population; every test
     OMP_NUM_THREADS=1 .venv/bin/python -c "from lab.critic.arena import *; \\
         print(run_cell(cell_config(STABILIZERS['mdpo'][0], NO_TARGET, seed=0)))"
 
-(``[1]`` for the baseline). Measured on this 2-core CPU, one torch thread, 2026-11-30; the cells share a
+(``[1]`` for the baseline). Measured on the AMD 2-core CPU, one torch thread, 2026-11-30; the cells share a
 session-wide cache (the ``arena`` fixture of tests/critic/conftest.py, which the Symphony and SL-MGAC
 effect tests share), 30 cells in all. The file: 869 s wall at load ~10 (other developers' jobs), 270 CPU-seconds
 (``/usr/bin/time``: user + sys); a twin cell takes 7.9 CPU-s under that load and 6–7 s alone, so about
@@ -88,15 +104,20 @@ def median_divergence_step(cells) -> np.ndarray:
 
 def test_twin_turns_the_upward_runaway_downward_and_diverges_more_often(arena):
     """Clipped double-Q (two heads, the minimum) against one Q-network. Its claim (Fujimoto et al. 2018,
-    adopted by SAC): less overestimation. Measured: 'single' diverged in 5, 7, 5 seeds of 16 (base seeds
-    0, 1, 2), 14 of those 17 after an *upward* runaway (peak mean Q up to +19,835, where Pendulum's rewards
-    are ≤ 0); 'twin' in 11, 10, 8, all 29 *downward* (peaks to −19,946). Median peak mean Q
-    over all 16 seeds: twin −17,701, −16,272, −16,712; single −871, −726, −1,108. The minimum removes the
-    overestimating runaway and puts an underestimating one, more frequent, in its place: against
-    divergence, twin does not help here."""
+    adopted by SAC): less overestimation. Measured on the AMD CPU (2026-11-30): 'single' diverged in 5, 7, 5
+    seeds of 16 (base seeds 0, 1, 2), 14 of those 17 after an *upward* runaway (peak mean Q up to +19,835,
+    where Pendulum's rewards are ≤ 0); 'twin' in 11, 10, 8, all 29 *downward* (peaks to −19,946). Median
+    peak mean Q over all 16 seeds: twin −17,701, −16,272, −16,712; single −871, −726, −1,108. On the Intel
+    CPU (2026-12-03): 'single' 2, 6, 5, 9 of those 13 upward (peaks up to +19,998); 'twin' 12, 10, 11, all
+    33 downward (to −19,641); median peak mean Q twin −17,313, −18,039, −17,890; single −1,599, −920, −1,383.
+    The minimum removes the overestimating runaway and puts an underestimating one, more frequent, in its
+    place: against divergence, twin does not help here. Asserted: none of twin's runaways is upward, most
+    of single's are (and at least 6 of 48), twin loses at least as many seeds in every base seed, and its
+    median peak lies 5,000 below single's."""
     twin, single = arms(arena, "twin")
-    assert runaway_signs(twin)[0] == 0 and runaway_signs(single)[0] >= 10, (runaway_signs(twin),
-                                                                           runaway_signs(single))
+    (twin_up, _), (single_up, single_down) = runaway_signs(twin), runaway_signs(single)
+    assert twin_up == 0 and single_up > single_down and single_up >= 6, (runaway_signs(twin),
+                                                                         runaway_signs(single))
     assert (diverged(twin) >= diverged(single)).all(), (diverged(twin), diverged(single))
     peak = [np.array([cell["q_peak"].median() for cell in cells]) for cells in (twin, single)]
     assert (peak[0] < peak[1] - 5_000).all(), peak
@@ -191,13 +212,15 @@ def test_critic_warmup_brings_twins_collapses_earlier_and_more_often(arena):
 
 def test_clipped_advantage_does_not_halve_singles_divergences(arena):
     """AC-Flow's clipped advantage (the actor follows the normalized advantage clipped to ±1 instead of Q;
-    claim: no destructive policy update from one estimate) on 'single', against 'single'. Measured: 5,
-    3, 3 seeds of 16 diverged against 5, 7, 5 (11 against 17 of 48), all upward like single's: fewer, but
-    not half, and within the seeds' noise (see the table). On twin: 8, 6, 12 against 11, 10, 8. The
-    test fails if the clip halved the divergences or made them more."""
+    claim: no destructive policy update from one estimate) on 'single', against 'single'. Measured on the
+    AMD CPU: 5, 3, 3 seeds of 16 diverged against 5, 7, 5 (11 against 17 of 48), all upward like single's;
+    on the Intel CPU 5, 4, 3 against 2, 6, 5 (12 against 13), 10 of the 12 upward: not half, and the fewer
+    seeds seen on one CPU are within the seeds' noise. On twin (AMD): 8, 6, 12 against 11, 10, 8. The
+    test fails if the clip halved the divergences or made them markedly more (over twice as many;
+    swaddling's 48 seeds read 0.53 to 1.58 times plain SAC's count within the noise: ``test_symphony.py``)."""
     clipped, single = arms(arena, "clipped advantage")
-    assert diverged(single).sum() / 2 < diverged(clipped).sum() <= diverged(single).sum(), (diverged(clipped),
-                                                                                          diverged(single))
+    assert diverged(single).sum() / 2 < diverged(clipped).sum() <= 2 * diverged(single).sum(), (
+        diverged(clipped), diverged(single))
 
 
 def test_mdpo_at_least_halves_singles_divergences(arena):

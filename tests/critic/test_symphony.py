@@ -144,36 +144,45 @@ def test_symphony_config_errors_name_the_field():
 
 
 
-def test_swaddling_roughly_halves_the_divergence_of_single_q_sac_without_a_target_network(arena):
+def test_swaddling_neither_prevents_nor_markedly_worsens_the_divergence_of_single_q_sac(arena):
     """The arena's stress where plain SAC diverges (no target network τ = 1, γ = 0.999, lr 1e-2, 4 updates
     per step; tests/critic/test_arena.py), single critic, 16 seeds per base seed 0, 1, 2. Seeds diverged,
-    measured on 2026-11-30 with ``run_cell(cell_config({"critic": "single", **switches}, NO_TARGET, base))``
-    (one torch thread; 20–110 s a cell on the loaded 2-core machine):
+    measured with ``run_cell(cell_config({"critic": "single", **switches}, NO_TARGET, base))`` (one torch
+    thread; 20–110 s a cell on the loaded 2-core machine), on two CPUs with the same code and seeds:
 
-        switches                     base 0  base 1  base 2  total
-        none (plain SAC)                 5       7       5     17
-        fading_replay                    6       4       4     14
-        swaddling = 1 (asserted)         2       2       5      9
-        temporal_advantage               1       5       5     11
-        bounded_noise                    6       4       4     14
-        all four                         1       2       6      9
+                                     AMD EPYC (AVX2), 2026-11-30    Intel Xeon (AVX-512), 2026-12-03
+        switches                     base 0  base 1  base 2  total  base 0  base 1  base 2  total
+        none (plain SAC)                 5       7       5     17       2       6       5     13
+        fading_replay                    6       4       4     14       1       4       6     11
+        swaddling = 1 (asserted)         2       2       5      9       3       2       8     13
+        temporal_advantage               1       5       5     11       2       5       6     13
+        bounded_noise                    6       4       4     14       4       3       7     14
+        all four                         1       2       6      9       1       2       6      9
 
-    Swaddling — whose cost on saturating actions also enters Q's target — is the part that helps: 9 of 48
-    against 17 of 48, never more in a base seed; the four together do no better, and no switch reaches half.
-    With the twin critic, whose plain runs diverge downward in 11, 10, 8 seeds (test_arena.py), all four
-    make it worse: 14, 16, 15 (measured the same way, not asserted here: too slow to add). Asserted:
-    swaddling loses at most 2/3 as many seeds as plain SAC pooled over the base seeds, and no more in any."""
+    On the AMD CPU swaddling looked like the part that helps (9 of 48 against 17, never more in a base
+    seed); on the Intel CPU it did nothing (13 against 13, more in two base seeds), and on base seeds 3, 4,
+    5 there (measured once, not tested) it lost more: 7, 5, 7 (19) against plain SAC's 5, 2, 5 (12). The
+    CPUs' kernels round differently and these runs are chaotic, so which seeds run away changes with them
+    (plain SAC's own count moved from 17 to 13): over 48 seeds the ratio swaddled/plain read 0.53, 1.0 and
+    1.58, and swaddling's effect on the divergence is within that run-to-run noise, not established. No
+    switch reaches half of plain SAC's count on either CPU. With the twin critic, whose plain runs diverge
+    downward in 11, 10, 8 seeds (AMD; test_arena.py), all four make it worse: 14, 16, 15 (AMD, measured
+    the same way, not asserted here: too slow to add). Asserted, as it holds in every measurement above:
+    pooled over base seeds 0, 1, 2, swaddling keeps the runaway (at least a quarter of plain SAC's
+    diverged seeds) and does not make it markedly worse (at most twice plain SAC's). Fails if swaddling
+    prevented the runaway, as spectral norm does (test_stabilizer_effects.py), or made it run away in
+    most seeds, as twin's minimum does."""
     plain = [int(cell["diverged"].sum()) for cell in arena({"critic": "single"})]
     swaddled = [int(cell["diverged"].sum()) for cell in arena({"critic": "single", "swaddling": 1.0})]
-    assert sum(swaddled) <= 2 * sum(plain) / 3, (plain, swaddled)
-    assert all(s <= p for s, p in zip(swaddled, plain)), (plain, swaddled)
+    assert sum(plain) / 4 <= sum(swaddled) <= 2 * sum(plain), (plain, swaddled)
 
 
 @pytest.mark.parametrize("switch", ["fading_replay", "temporal_advantage", "bounded_noise"])
 def test_symphonys_other_parts_alone_do_not_halve_the_divergence(arena, switch):
     """The measured non-effect of Symphony's other three parts at the same stress (the table above: of 48
-    seeds, fading replay 14, temporal advantage 11, bounded noise 14, against plain SAC's 17): none alone
-    brings the pooled count to half of plain SAC's. Fails if a part (or a change to it) made it halve."""
+    seeds, fading replay 14, temporal advantage 11, bounded noise 14 against plain SAC's 17 on the AMD CPU;
+    11, 13, 14 against 13 on the Intel CPU): none alone brings the pooled count to half of plain SAC's.
+    Fails if a part (or a change to it) made it halve."""
     plain = [int(cell["diverged"].sum()) for cell in arena({"critic": "single"})]
     with_part = [int(cell["diverged"].sum()) for cell in arena({"critic": "single", switch: True})]
     assert sum(with_part) > sum(plain) / 2, (plain, with_part)
