@@ -149,10 +149,12 @@ def test_dsac_t_does_not_halve_twins_divergences(arena):
     11, 10, 8 (25 against 29 of 48), all downward like twin's; its surviving seeds' overestimation
     (median Q̂ − G) 5,665, 3,830, 6,703 against twin's 6,417, 6,664, 5,854. No effect at this stress:
     the test fails if DSAC-T halved twin's divergences or ran away upward. At the milder lr 3e-3 (τ = 1,
-    γ = 0.999, utd 4): 1, 2, 2 against twin's 5, 0, 4 — fewer, within the seeds' noise (not tested)."""
+    γ = 0.999, utd 4): 1, 2, 2 against twin's 5, 0, 4 — fewer, within the seeds' noise (not tested). On the
+    Intel CPU: 12, 8, 5 against 12, 10, 11 (25 against 33), all downward; asserted pooled over the 48 seeds,
+    since a base seed's count moves by several seeds between the CPUs."""
     dsac, twin = arms(arena, "dsac-t")
     assert diverged(dsac).sum() > diverged(twin).sum() / 2, (diverged(dsac), diverged(twin))
-    assert (diverged(dsac) >= 4).all() and runaway_signs(dsac)[0] == 0, (diverged(dsac), runaway_signs(dsac))
+    assert runaway_signs(dsac)[0] == 0, runaway_signs(dsac)
 
 
 def test_spectral_norm_prevents_every_divergence_and_learns_values_near_the_returns(arena):
@@ -203,9 +205,11 @@ def test_critic_warmup_brings_twins_collapses_earlier_and_more_often(arena):
     seeds of 16 diverged against 11, 10, 8, at median step 157.5, 155, 153.5 against 272, 210.5, 221 —
     during the warm-up, under the initial actor and α = 1. The opposite of the claimed effect. On 'single'
     the warm-up changes little: 4, 5, 5 against 5, 7, 5 at 400 updates; 1, 8, 5 at 1,000 of the
-    run's 1,204 updates."""
+    run's 1,204 updates. On the Intel CPU: 12, 14, 16 against twin's 12, 10, 11 (42 against 33), at median
+    step 157.5, 155, 154 against 259, 209.5, 261. "More often" is asserted pooled over the 48 seeds (a base
+    seed ties on Intel); "earlier" in every base seed."""
     warm, twin = arms(arena, "critic warm-up")
-    assert (diverged(warm) >= diverged(twin)).all(), (diverged(warm), diverged(twin))
+    assert diverged(warm).sum() > diverged(twin).sum(), (diverged(warm), diverged(twin))
     step = median_divergence_step(warm), median_divergence_step(twin)
     assert (step[0] < step[1]).all(), step
 
