@@ -161,13 +161,12 @@ def test_plain_sac_diverges_without_a_target_network_at_gamma_0999(arena, critic
     of Pendulum (arena.py's bound 20/(1 − γ)) in seeds of every population; the same populations at the
     default stress keep every seed."""
     stressed_cells = arena({"critic": critic})
-    for stressed in stressed_cells:
+    diverged = [int(cell["diverged"].sum()) for cell in stressed_cells]
+    assert sum(diverged) >= AT_LEAST_OF_48[critic], diverged
+    for base, stressed in enumerate(stressed_cells):          # the fixture's base seeds: 0, 1, 2
         assert stressed["diverged"].any(), stressed
         assert stressed.loc[stressed["diverged"], "final_return"].isna().all()
         assert stressed.loc[~stressed["diverged"], "final_return"].notna().all()
-    diverged = [int(cell["diverged"].sum()) for cell in stressed_cells]
-    assert sum(diverged) >= AT_LEAST_OF_48[critic], diverged
-    for base in range(len(stressed_cells)):
         control = run_cell(cell_config({"critic": critic}, {}, seed=base))
         assert not control["diverged"].any() and (control["q_peak"].abs() < 50).all(), control
 
